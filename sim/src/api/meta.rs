@@ -1,0 +1,336 @@
+//! Shared object metadata and small value types (`metav1`), serialized exactly as
+//! Kubernetes does: camelCase keys, RFC 3339 times, absent fields omitted.
+
+// Field names mirror the Kubernetes API one to one; their meaning is upstream's
+// (`kubectl explain`), so they carry no doc comments of their own.
+#![allow(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::engine::SimTime;
+
+/// A `metav1.Time`: serialized as RFC 3339 with second precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Time(pub SimTime);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        SimTime::parse_rfc3339(&text).map(Time).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "parsing time {text:?} as RFC 3339 (\"2006-01-02T15:04:05Z07:00\") failed"
+            ))
+        })
+    }
+}
+
+/// A `metav1.MicroTime`: RFC 3339 with microseconds (Lease renewals, event times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct MicroTime(pub SimTime);
+
+impl Serialize for MicroTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.rfc3339_micro())
+    }
+}
+
+impl<'de> Deserialize<'de> for MicroTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Time::deserialize(d).map(|t| MicroTime(t.0))
+    }
+}
+
+/// `intstr.IntOrString`: a port number or a port name, a count or a percentage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    Int(i32),
+    String(String),
+}
+
+impl fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntOrString::Int(i) => write!(f, "{i}"),
+            IntOrString::String(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A resource quantity (`100m`, `128Mi`, `2`), kept as written and parsed on demand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quantity(pub String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // YAML authors write `cpu: 1` as often as `cpu: "1"`; Kubernetes accepts both.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Float(f64),
+            Text(String),
+        }
+        Ok(Quantity(match Raw::deserialize(d)? {
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+            Raw::Text(s) => s,
+        }))
+    }
+}
+
+impl Quantity {
+    /// The value in thousandths of a unit (millicores for cpu; milli-bytes for memory),
+    /// or `None` when the text is not a valid quantity.
+    pub fn milli_value(&self) -> Option<i128> {
+        parse_quantity_milli(&self.0)
+    }
+}
+
+/// Parses a Kubernetes quantity into thousandths of the base unit.
+pub fn parse_quantity_milli(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    if number.is_empty() || number == "-" || number == "+" {
+        return None;
+    }
+    let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+    let negative = int_part.starts_with('-');
+    let int_digits = int_part.trim_start_matches(['-', '+']);
+    if !int_digits.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    // Work in units of 10^-9 to keep fractions like 0.5 and 100m exact.
+    let int: i128 = if int_digits.is_empty() {
+        0
+    } else {
+        int_digits.parse().ok()?
+    };
+    let frac_padded = format!("{:0<9}", frac_part.chars().take(9).collect::<String>());
+    let frac: i128 = frac_padded.parse().ok()?;
+    let nanos = int.checked_mul(1_000_000_000)?.checked_add(frac)?;
+    let (mul, div): (i128, i128) = match suffix {
+        "" => (1, 1),
+        "m" => (1, 1000),
+        "u" => (1, 1_000_000),
+        "n" => (1, 1_000_000_000),
+        "k" => (1000, 1),
+        "M" => (1_000_000, 1),
+        "G" => (1_000_000_000, 1),
+        "T" => (1_000_000_000_000, 1),
+        "Ki" => (1 << 10, 1),
+        "Mi" => (1 << 20, 1),
+        "Gi" => (1 << 30, 1),
+        "Ti" => (1 << 40, 1),
+        "Pi" => (1 << 50, 1),
+        _ => return None,
+    };
+    let milli = nanos.checked_mul(mul)? / div / 1_000_000;
+    Some(if negative { -milli } else { milli })
+}
+
+/// `metav1.OwnerReference`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OwnerReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+}
+
+/// `metav1.ObjectMeta`, the part of every object that the apiserver manages.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectMeta {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_timestamp: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owner_references: Vec<OwnerReference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<String>,
+    /// Server-side apply bookkeeping; accepted and kept, not interpreted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_fields: Option<serde_json::Value>,
+}
+
+impl ObjectMeta {
+    /// The controller owner reference, if any.
+    pub fn controller_ref(&self) -> Option<&OwnerReference> {
+        self.owner_references
+            .iter()
+            .find(|r| r.controller == Some(true))
+    }
+}
+
+/// `metav1.LabelSelector`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelector {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<LabelSelectorRequirement>,
+}
+
+/// One `matchExpressions` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelSelectorRequirement {
+    pub key: String,
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// True when `labels` satisfy every requirement. An empty selector matches everything.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|req| {
+                let value = labels.get(&req.key);
+                match req.operator.as_str() {
+                    "In" => value.is_some_and(|v| req.values.contains(v)),
+                    "NotIn" => value.is_none_or(|v| !req.values.contains(v)),
+                    "Exists" => value.is_some(),
+                    "DoesNotExist" => value.is_none(),
+                    _ => false,
+                }
+            })
+    }
+
+    /// The selector as kubectl prints it: `app=web,tier in (a,b)`.
+    pub fn to_selector_string(&self) -> String {
+        let mut parts: Vec<String> = self
+            .match_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        for req in &self.match_expressions {
+            parts.push(match req.operator.as_str() {
+                "In" => format!("{} in ({})", req.key, req.values.join(",")),
+                "NotIn" => format!("{} notin ({})", req.key, req.values.join(",")),
+                "Exists" => req.key.clone(),
+                _ => format!("!{}", req.key),
+            });
+        }
+        parts.join(",")
+    }
+}
+
+/// A generic condition (`metav1.Condition`-like), used by the kinds that share its shape.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_probe_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_heartbeat_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Finds the condition of `type_` in `conditions`.
+pub fn find_condition<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'a Condition> {
+    conditions.iter().find(|c| c.type_ == type_)
+}
+
+/// Sets a condition, keeping `lastTransitionTime` when the status did not change.
+pub fn set_condition(conditions: &mut Vec<Condition>, mut new: Condition) {
+    if let Some(old) = conditions.iter_mut().find(|c| c.type_ == new.type_) {
+        if old.status == new.status {
+            new.last_transition_time = old.last_transition_time.or(new.last_transition_time);
+        }
+        *old = new;
+    } else {
+        conditions.push(new);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_parse_to_milli_units() {
+        assert_eq!(parse_quantity_milli("100m"), Some(100));
+        assert_eq!(parse_quantity_milli("2"), Some(2000));
+        assert_eq!(parse_quantity_milli("0.5"), Some(500));
+        assert_eq!(
+            parse_quantity_milli("128Mi"),
+            Some(128 * 1024 * 1024 * 1000)
+        );
+        assert_eq!(parse_quantity_milli("1G"), Some(1_000_000_000_000));
+        assert_eq!(parse_quantity_milli("-1"), Some(-1000));
+        assert_eq!(parse_quantity_milli("abc"), None);
+        assert_eq!(parse_quantity_milli("1Zi"), None);
+        assert_eq!(parse_quantity_milli(""), None);
+    }
+
+    #[test]
+    fn selectors_match_labels_and_expressions() {
+        let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
+        let mut sel = LabelSelector::default();
+        assert!(sel.matches(&labels));
+        sel.match_labels.insert("app".into(), "web".into());
+        assert!(sel.matches(&labels));
+        sel.match_expressions.push(LabelSelectorRequirement {
+            key: "tier".into(),
+            operator: "DoesNotExist".into(),
+            values: vec![],
+        });
+        assert!(sel.matches(&labels));
+        assert_eq!(sel.to_selector_string(), "app=web,!tier");
+        sel.match_labels.insert("app".into(), "db".into());
+        assert!(!sel.matches(&labels));
+    }
+}

@@ -1,0 +1,14 @@
+//! Kubernetes API objects as real Kubernetes JSON/YAML: the typed kinds, the kinds
+//! registry, decoding manifests with kubectl's errors, defaulting and validation.
+
+pub mod apps;
+pub mod core;
+pub mod decode;
+pub mod defaults;
+pub mod kinds;
+pub mod meta;
+pub mod object;
+pub mod validation;
+
+pub use kinds::Kind;
+pub use object::{ObjKey, Object};

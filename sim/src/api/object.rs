@@ -1,0 +1,177 @@
+//! `Object`: any stored Kubernetes object, and `ObjKey`, its address in the store.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::apps::{Deployment, ReplicaSet};
+use super::core::{Event, Lease, Namespace, Node, Pod, Service};
+use super::kinds::Kind;
+use super::meta::ObjectMeta;
+
+/// Any object kubesim stores, typed.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // One variant per kind; the kind's own type documents it.
+pub enum Object {
+    Namespace(Namespace),
+    Node(Node),
+    Pod(Pod),
+    Service(Service),
+    Event(Event),
+    Lease(Lease),
+    Deployment(Deployment),
+    ReplicaSet(ReplicaSet),
+}
+
+/// Runs `$body` with `$o` bound to the inner typed object of whichever variant.
+macro_rules! each_kind {
+    ($obj:expr, $o:ident => $body:expr) => {
+        match $obj {
+            Object::Namespace($o) => $body,
+            Object::Node($o) => $body,
+            Object::Pod($o) => $body,
+            Object::Service($o) => $body,
+            Object::Event($o) => $body,
+            Object::Lease($o) => $body,
+            Object::Deployment($o) => $body,
+            Object::ReplicaSet($o) => $body,
+        }
+    };
+}
+
+impl Object {
+    /// The object's kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::Namespace(_) => Kind::Namespace,
+            Object::Node(_) => Kind::Node,
+            Object::Pod(_) => Kind::Pod,
+            Object::Service(_) => Kind::Service,
+            Object::Event(_) => Kind::Event,
+            Object::Lease(_) => Kind::Lease,
+            Object::Deployment(_) => Kind::Deployment,
+            Object::ReplicaSet(_) => Kind::ReplicaSet,
+        }
+    }
+
+    /// Its metadata.
+    pub fn meta(&self) -> &ObjectMeta {
+        each_kind!(self, o => &o.metadata)
+    }
+
+    /// Its metadata, mutably.
+    pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+        each_kind!(self, o => &mut o.metadata)
+    }
+
+    /// Where it lives in the store.
+    pub fn key(&self) -> ObjKey {
+        ObjKey::new(self.kind(), &self.meta().namespace, &self.meta().name)
+    }
+
+    /// Sets `apiVersion` and `kind` to the served version, as the apiserver does on output.
+    pub fn set_type_meta(&mut self) {
+        let kind = self.kind();
+        let (api_version, kind_name) = (kind.api_version().to_string(), kind.name().to_string());
+        each_kind!(self, o => {
+            o.api_version = api_version;
+            o.kind = kind_name;
+        })
+    }
+
+    /// The object as Kubernetes JSON. Keys come out sorted, as kubectl prints them.
+    pub fn to_json(&self) -> serde_json::Value {
+        each_kind!(self, o => serde_json::to_value(o)).expect("API objects always serialize")
+    }
+
+    /// The object's spec as JSON (or `null`), for generation bookkeeping.
+    pub fn spec_json(&self) -> serde_json::Value {
+        match self {
+            Object::Namespace(o) => serde_json::to_value(&o.spec),
+            Object::Node(o) => serde_json::to_value(&o.spec),
+            Object::Pod(o) => serde_json::to_value(&o.spec),
+            Object::Service(o) => serde_json::to_value(&o.spec),
+            Object::Deployment(o) => serde_json::to_value(&o.spec),
+            Object::ReplicaSet(o) => serde_json::to_value(&o.spec),
+            Object::Lease(o) => serde_json::to_value(&o.spec),
+            Object::Event(_) => Ok(serde_json::Value::Null),
+        }
+        .expect("API objects always serialize")
+    }
+
+    /// Replaces this object's status with `other`'s (same kind), for the status subresource.
+    pub fn copy_status_from(&mut self, other: &Object) {
+        match (self, other) {
+            (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
+            (Object::Node(a), Object::Node(b)) => a.status = b.status.clone(),
+            (Object::Pod(a), Object::Pod(b)) => a.status = b.status.clone(),
+            (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
+            (Object::Deployment(a), Object::Deployment(b)) => a.status = b.status.clone(),
+            (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
+            _ => {}
+        }
+    }
+
+    /// The pod, if this is one.
+    pub fn as_pod(&self) -> Option<&Pod> {
+        if let Object::Pod(p) = self {
+            Some(p)
+        } else {
+            None
+        }
+    }
+
+    /// The node, if this is one.
+    pub fn as_node(&self) -> Option<&Node> {
+        if let Object::Node(n) = self {
+            Some(n)
+        } else {
+            None
+        }
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        each_kind!(self, o => o.serialize(s))
+    }
+}
+
+/// The address of an object: kind, namespace (empty for cluster-scoped kinds) and name.
+/// Ordered, so store iteration is deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjKey {
+    /// Kind.
+    pub kind: Kind,
+    /// Namespace, or empty.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl ObjKey {
+    /// Builds a key; the namespace is dropped for cluster-scoped kinds.
+    pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjKey {
+        let namespace = if kind.namespaced() {
+            namespace.to_string()
+        } else {
+            String::new()
+        };
+        ObjKey {
+            kind,
+            namespace,
+            name: name.to_string(),
+        }
+    }
+}
+
+/// `Pod default/web`, `Node node-1`: the form the trace and explain-why use.
+impl fmt::Display for ObjKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace.is_empty() {
+            write!(f, "{} {}", self.kind.name(), self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind.name(), self.namespace, self.name)
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! kube-apiserver and its store: the only write path. Every state change in the cluster is
+//! a request here; each accepted write bumps the resourceVersion and yields a [`Change`]
+//! that the engine turns into watch events for the components.
+
+mod allocators;
+pub mod error;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::rc::Rc;
+
+use rand::RngExt;
+
+use crate::api::defaults::apply_defaults;
+use crate::api::meta::Time;
+use crate::api::validation::{FieldError, validate_create, validate_update};
+use crate::api::{Kind, ObjKey, Object};
+use crate::engine::{SimRng, SimTime, rng};
+pub use allocators::Allocators;
+pub use error::ApiError;
+
+/// What a write did, as a watch event carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeType {
+    /// The object is new.
+    Added,
+    /// The object changed.
+    Modified,
+    /// The object is gone.
+    Deleted,
+}
+
+/// One accepted write.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Added, Modified or Deleted.
+    pub type_: ChangeType,
+    /// The object after the write (for Deleted: its last state).
+    pub object: Rc<Object>,
+}
+
+/// The characters Kubernetes uses for random name suffixes (no vowels, no confusables).
+pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// The apiserver with its store (standing in for etcd).
+pub struct ApiServer {
+    objects: BTreeMap<ObjKey, Rc<Object>>,
+    resource_version: u64,
+    uid_rng: SimRng,
+    name_rng: SimRng,
+    allocators: Allocators,
+}
+
+impl ApiServer {
+    /// An empty store whose random choices (uids, generated names, IPs, ports) derive
+    /// from `seed`.
+    pub fn new(seed: u64) -> ApiServer {
+        ApiServer {
+            objects: BTreeMap::new(),
+            resource_version: 0,
+            uid_rng: rng::stream(seed, "apiserver/uid"),
+            name_rng: rng::stream(seed, "apiserver/generate-name"),
+            allocators: Allocators::new(seed),
+        }
+    }
+
+    /// The object at `key`.
+    pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
+        self.objects.get(key)
+    }
+
+    /// All objects of `kind`, in `namespace` if given, ordered by namespace and name.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
+        let start = ObjKey {
+            kind,
+            namespace: namespace.unwrap_or("").to_string(),
+            name: String::new(),
+        };
+        self.objects
+            .range((Bound::Included(start), Bound::Unbounded))
+            .take_while(move |(k, _)| {
+                k.kind == kind && namespace.is_none_or(|ns| !kind.namespaced() || k.namespace == ns)
+            })
+            .map(|(_, v)| v)
+    }
+
+    /// Every stored object.
+    pub fn all(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.objects.values()
+    }
+
+    /// The current resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.resource_version
+    }
+
+    fn next_rv(&mut self) -> String {
+        self.resource_version += 1;
+        self.resource_version.to_string()
+    }
+
+    fn new_uid(&mut self) -> String {
+        let b: [u8; 16] = self.uid_rng.random();
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    /// Five random characters from [`NAME_ALPHABET`], as `generateName` appends.
+    fn random_suffix(&mut self) -> String {
+        (0..5)
+            .map(|_| NAME_ALPHABET[self.name_rng.random_range(0..NAME_ALPHABET.len())] as char)
+            .collect()
+    }
+
+    /// Creates `obj`: defaults, admission, validation, then store.
+    pub fn create(&mut self, now: SimTime, mut obj: Object) -> Result<Change, ApiError> {
+        let kind = obj.kind();
+        {
+            let meta = obj.meta_mut();
+            if kind.namespaced() && meta.namespace.is_empty() {
+                meta.namespace = "default".into();
+            }
+            if !kind.namespaced() {
+                meta.namespace.clear();
+            }
+        }
+        if obj.meta().name.is_empty() {
+            match obj.meta().generate_name.clone() {
+                Some(prefix) if !prefix.is_empty() => {
+                    // Upstream truncates the base to 58 characters (63 - 5).
+                    let base: String = prefix.chars().take(58).collect();
+                    loop {
+                        let name = format!("{base}{}", self.random_suffix());
+                        if !self.objects.contains_key(&ObjKey::new(
+                            kind,
+                            &obj.meta().namespace,
+                            &name,
+                        )) {
+                            obj.meta_mut().name = name;
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    return Err(ApiError::Invalid {
+                        kind,
+                        name: String::new(),
+                        errors: vec![FieldError {
+                            path: "metadata.name".into(),
+                            detail: "Required value: name or generateName is required".into(),
+                        }],
+                    });
+                }
+            }
+        }
+        let namespace = obj.meta().namespace.clone();
+        if kind.namespaced()
+            && !self
+                .objects
+                .contains_key(&ObjKey::new(Kind::Namespace, "", &namespace))
+        {
+            return Err(ApiError::NotFound {
+                kind: Kind::Namespace,
+                name: namespace,
+            });
+        }
+        apply_defaults(&mut obj);
+        let name = obj.meta().name.clone();
+        let errors = validate_create(&obj);
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid { kind, name, errors });
+        }
+        let key = obj.key();
+        if self.objects.contains_key(&key) {
+            return Err(ApiError::AlreadyExists { kind, name });
+        }
+        prepare_for_create(&mut obj);
+        if let Object::Service(svc) = &mut obj {
+            self.allocators
+                .allocate_service(svc)
+                .map_err(|errors| ApiError::Invalid {
+                    kind,
+                    name: name.clone(),
+                    errors,
+                })?;
+        }
+        let uid = self.new_uid();
+        let rv = self.next_rv();
+        let meta = obj.meta_mut();
+        meta.uid = uid;
+        meta.resource_version = rv;
+        meta.creation_timestamp = Some(Time(now));
+        meta.deletion_timestamp = None;
+        if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
+            meta.generation = Some(1);
+        }
+        obj.set_type_meta();
+        let obj = Rc::new(obj);
+        self.objects.insert(key, obj.clone());
+        Ok(Change {
+            type_: ChangeType::Added,
+            object: obj,
+        })
+    }
+
+    /// Replaces the object (not its status), if `obj`'s resourceVersion is current or
+    /// empty. Returns `None` when nothing changed (no new resourceVersion, no event).
+    pub fn update(&mut self, obj: Object) -> Result<Option<Change>, ApiError> {
+        self.write(obj, false)
+    }
+
+    /// Replaces only the status (the `/status` subresource).
+    pub fn update_status(&mut self, obj: Object) -> Result<Option<Change>, ApiError> {
+        self.write(obj, true)
+    }
+
+    fn write(&mut self, mut obj: Object, status_only: bool) -> Result<Option<Change>, ApiError> {
+        let kind = obj.kind();
+        if kind.namespaced() && obj.meta().namespace.is_empty() {
+            obj.meta_mut().namespace = "default".into();
+        }
+        let key = obj.key();
+        let name = key.name.clone();
+        let Some(old) = self.objects.get(&key).cloned() else {
+            return Err(ApiError::NotFound { kind, name });
+        };
+        let requested_rv = &obj.meta().resource_version;
+        if !requested_rv.is_empty() && *requested_rv != old.meta().resource_version {
+            return Err(ApiError::Conflict { kind, name });
+        }
+        let new = if status_only {
+            let mut new = (*old).clone();
+            new.copy_status_from(&obj);
+            new
+        } else {
+            apply_defaults(&mut obj);
+            // The main resource ignores status and server-owned metadata.
+            obj.copy_status_from(&old);
+            let (om, nm) = (old.meta(), obj.meta_mut());
+            nm.uid = om.uid.clone();
+            nm.creation_timestamp = om.creation_timestamp;
+            nm.deletion_timestamp = om.deletion_timestamp;
+            nm.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
+            nm.generation = om.generation;
+            nm.generate_name = om.generate_name.clone();
+            if let (Object::Service(new_svc), Object::Service(old_svc)) = (&mut obj, &*old) {
+                self.allocators
+                    .update_service(old_svc, new_svc)
+                    .map_err(|errors| ApiError::Invalid {
+                        kind,
+                        name: name.clone(),
+                        errors,
+                    })?;
+            }
+            let errors = validate_update(&old, &obj);
+            if !errors.is_empty() {
+                return Err(ApiError::Invalid { kind, name, errors });
+            }
+            if obj.meta().generation.is_some() && obj.spec_json() != old.spec_json() {
+                obj.meta_mut().generation = old.meta().generation.map(|g| g + 1);
+            }
+            obj
+        };
+        let mut new = new;
+        new.meta_mut().resource_version = old.meta().resource_version.clone();
+        new.set_type_meta();
+        if new == *old {
+            return Ok(None);
+        }
+        new.meta_mut().resource_version = self.next_rv();
+        let new = Rc::new(new);
+        self.objects.insert(key, new.clone());
+        Ok(Some(Change {
+            type_: ChangeType::Modified,
+            object: new,
+        }))
+    }
+
+    /// Deletes the object at `key`. Pods running on a node are deleted gracefully: they
+    /// get a deletionTimestamp and stay until their kubelet confirms with grace 0.
+    /// `grace_s` overrides the pod's terminationGracePeriodSeconds.
+    pub fn delete(
+        &mut self,
+        now: SimTime,
+        key: &ObjKey,
+        grace_s: Option<i64>,
+    ) -> Result<Change, ApiError> {
+        let Some(old) = self.objects.get(key).cloned() else {
+            return Err(ApiError::NotFound {
+                kind: key.kind,
+                name: key.name.clone(),
+            });
+        };
+        let graceful = match &*old {
+            Object::Pod(p) => {
+                let terminal = matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+                let grace = grace_s
+                    .or(p.spec.termination_grace_period_seconds)
+                    .unwrap_or(30);
+                (p.spec.node_name.is_some() && !terminal && grace > 0).then_some(grace)
+            }
+            _ => None,
+        };
+        let has_finalizers = !old.meta().finalizers.is_empty() && key.kind != Kind::Namespace;
+        if graceful.is_some() || has_finalizers {
+            let already = old.meta().deletion_timestamp.is_some();
+            let current_grace = old.meta().deletion_grace_period_seconds;
+            // A second delete may only shorten the grace period.
+            if already && (graceful.is_none() || graceful >= current_grace) {
+                return Ok(Change {
+                    type_: ChangeType::Modified,
+                    object: old,
+                });
+            }
+            let mut new = (*old).clone();
+            let grace = graceful.unwrap_or(0);
+            let meta = new.meta_mut();
+            meta.deletion_timestamp = Some(Time(now.plus_ms(grace as u64 * 1000)));
+            meta.deletion_grace_period_seconds = Some(grace);
+            if let Some(g) = meta.generation.as_mut() {
+                *g += 1;
+            }
+            meta.resource_version = self.next_rv();
+            let new = Rc::new(new);
+            self.objects.insert(key.clone(), new.clone());
+            return Ok(Change {
+                type_: ChangeType::Modified,
+                object: new,
+            });
+        }
+        self.objects.remove(key);
+        if let Object::Service(svc) = &*old {
+            self.allocators.release_service(svc);
+        }
+        let mut last = (*old).clone();
+        last.meta_mut().resource_version = self.next_rv();
+        Ok(Change {
+            type_: ChangeType::Deleted,
+            object: Rc::new(last),
+        })
+    }
+}
+
+/// Resets what a client may not set on create (status), and gives pods their first status.
+fn prepare_for_create(obj: &mut Object) {
+    match obj {
+        Object::Pod(pod) => {
+            pod.status = Default::default();
+            pod.status.phase = Some("Pending".into());
+            pod.status.qos_class = Some(qos_class(&pod.spec).into());
+        }
+        Object::Deployment(d) => d.status = Default::default(),
+        Object::ReplicaSet(rs) => rs.status = Default::default(),
+        Object::Service(svc) => svc.status = Default::default(),
+        _ => {}
+    }
+}
+
+/// The pod's QoS class: Guaranteed, Burstable or BestEffort (upstream `GetPodQOS`).
+pub fn qos_class(spec: &crate::api::core::PodSpec) -> &'static str {
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in &spec.containers {
+        let Some(res) = &c.resources else {
+            guaranteed = false;
+            continue;
+        };
+        any |= !res.requests.is_empty() || !res.limits.is_empty();
+        for r in ["cpu", "memory"] {
+            let limit = res.limits.get(r).and_then(|q| q.milli_value());
+            let request = res.requests.get(r).and_then(|q| q.milli_value()).or(limit);
+            if limit.is_none() || request != limit {
+                guaranteed = false;
+            }
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! Cross-crate tests for kubesim live in `tests/tests/`.
