@@ -18,3 +18,4 @@
 pub mod api;
 pub mod apiserver;
 pub mod engine;
+pub mod kubectl;

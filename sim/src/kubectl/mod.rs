@@ -1,0 +1,3 @@
+//! The in-process kubectl: argument parsing, verbs and printers.
+
+pub mod print;
