@@ -17,5 +17,12 @@
 
 pub mod api;
 pub mod apiserver;
+pub mod bench;
+pub mod cluster;
+pub mod controllers;
 pub mod engine;
 pub mod kubectl;
+pub mod kubelet;
+pub mod runtime;
+pub mod scheduler;
+pub mod shell;

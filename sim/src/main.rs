@@ -1,2 +1,198 @@
-//! The `kubesim` command line.
-fn main() {}
+//! The `kubesim` command line: `main` parses, `try_main` acts, exit codes say how it went.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kubesim::cluster::{Cluster, ClusterConfig};
+use kubesim::engine::time::parse_duration_ms;
+use kubesim::shell::Shell;
+
+/// A deterministic Kubernetes cluster simulator for teaching.
+#[derive(Parser)]
+#[command(
+    name = "kubesim",
+    version,
+    after_help = "Examples:\n  kubesim tour\n  kubesim shell --nodes 3 --seed 7\n  kubesim shell --nodes 3 < script.txt\n  kubesim bench --nodes 100 --pods 10000"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Walk through the teaching tour: a Pod's life from `kubectl run` to a crashed node.
+    #[command(after_help = "Example:\n  kubesim tour --seed 7")]
+    Tour(TourArgs),
+    /// A simulated cluster at your fingertips: kubectl plus advance, crash, recover, explain-why.
+    #[command(
+        after_help = "Examples:\n  kubesim shell --nodes 3 --seed 7\n  kubesim shell --nodes 3 < script.txt        # prints a transcript\n  kubesim shell -c 'kubectl run web --image=nginx' -c 'advance 10s' -c 'kubectl get pods'"
+    )]
+    Shell(ShellArgs),
+    /// Measure the simulator: create pods on nodes and run until all are Running.
+    #[command(after_help = "Example:\n  kubesim bench --nodes 100 --pods 10000")]
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct ClusterArgs {
+    /// Number of worker nodes.
+    #[arg(long, default_value_t = 3)]
+    nodes: usize,
+    /// Seed for every random choice (same seed, same run).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the trace (one JSON line per event) to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    trace: Option<PathBuf>,
+    /// Simulated time that passes after each kubectl command that changes the cluster.
+    #[arg(long, default_value = "1s")]
+    think_time: String,
+}
+
+#[derive(Args)]
+struct ShellArgs {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// Run this line and exit (repeatable); the exit status is 1 if any line failed.
+    #[arg(short = 'c', long = "command", value_name = "LINE")]
+    commands: Vec<String>,
+}
+
+#[derive(Args)]
+struct TourArgs {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Nodes.
+    #[arg(long, default_value_t = 100)]
+    nodes: usize,
+    /// Pods to create.
+    #[arg(long, default_value_t = 10_000)]
+    pods: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// The tour's scripts, in order.
+const TOUR: &[(&str, &str)] = &[("The first Pod", include_str!("../../scenarios/tour/01-first-pod.shell"))];
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Shell(args) => shell(args),
+        Command::Tour(args) => tour(args),
+        Command::Bench(args) => bench(args),
+    }
+}
+
+fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
+    let think = parse_duration_ms(&args.think_time).map_err(|e| format!("--think-time: {e}"))?;
+    let cluster = Cluster::new(ClusterConfig { nodes: args.nodes, seed: args.seed, ..Default::default() });
+    Ok(Shell::new(cluster, think))
+}
+
+fn write_trace(shell: &Shell, path: &Option<PathBuf>) -> Result<(), String> {
+    let Some(path) = path else { return Ok(()) };
+    let mut text = String::new();
+    for event in shell.cluster().trace().events() {
+        text.push_str(&event.json());
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn status(failed: bool) -> ExitCode {
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn shell(args: ShellArgs) -> Result<ExitCode, String> {
+    let mut shell = new_shell(&args.cluster)?;
+    let stdin = std::io::stdin();
+    let failed = if !args.commands.is_empty() {
+        let mut failed = false;
+        for line in &args.commands {
+            let out = shell.execute(line);
+            print!("{}", out.text);
+            failed |= out.failed;
+        }
+        failed
+    } else if stdin.is_terminal() {
+        println!(
+            "kubesim shell: {} nodes, seed {}. Type `help` for the verbs, `exit` to leave.",
+            args.cluster.nodes, args.cluster.seed
+        );
+        let mut stdout = std::io::stdout();
+        let mut lines = stdin.lock().lines();
+        loop {
+            print!("kubesim> ");
+            stdout.flush().map_err(|e| e.to_string())?;
+            let Some(line) = lines.next() else { break };
+            let out = shell.execute(&line.map_err(|e| e.to_string())?);
+            print!("{}", out.text);
+            if out.quit {
+                break;
+            }
+        }
+        false
+    } else {
+        let mut script = String::new();
+        for line in stdin.lock().lines() {
+            script.push_str(&line.map_err(|e| format!("reading stdin: {e}"))?);
+            script.push('\n');
+        }
+        let (text, failed) = shell.transcript(&script);
+        print!("{text}");
+        failed
+    };
+    write_trace(&shell, &args.cluster.trace)?;
+    Ok(status(failed))
+}
+
+fn tour(args: TourArgs) -> Result<ExitCode, String> {
+    let mut shell = new_shell(&args.cluster)?;
+    let mut failed = false;
+    for (i, (title, script)) in TOUR.iter().enumerate() {
+        println!("=== Part {}: {title} (seed {}) ===", i + 1, args.cluster.seed);
+        let (text, f) = shell.transcript(script);
+        print!("{text}");
+        failed |= f;
+    }
+    write_trace(&shell, &args.cluster.trace)?;
+    Ok(status(failed))
+}
+
+fn bench(args: BenchArgs) -> Result<ExitCode, String> {
+    println!("kubesim bench: {} pods on {} nodes (seed {})", args.pods, args.nodes, args.seed);
+    // The wall clock is read only here, at the edge, to measure the simulator.
+    #[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+    let started = std::time::Instant::now();
+    let report = kubesim::bench::run(args.nodes, args.pods, args.seed, |done, total| {
+        eprint!("\r  {done}/{total} pods running");
+    });
+    let wall = started.elapsed().as_secs_f64();
+    eprintln!();
+    println!("  all running at:     {} simulated", report.all_running_at);
+    println!("  wall time:          {wall:.3} s");
+    println!("  events processed:   {}", report.events);
+    println!("  events per second:  {:.0}", report.events as f64 / wall);
+    println!("  pods per second:    {:.0}", args.pods as f64 / wall);
+    println!("  trace lines:        {}", report.trace_lines);
+    Ok(status(report.running < args.pods))
+}

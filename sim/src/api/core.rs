@@ -224,19 +224,11 @@ impl PodSpec {
             ("volumes", self.volumes.is_some()),
             ("affinity", self.affinity.is_some()),
             ("securityContext", self.security_context.is_some()),
-            (
-                "topologySpreadConstraints",
-                self.topology_spread_constraints.is_some(),
-            ),
+            ("topologySpreadConstraints", self.topology_spread_constraints.is_some()),
             ("readinessGates", self.readiness_gates.is_some()),
             ("initContainers", !self.init_containers.is_empty()),
         ];
-        out.extend(
-            spec_fields
-                .iter()
-                .filter(|(_, set)| *set)
-                .map(|(f, _)| f.to_string()),
-        );
+        out.extend(spec_fields.iter().filter(|(_, set)| *set).map(|(f, _)| f.to_string()));
         for (i, c) in self.containers.iter().enumerate() {
             let fields = [
                 ("livenessProbe", c.liveness_probe.is_some()),
@@ -245,12 +237,7 @@ impl PodSpec {
                 ("securityContext", c.security_context.is_some()),
                 ("lifecycle", c.lifecycle.is_some()),
             ];
-            out.extend(
-                fields
-                    .iter()
-                    .filter(|(_, set)| *set)
-                    .map(|(f, _)| format!("containers[{i}].{f}")),
-            );
+            out.extend(fields.iter().filter(|(_, set)| *set).map(|(f, _)| format!("containers[{i}].{f}")));
         }
         out
     }
@@ -359,11 +346,7 @@ pub struct Toleration {
 impl Toleration {
     /// True when this toleration tolerates `taint` (upstream `ToleratesTaint`).
     pub fn tolerates(&self, taint: &Taint) -> bool {
-        if self
-            .effect
-            .as_deref()
-            .is_some_and(|e| !e.is_empty() && e != taint.effect)
-        {
+        if self.effect.as_deref().is_some_and(|e| !e.is_empty() && e != taint.effect) {
             return false;
         }
         let key = self.key.as_deref().unwrap_or("");
@@ -430,11 +413,7 @@ pub struct ContainerStatus {
     pub image: String,
     #[serde(rename = "imageID", default)]
     pub image_id: String,
-    #[serde(
-        rename = "containerID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "containerID", default, skip_serializing_if = "Option::is_none")]
     pub container_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<bool>,
@@ -485,11 +464,7 @@ pub struct ContainerStateTerminated {
     pub started_at: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Time>,
-    #[serde(
-        rename = "containerID",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "containerID", default, skip_serializing_if = "Option::is_none")]
     pub container_id: Option<String>,
 }
 
@@ -535,11 +510,7 @@ pub struct ServiceSpec {
     pub ip_family_policy: Option<String>,
     #[serde(rename = "externalIPs", default, skip_serializing_if = "Vec::is_empty")]
     pub external_ips: Vec<String>,
-    #[serde(
-        rename = "loadBalancerIP",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "loadBalancerIP", default, skip_serializing_if = "Option::is_none")]
     pub load_balancer_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_name: Option<String>,

@@ -77,33 +77,15 @@ pub enum DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecodeError::Syntax {
-                file,
-                line,
-                column,
-                message,
-            } => {
-                write!(
-                    f,
-                    "error: error parsing {file}: line {line}, column {column}: {message}"
-                )
+            DecodeError::Syntax { file, line, column, message } => {
+                write!(f, "error: error parsing {file}: line {line}, column {column}: {message}")
             }
-            DecodeError::MissingTypeMeta {
-                file,
-                missing,
-                line,
-            } => write!(
+            DecodeError::MissingTypeMeta { file, missing, line } => write!(
                 f,
                 "error: error validating \"{file}\": error validating data: [{}]; if you choose to ignore these errors, turn validation off with --validate=false\n  at {file}:{line}: every manifest needs `apiVersion:` and `kind:` (e.g. apiVersion: v1, kind: Pod)",
                 missing.join(", ")
             ),
-            DecodeError::NoMatch {
-                file,
-                name,
-                namespace,
-                mismatch,
-                line,
-            } => {
+            DecodeError::NoMatch { file, name, namespace, mismatch, line } => {
                 write!(
                     f,
                     "error: resource mapping not found for name: \"{name}\" namespace: \"{namespace}\" from \"{file}\": no matches for kind \"{}\" in version \"{}\"\nensure CRDs are installed first",
@@ -114,15 +96,7 @@ impl fmt::Display for DecodeError {
                 }
                 Ok(())
             }
-            DecodeError::Strict {
-                file,
-                kind,
-                path,
-                message,
-                line,
-                column,
-                hint,
-            } => {
+            DecodeError::Strict { file, kind, path, message, line, column, hint } => {
                 let version = kind.api_version().rsplit('/').next().unwrap_or("v1");
                 write!(
                     f,
@@ -183,15 +157,8 @@ pub fn decode_manifests(file: &str, text: &str) -> Vec<Result<Decoded, DecodeErr
 /// Decodes one document that starts at line `start`; `None` for an empty document.
 fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded, DecodeError>> {
     let syntax = |e: &serde_yaml::Error| {
-        let (line, column) = e
-            .location()
-            .map_or((start, 1), |l| (l.line() + start - 1, l.column()));
-        DecodeError::Syntax {
-            file: file.into(),
-            line,
-            column,
-            message: strip_location(&e.to_string()),
-        }
+        let (line, column) = e.location().map_or((start, 1), |l| (l.line() + start - 1, l.column()));
+        DecodeError::Syntax { file: file.into(), line, column, message: strip_location(&e.to_string()) }
     };
     let value: serde_yaml::Value = match serde_yaml::from_str(doc) {
         Ok(v) => v,
@@ -205,9 +172,7 @@ fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded
             file: file.into(),
             line: start,
             column: 1,
-            message:
-                "expected a mapping with apiVersion, kind and metadata, found a scalar or a list"
-                    .into(),
+            message: "expected a mapping with apiVersion, kind and metadata, found a scalar or a list".into(),
         }));
     };
     let field = |name: &str| map.get(name).and_then(|v| v.as_str()).map(str::to_string);
@@ -220,22 +185,13 @@ fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded
         missing.push("kind not set");
     }
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
-        return Some(Err(DecodeError::MissingTypeMeta {
-            file: file.into(),
-            missing,
-            line: start,
-        }));
+        return Some(Err(DecodeError::MissingTypeMeta { file: file.into(), missing, line: start }));
     };
     let resolved = match kinds::resolve(&api_version, &kind) {
         Ok(k) => k,
         Err(mismatch) => {
             let meta = map.get("metadata");
-            let meta_str = |k: &str| {
-                meta.and_then(|m| m.get(k))
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
+            let meta_str = |k: &str| meta.and_then(|m| m.get(k)).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let line = line_of_key(doc, "kind").map_or(start, |l| l + start - 1);
             return Some(Err(DecodeError::NoMatch {
                 file: file.into(),
@@ -257,43 +213,35 @@ fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded
         Kind::Deployment => strict(file, start, doc, resolved).map(Object::Deployment),
         Kind::ReplicaSet => strict(file, start, doc, resolved).map(Object::ReplicaSet),
     };
-    Some(typed.map(|object| Decoded {
-        object,
-        source,
-        line: start,
-    }))
+    Some(typed.map(|object| Decoded { object, source, line: start }))
+}
+
+/// Rebuilds a typed object from JSON (after a merge), rejecting unknown fields.
+pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_json::Error> {
+    Ok(match kind {
+        Kind::Namespace => Object::Namespace(serde_json::from_value(value)?),
+        Kind::Node => Object::Node(serde_json::from_value(value)?),
+        Kind::Pod => Object::Pod(serde_json::from_value(value)?),
+        Kind::Service => Object::Service(serde_json::from_value(value)?),
+        Kind::Event => Object::Event(serde_json::from_value(value)?),
+        Kind::Lease => Object::Lease(serde_json::from_value(value)?),
+        Kind::Deployment => Object::Deployment(serde_json::from_value(value)?),
+        Kind::ReplicaSet => Object::ReplicaSet(serde_json::from_value(value)?),
+    })
 }
 
 /// Deserializes with unknown fields rejected, reporting the JSON path of the culprit.
-fn strict<T: DeserializeOwned>(
-    file: &str,
-    start: usize,
-    doc: &str,
-    kind: Kind,
-) -> Result<T, DecodeError> {
+fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) -> Result<T, DecodeError> {
     let de = serde_yaml::Deserializer::from_str(doc);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();
-        let (line, column) = inner
-            .location()
-            .map_or((start, 1), |l| (l.line() + start - 1, l.column()));
+        let (line, column) = inner.location().map_or((start, 1), |l| (l.line() + start - 1, l.column()));
         let raw = strip_location(&inner.to_string());
         // serde_yaml prefixes the message with the path of the containing mapping.
-        let raw = raw
-            .split_once(": ")
-            .filter(|(p, _)| !p.contains(' '))
-            .map_or(raw.as_str(), |(_, m)| m);
+        let raw = raw.split_once(": ").filter(|(p, _)| !p.contains(' ')).map_or(raw.as_str(), |(_, m)| m);
         let path = e.path().to_string();
         let (message, hint) = describe_serde_error(raw, &path);
-        DecodeError::Strict {
-            file: file.into(),
-            kind,
-            path,
-            message,
-            line,
-            column,
-            hint,
-        }
+        DecodeError::Strict { file: file.into(), kind, path, message, line, column, hint }
     })
 }
 
@@ -307,11 +255,7 @@ fn describe_serde_error(raw: &str, path: &str) -> (String, Option<String>) {
             .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric()))
             .filter(|s| !s.is_empty())
             .collect();
-        let full = if path.ends_with(field) {
-            path.to_string()
-        } else {
-            join_path(path, field)
-        };
+        let full = if path.ends_with(field) { path.to_string() } else { join_path(path, field) };
         let hint = closest(field, &expected).map(|s| format!("did you mean \"{s}\"?"));
         return (format!("unknown field \"{full}\""), hint);
     }
@@ -319,18 +263,11 @@ fn describe_serde_error(raw: &str, path: &str) -> (String, Option<String>) {
         let field = rest.split('`').next().unwrap_or("");
         return (format!("{}: Required value", join_path(path, field)), None);
     }
-    (
-        format!("{path}: {raw}"),
-        Some("check the field's type with `kubectl explain`".into()),
-    )
+    (format!("{path}: {raw}"), Some("check the field's type with `kubectl explain`".into()))
 }
 
 fn join_path(path: &str, field: &str) -> String {
-    if path.is_empty() || path == "." {
-        field.to_string()
-    } else {
-        format!("{path}.{field}")
-    }
+    if path.is_empty() || path == "." { field.to_string() } else { format!("{path}.{field}") }
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
@@ -368,9 +305,7 @@ fn strip_location(message: &str) -> String {
 
 /// 1-based line of the first top-level `key:` in `doc`.
 fn line_of_key(doc: &str, key: &str) -> Option<usize> {
-    doc.lines()
-        .position(|l| l.starts_with(&format!("{key}:")))
-        .map(|i| i + 1)
+    doc.lines().position(|l| l.starts_with(&format!("{key}:"))).map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -397,9 +332,7 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert!(all[0].is_ok());
         match &all[1] {
-            Err(DecodeError::Strict {
-                path, line, hint, ..
-            }) => {
+            Err(DecodeError::Strict { path, line, hint, .. }) => {
                 assert_eq!(path, "spec.containerz");
                 assert_eq!(*line, 11);
                 assert_eq!(hint.as_deref(), Some("did you mean \"containers\"?"));
@@ -410,7 +343,8 @@ mod tests {
 
     #[test]
     fn unknown_field_message_matches_the_apiserver() {
-        let err = one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\nspec:\n  replicass: 3\n").unwrap_err();
+        let err = one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\nspec:\n  replicass: 3\n")
+            .unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("Error from server (BadRequest): error when creating \"web.yaml\": Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicass\""), "{text}");
         assert!(text.contains("web.yaml:6:3"), "{text}");
@@ -424,18 +358,12 @@ mod tests {
             DecodeError::Syntax { line, .. } => assert!(line >= 4, "line {line}"),
             other => panic!("unexpected {other:?}"),
         }
-        assert!(
-            one("a: b: c\n")
-                .unwrap_err()
-                .to_string()
-                .starts_with("error: error parsing web.yaml: line 1, column")
-        );
+        assert!(one("a: b: c\n").unwrap_err().to_string().starts_with("error: error parsing web.yaml: line 1, column"));
     }
 
     #[test]
     fn removed_versions_get_kubectls_message() {
-        let err = one("apiVersion: apps/v1beta2\nkind: Deployment\nmetadata:\n  name: nginx\n")
-            .unwrap_err();
+        let err = one("apiVersion: apps/v1beta2\nkind: Deployment\nmetadata:\n  name: nginx\n").unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("error: resource mapping not found for name: \"nginx\" namespace: \"\" from \"web.yaml\": no matches for kind \"Deployment\" in version \"apps/v1beta2\"\nensure CRDs are installed first"), "{text}");
     }
@@ -443,10 +371,7 @@ mod tests {
     #[test]
     fn missing_type_meta_is_reported() {
         let err = one("metadata:\n  name: x\n").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("[apiVersion not set, kind not set]")
-        );
+        assert!(err.to_string().contains("[apiVersion not set, kind not set]"));
     }
 
     #[test]
@@ -456,7 +381,8 @@ mod tests {
 
     #[test]
     fn wrong_types_are_reported_with_the_path() {
-        let err = one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: n\nspec:\n  replicas: three\n").unwrap_err();
+        let err =
+            one("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: n\nspec:\n  replicas: three\n").unwrap_err();
         assert!(err.to_string().contains("spec.replicas"), "{err}");
     }
 }

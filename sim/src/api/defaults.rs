@@ -21,17 +21,14 @@ pub fn apply_defaults(obj: &mut Object) {
             let type_ = spec.type_.get_or_insert_with(|| "ClusterIP".into()).clone();
             spec.session_affinity.get_or_insert_with(|| "None".into());
             if type_ != "ExternalName" {
-                spec.internal_traffic_policy
-                    .get_or_insert_with(|| "Cluster".into());
+                spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".into());
                 if spec.ip_families.is_empty() {
                     spec.ip_families.push("IPv4".into());
                 }
-                spec.ip_family_policy
-                    .get_or_insert_with(|| "SingleStack".into());
+                spec.ip_family_policy.get_or_insert_with(|| "SingleStack".into());
             }
             if type_ == "NodePort" || type_ == "LoadBalancer" {
-                spec.external_traffic_policy
-                    .get_or_insert_with(|| "Cluster".into());
+                spec.external_traffic_policy.get_or_insert_with(|| "Cluster".into());
             }
             for port in &mut spec.ports {
                 port.protocol.get_or_insert_with(|| "TCP".into());
@@ -41,18 +38,12 @@ pub fn apply_defaults(obj: &mut Object) {
         Object::Deployment(d) => {
             let spec = &mut d.spec;
             spec.replicas.get_or_insert(1);
-            let strategy = spec
-                .strategy
-                .get_or_insert_with(DeploymentStrategy::default);
+            let strategy = spec.strategy.get_or_insert_with(DeploymentStrategy::default);
             let type_ = strategy.type_.get_or_insert_with(|| "RollingUpdate".into());
             if type_ == "RollingUpdate" {
-                let ru = strategy
-                    .rolling_update
-                    .get_or_insert_with(RollingUpdateDeployment::default);
-                ru.max_unavailable
-                    .get_or_insert_with(|| IntOrString::String("25%".into()));
-                ru.max_surge
-                    .get_or_insert_with(|| IntOrString::String("25%".into()));
+                let ru = strategy.rolling_update.get_or_insert_with(RollingUpdateDeployment::default);
+                ru.max_unavailable.get_or_insert_with(|| IntOrString::String("25%".into()));
+                ru.max_surge.get_or_insert_with(|| IntOrString::String("25%".into()));
             }
             spec.revision_history_limit.get_or_insert(10);
             spec.progress_deadline_seconds.get_or_insert(600);
@@ -64,10 +55,7 @@ pub fn apply_defaults(obj: &mut Object) {
         }
         Object::Namespace(ns) => {
             ns.spec.get_or_insert_with(Default::default).finalizers = vec!["kubernetes".into()];
-            ns.status
-                .get_or_insert_with(Default::default)
-                .phase
-                .get_or_insert_with(|| "Active".into());
+            ns.status.get_or_insert_with(Default::default).phase.get_or_insert_with(|| "Active".into());
         }
         Object::Node(_) | Object::Event(_) | Object::Lease(_) => {}
     }
@@ -82,27 +70,18 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.restart_policy.get_or_insert_with(|| "Always".into());
     spec.termination_grace_period_seconds.get_or_insert(30);
     spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
-    spec.scheduler_name
-        .get_or_insert_with(|| "default-scheduler".into());
+    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
     spec.enable_service_links.get_or_insert(true);
-    spec.preemption_policy
-        .get_or_insert_with(|| "PreemptLowerPriority".into());
+    spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
     spec.priority.get_or_insert(0);
-    spec.service_account_name
-        .get_or_insert_with(|| "default".into());
-    for c in spec
-        .containers
-        .iter_mut()
-        .chain(spec.init_containers.iter_mut())
-    {
+    spec.service_account_name.get_or_insert_with(|| "default".into());
+    for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
         if c.image_pull_policy.is_none() {
             let image = c.image.as_deref().unwrap_or("");
             c.image_pull_policy = Some(default_pull_policy(image).into());
         }
-        c.termination_message_path
-            .get_or_insert_with(|| "/dev/termination-log".into());
-        c.termination_message_policy
-            .get_or_insert_with(|| "File".into());
+        c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".into());
+        c.termination_message_policy.get_or_insert_with(|| "File".into());
         for p in &mut c.ports {
             p.protocol.get_or_insert_with(|| "TCP".into());
         }
@@ -122,16 +101,10 @@ pub fn default_pull_policy(image: &str) -> &'static str {
 /// The DefaultTolerationSeconds admission plugin: 300s NoExecute tolerations for
 /// not-ready and unreachable nodes, unless the pod already tolerates them.
 fn add_default_tolerations(spec: &mut PodSpec) {
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
         let has = spec.tolerations.iter().any(|t| {
             (t.key.as_deref() == Some(key) || t.key.is_none())
-                && (t
-                    .effect
-                    .as_deref()
-                    .is_none_or(|e| e.is_empty() || e == "NoExecute"))
+                && (t.effect.as_deref().is_none_or(|e| e.is_empty() || e == "NoExecute"))
         });
         if !has {
             spec.tolerations.push(Toleration {
@@ -163,9 +136,7 @@ mod tests {
         let mut obj = Object::Pod(Default::default());
         apply_defaults(&mut obj);
         apply_defaults(&mut obj);
-        let Object::Pod(pod) = obj else {
-            unreachable!()
-        };
+        let Object::Pod(pod) = obj else { unreachable!() };
         assert_eq!(pod.spec.tolerations.len(), 2);
         assert_eq!(pod.spec.restart_policy.as_deref(), Some("Always"));
         assert_eq!(pod.spec.termination_grace_period_seconds, Some(30));

@@ -38,11 +38,8 @@ pub struct KindInfo {
     pub description: &'static str,
 }
 
-const APPS_REMOVED: &[(&str, &str)] = &[
-    ("extensions/v1beta1", "v1.16"),
-    ("apps/v1beta1", "v1.16"),
-    ("apps/v1beta2", "v1.16"),
-];
+const APPS_REMOVED: &[(&str, &str)] =
+    &[("extensions/v1beta1", "v1.16"), ("apps/v1beta1", "v1.16"), ("apps/v1beta2", "v1.16")];
 
 /// Every kind, in `kubectl api-resources` order (core group first, then by group).
 pub const KINDS: &[KindInfo] = &[
@@ -148,10 +145,7 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
 impl Kind {
     /// The registry entry.
     pub fn info(self) -> &'static KindInfo {
-        KINDS
-            .iter()
-            .find(|i| i.kind == self)
-            .expect("every kind is registered")
+        KINDS.iter().find(|i| i.kind == self).expect("every kind is registered")
     }
     /// `Pod`.
     pub fn name(self) -> &'static str {
@@ -193,12 +187,11 @@ impl Kind {
         KINDS
             .iter()
             .find(|i| {
-                let name_matches = base == i.plural
-                    || base == i.name.to_lowercase()
-                    || i.short_names.contains(&base.as_str());
-                let group_matches = group.as_deref().is_none_or(|g| {
-                    g == i.kind.group() || i.kind.group().starts_with(&format!("{g}."))
-                });
+                let name_matches =
+                    base == i.plural || base == i.name.to_lowercase() || i.short_names.contains(&base.as_str());
+                let group_matches = group
+                    .as_deref()
+                    .is_none_or(|g| g == i.kind.group() || i.kind.group().starts_with(&format!("{g}.")));
                 name_matches && group_matches
             })
             .map(|i| i.kind)
@@ -228,38 +221,24 @@ pub fn resolve(api_version: &str, kind: &str) -> Result<Kind, NoKindMatch> {
         if info.api_version == api_version {
             return Ok(info.kind);
         }
-        let hint = match info
-            .removed_versions
-            .iter()
-            .find(|(v, _)| *v == api_version)
-        {
+        let hint = match info.removed_versions.iter().find(|(v, _)| *v == api_version) {
             Some((_, release)) => format!(
                 "{kind} in {api_version} was removed in Kubernetes {release}; use apiVersion: {}",
                 info.api_version
             ),
             None => format!("{kind} is served as apiVersion: {}", info.api_version),
         };
-        return Err(NoKindMatch {
-            kind: kind.into(),
-            api_version: api_version.into(),
-            hint: Some(hint),
-        });
+        return Err(NoKindMatch { kind: kind.into(), api_version: api_version.into(), hint: Some(hint) });
     }
     let hint = if let Some((_, v)) = NOT_SIMULATED.iter().find(|(k, _)| *k == kind) {
-        Some(format!(
-            "{kind} ({v}) is a real Kubernetes kind that kubesim does not simulate yet"
-        ))
+        Some(format!("{kind} ({v}) is a real Kubernetes kind that kubesim does not simulate yet"))
     } else {
         KINDS
             .iter()
             .find(|i| i.name.eq_ignore_ascii_case(kind))
             .map(|i| format!("kinds are case-sensitive: did you mean kind: {}?", i.name))
     };
-    Err(NoKindMatch {
-        kind: kind.into(),
-        api_version: api_version.into(),
-        hint,
-    })
+    Err(NoKindMatch { kind: kind.into(), api_version: api_version.into(), hint })
 }
 
 #[cfg(test)]
@@ -272,10 +251,7 @@ mod tests {
         assert_eq!(Kind::from_resource_arg("pods"), Some(Kind::Pod));
         assert_eq!(Kind::from_resource_arg("Pod"), Some(Kind::Pod));
         assert_eq!(Kind::from_resource_arg("deploy"), Some(Kind::Deployment));
-        assert_eq!(
-            Kind::from_resource_arg("deployments.apps"),
-            Some(Kind::Deployment)
-        );
+        assert_eq!(Kind::from_resource_arg("deployments.apps"), Some(Kind::Deployment));
         assert_eq!(Kind::from_resource_arg("svc"), Some(Kind::Service));
         assert_eq!(Kind::from_resource_arg("no"), Some(Kind::Node));
         assert_eq!(Kind::from_resource_arg("ns"), Some(Kind::Namespace));
@@ -291,13 +267,7 @@ mod tests {
         assert!(err.hint.unwrap().contains("removed in Kubernetes v1.16"));
         let err = resolve("apps/v1", "DaemonSet").unwrap_err();
         assert!(err.hint.unwrap().contains("does not simulate"));
-        assert!(
-            resolve("v1", "pod")
-                .unwrap_err()
-                .hint
-                .unwrap()
-                .contains("kind: Pod")
-        );
+        assert!(resolve("v1", "pod").unwrap_err().hint.unwrap().contains("kind: Pod"));
     }
 
     #[test]

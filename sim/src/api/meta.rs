@@ -99,9 +99,7 @@ impl Quantity {
 /// Parses a Kubernetes quantity into thousandths of the base unit.
 pub fn parse_quantity_milli(text: &str) -> Option<i128> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
     if number.is_empty() || number == "-" || number == "+" {
         return None;
@@ -109,17 +107,11 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
     let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
     let negative = int_part.starts_with('-');
     let int_digits = int_part.trim_start_matches(['-', '+']);
-    if !int_digits.chars().all(|c| c.is_ascii_digit())
-        || !frac_part.chars().all(|c| c.is_ascii_digit())
-    {
+    if !int_digits.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
     // Work in units of 10^-9 to keep fractions like 0.5 and 100m exact.
-    let int: i128 = if int_digits.is_empty() {
-        0
-    } else {
-        int_digits.parse().ok()?
-    };
+    let int: i128 = if int_digits.is_empty() { 0 } else { int_digits.parse().ok()? };
     let frac_padded = format!("{:0<9}", frac_part.chars().take(9).collect::<String>());
     let frac: i128 = frac_padded.parse().ok()?;
     let nanos = int.checked_mul(1_000_000_000)?.checked_add(frac)?;
@@ -195,9 +187,7 @@ pub struct ObjectMeta {
 impl ObjectMeta {
     /// The controller owner reference, if any.
     pub fn controller_ref(&self) -> Option<&OwnerReference> {
-        self.owner_references
-            .iter()
-            .find(|r| r.controller == Some(true))
+        self.owner_references.iter().find(|r| r.controller == Some(true))
     }
 }
 
@@ -224,9 +214,7 @@ pub struct LabelSelectorRequirement {
 impl LabelSelector {
     /// True when `labels` satisfy every requirement. An empty selector matches everything.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|req| {
                 let value = labels.get(&req.key);
                 match req.operator.as_str() {
@@ -241,11 +229,7 @@ impl LabelSelector {
 
     /// The selector as kubectl prints it: `app=web,tier in (a,b)`.
     pub fn to_selector_string(&self) -> String {
-        let mut parts: Vec<String> = self
-            .match_labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         for req in &self.match_expressions {
             parts.push(match req.operator.as_str() {
                 "In" => format!("{} in ({})", req.key, req.values.join(",")),
@@ -305,10 +289,7 @@ mod tests {
         assert_eq!(parse_quantity_milli("100m"), Some(100));
         assert_eq!(parse_quantity_milli("2"), Some(2000));
         assert_eq!(parse_quantity_milli("0.5"), Some(500));
-        assert_eq!(
-            parse_quantity_milli("128Mi"),
-            Some(128 * 1024 * 1024 * 1000)
-        );
+        assert_eq!(parse_quantity_milli("128Mi"), Some(128 * 1024 * 1024 * 1000));
         assert_eq!(parse_quantity_milli("1G"), Some(1_000_000_000_000));
         assert_eq!(parse_quantity_milli("-1"), Some(-1000));
         assert_eq!(parse_quantity_milli("abc"), None);

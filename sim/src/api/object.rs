@@ -114,20 +114,12 @@ impl Object {
 
     /// The pod, if this is one.
     pub fn as_pod(&self) -> Option<&Pod> {
-        if let Object::Pod(p) = self {
-            Some(p)
-        } else {
-            None
-        }
+        if let Object::Pod(p) = self { Some(p) } else { None }
     }
 
     /// The node, if this is one.
     pub fn as_node(&self) -> Option<&Node> {
-        if let Object::Node(n) = self {
-            Some(n)
-        } else {
-            None
-        }
+        if let Object::Node(n) = self { Some(n) } else { None }
     }
 }
 
@@ -152,16 +144,8 @@ pub struct ObjKey {
 impl ObjKey {
     /// Builds a key; the namespace is dropped for cluster-scoped kinds.
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjKey {
-        let namespace = if kind.namespaced() {
-            namespace.to_string()
-        } else {
-            String::new()
-        };
-        ObjKey {
-            kind,
-            namespace,
-            name: name.to_string(),
-        }
+        let namespace = if kind.namespaced() { namespace.to_string() } else { String::new() };
+        ObjKey { kind, namespace, name: name.to_string() }
     }
 }
 

@@ -30,10 +30,7 @@ fn ip_to_string(ip: u32) -> String {
 }
 
 fn parse_ip(text: &str) -> Option<u32> {
-    let parts: Vec<u8> = text
-        .split('.')
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
+    let parts: Vec<u8> = text.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
     let bytes: [u8; 4] = parts.try_into().ok()?;
     Some(u32::from_be_bytes(bytes))
 }
@@ -68,17 +65,10 @@ impl Allocators {
                 }
             }
         }
-        let requested_ip = svc
-            .spec
-            .cluster_ip
-            .clone()
-            .filter(|ip| !ip.is_empty() && ip != "None");
+        let requested_ip = svc.spec.cluster_ip.clone().filter(|ip| !ip.is_empty() && ip != "None");
         let ip = match &requested_ip {
             Some(text) => match parse_ip(text) {
-                Some(ip)
-                    if !(SERVICE_CIDR_BASE..SERVICE_CIDR_BASE + SERVICE_CIDR_SIZE)
-                        .contains(&ip) =>
-                {
+                Some(ip) if !(SERVICE_CIDR_BASE..SERVICE_CIDR_BASE + SERVICE_CIDR_SIZE).contains(&ip) => {
                     errors.push(FieldError {
                         path: "spec.clusterIPs".into(),
                         detail: format!("Invalid value: []string{{\"{text}\"}}: failed to allocate IP {text}: the provided IP ({text}) is not in the valid range. The range of valid IPs is 10.96.0.0/12"),
@@ -133,11 +123,7 @@ impl Allocators {
 
     /// Keeps the clusterIP of an updated Service and (de)allocates nodePorts when its
     /// type or ports change.
-    pub fn update_service(
-        &mut self,
-        old: &Service,
-        new: &mut Service,
-    ) -> Result<(), Vec<FieldError>> {
+    pub fn update_service(&mut self, old: &Service, new: &mut Service) -> Result<(), Vec<FieldError>> {
         if new.spec.cluster_ip.as_deref().is_none_or(str::is_empty) {
             new.spec.cluster_ip = old.spec.cluster_ip.clone();
             new.spec.cluster_ips = old.spec.cluster_ips.clone();
@@ -155,12 +141,7 @@ impl Allocators {
         // Keep each port's nodePort when the user's update leaves it out (as kubectl apply does).
         for port in &mut new.spec.ports {
             if port.node_port.is_none() {
-                port.node_port = old
-                    .spec
-                    .ports
-                    .iter()
-                    .find(|o| o.port == port.port)
-                    .and_then(|o| o.node_port);
+                port.node_port = old.spec.ports.iter().find(|o| o.port == port.port).and_then(|o| o.node_port);
             }
         }
         for np in &old_ports {

@@ -54,18 +54,10 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::NotFound { kind, name } => {
-                write!(
-                    f,
-                    "Error from server (NotFound): {} \"{name}\" not found",
-                    qualified_resource(*kind)
-                )
+                write!(f, "Error from server (NotFound): {} \"{name}\" not found", qualified_resource(*kind))
             }
             ApiError::AlreadyExists { kind, name } => {
-                write!(
-                    f,
-                    "Error from server (AlreadyExists): {} \"{name}\" already exists",
-                    qualified_resource(*kind)
-                )
+                write!(f, "Error from server (AlreadyExists): {} \"{name}\" already exists", qualified_resource(*kind))
             }
             ApiError::Conflict { kind, name } => write!(
                 f,
@@ -97,22 +89,13 @@ mod tests {
 
     #[test]
     fn messages_match_kubectl() {
-        let e = ApiError::NotFound {
-            kind: Kind::Deployment,
-            name: "x".into(),
-        };
-        assert_eq!(
-            e.to_string(),
-            "Error from server (NotFound): deployments.apps \"x\" not found"
-        );
+        let e = ApiError::NotFound { kind: Kind::Deployment, name: "x".into() };
+        assert_eq!(e.to_string(), "Error from server (NotFound): deployments.apps \"x\" not found");
         let e = ApiError::Invalid {
             kind: Kind::Deployment,
             name: "nginx".into(),
             errors: vec![
-                FieldError {
-                    path: "spec.selector".into(),
-                    detail: "Required value".into(),
-                },
+                FieldError { path: "spec.selector".into(), detail: "Required value".into() },
                 FieldError {
                     path: "spec.replicas".into(),
                     detail: "Invalid value: -1: must be greater than or equal to 0".into(),

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use rand::RngExt;
 
 use crate::api::defaults::apply_defaults;
-use crate::api::meta::Time;
+use crate::api::meta::{Condition, Time, set_condition};
 use crate::api::validation::{FieldError, validate_create, validate_update};
 use crate::api::{Kind, ObjKey, Object};
 use crate::engine::{SimRng, SimTime, rng};
@@ -71,16 +71,12 @@ impl ApiServer {
 
     /// All objects of `kind`, in `namespace` if given, ordered by namespace and name.
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
-        let start = ObjKey {
-            kind,
-            namespace: namespace.unwrap_or("").to_string(),
-            name: String::new(),
-        };
+        // Cluster-scoped kinds live under the empty namespace whatever was asked.
+        let namespace = if kind.namespaced() { namespace } else { Some("") };
+        let start = ObjKey { kind, namespace: namespace.unwrap_or("").to_string(), name: String::new() };
         self.objects
             .range((Bound::Included(start), Bound::Unbounded))
-            .take_while(move |(k, _)| {
-                k.kind == kind && namespace.is_none_or(|ns| !kind.namespaced() || k.namespace == ns)
-            })
+            .take_while(move |(k, _)| k.kind == kind && namespace.is_none_or(|ns| k.namespace == ns))
             .map(|(_, v)| v)
     }
 
@@ -102,21 +98,12 @@ impl ApiServer {
     fn new_uid(&mut self) -> String {
         let b: [u8; 16] = self.uid_rng.random();
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
     }
 
     /// Five random characters from [`NAME_ALPHABET`], as `generateName` appends.
     fn random_suffix(&mut self) -> String {
-        (0..5)
-            .map(|_| NAME_ALPHABET[self.name_rng.random_range(0..NAME_ALPHABET.len())] as char)
-            .collect()
+        (0..5).map(|_| NAME_ALPHABET[self.name_rng.random_range(0..NAME_ALPHABET.len())] as char).collect()
     }
 
     /// Creates `obj`: defaults, admission, validation, then store.
@@ -138,11 +125,7 @@ impl ApiServer {
                     let base: String = prefix.chars().take(58).collect();
                     loop {
                         let name = format!("{base}{}", self.random_suffix());
-                        if !self.objects.contains_key(&ObjKey::new(
-                            kind,
-                            &obj.meta().namespace,
-                            &name,
-                        )) {
+                        if !self.objects.contains_key(&ObjKey::new(kind, &obj.meta().namespace, &name)) {
                             obj.meta_mut().name = name;
                             break;
                         }
@@ -161,15 +144,8 @@ impl ApiServer {
             }
         }
         let namespace = obj.meta().namespace.clone();
-        if kind.namespaced()
-            && !self
-                .objects
-                .contains_key(&ObjKey::new(Kind::Namespace, "", &namespace))
-        {
-            return Err(ApiError::NotFound {
-                kind: Kind::Namespace,
-                name: namespace,
-            });
+        if kind.namespaced() && !self.objects.contains_key(&ObjKey::new(Kind::Namespace, "", &namespace)) {
+            return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace });
         }
         apply_defaults(&mut obj);
         let name = obj.meta().name.clone();
@@ -183,13 +159,11 @@ impl ApiServer {
         }
         prepare_for_create(&mut obj);
         if let Object::Service(svc) = &mut obj {
-            self.allocators
-                .allocate_service(svc)
-                .map_err(|errors| ApiError::Invalid {
-                    kind,
-                    name: name.clone(),
-                    errors,
-                })?;
+            self.allocators.allocate_service(svc).map_err(|errors| ApiError::Invalid {
+                kind,
+                name: name.clone(),
+                errors,
+            })?;
         }
         let uid = self.new_uid();
         let rv = self.next_rv();
@@ -204,10 +178,7 @@ impl ApiServer {
         obj.set_type_meta();
         let obj = Rc::new(obj);
         self.objects.insert(key, obj.clone());
-        Ok(Change {
-            type_: ChangeType::Added,
-            object: obj,
-        })
+        Ok(Change { type_: ChangeType::Added, object: obj })
     }
 
     /// Replaces the object (not its status), if `obj`'s resourceVersion is current or
@@ -251,13 +222,11 @@ impl ApiServer {
             nm.generation = om.generation;
             nm.generate_name = om.generate_name.clone();
             if let (Object::Service(new_svc), Object::Service(old_svc)) = (&mut obj, &*old) {
-                self.allocators
-                    .update_service(old_svc, new_svc)
-                    .map_err(|errors| ApiError::Invalid {
-                        kind,
-                        name: name.clone(),
-                        errors,
-                    })?;
+                self.allocators.update_service(old_svc, new_svc).map_err(|errors| ApiError::Invalid {
+                    kind,
+                    name: name.clone(),
+                    errors,
+                })?;
             }
             let errors = validate_update(&old, &obj);
             if !errors.is_empty() {
@@ -277,33 +246,55 @@ impl ApiServer {
         new.meta_mut().resource_version = self.next_rv();
         let new = Rc::new(new);
         self.objects.insert(key, new.clone());
-        Ok(Some(Change {
-            type_: ChangeType::Modified,
-            object: new,
-        }))
+        Ok(Some(Change { type_: ChangeType::Modified, object: new }))
+    }
+
+    /// Binds a pod to a node: sets `spec.nodeName` and `PodScheduled=True` at once, as
+    /// the `pods/binding` subresource does.
+    pub fn bind(&mut self, now: SimTime, key: &ObjKey, node: &str) -> Result<Change, ApiError> {
+        let Some(Object::Pod(pod)) = self.objects.get(key).map(|o| (**o).clone()) else {
+            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.clone() });
+        };
+        if let Some(existing) = &pod.spec.node_name {
+            return Err(ApiError::Conflict {
+                kind: Kind::Pod,
+                name: format!("{}: pod is already assigned to node \"{existing}\"", key.name),
+            });
+        }
+        if pod.metadata.deletion_timestamp.is_some() {
+            return Err(ApiError::Forbidden(format!(
+                "pod {} is being deleted, cannot be assigned to a host",
+                key.name
+            )));
+        }
+        let mut pod = pod;
+        pod.spec.node_name = Some(node.to_string());
+        set_condition(
+            &mut pod.status.conditions,
+            Condition {
+                type_: "PodScheduled".into(),
+                status: "True".into(),
+                last_transition_time: Some(Time(now)),
+                ..Default::default()
+            },
+        );
+        pod.metadata.resource_version = self.next_rv();
+        let obj = Rc::new(Object::Pod(pod));
+        self.objects.insert(key.clone(), obj.clone());
+        Ok(Change { type_: ChangeType::Modified, object: obj })
     }
 
     /// Deletes the object at `key`. Pods running on a node are deleted gracefully: they
     /// get a deletionTimestamp and stay until their kubelet confirms with grace 0.
     /// `grace_s` overrides the pod's terminationGracePeriodSeconds.
-    pub fn delete(
-        &mut self,
-        now: SimTime,
-        key: &ObjKey,
-        grace_s: Option<i64>,
-    ) -> Result<Change, ApiError> {
+    pub fn delete(&mut self, now: SimTime, key: &ObjKey, grace_s: Option<i64>) -> Result<Change, ApiError> {
         let Some(old) = self.objects.get(key).cloned() else {
-            return Err(ApiError::NotFound {
-                kind: key.kind,
-                name: key.name.clone(),
-            });
+            return Err(ApiError::NotFound { kind: key.kind, name: key.name.clone() });
         };
         let graceful = match &*old {
             Object::Pod(p) => {
                 let terminal = matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed"));
-                let grace = grace_s
-                    .or(p.spec.termination_grace_period_seconds)
-                    .unwrap_or(30);
+                let grace = grace_s.or(p.spec.termination_grace_period_seconds).unwrap_or(30);
                 (p.spec.node_name.is_some() && !terminal && grace > 0).then_some(grace)
             }
             _ => None,
@@ -314,10 +305,7 @@ impl ApiServer {
             let current_grace = old.meta().deletion_grace_period_seconds;
             // A second delete may only shorten the grace period.
             if already && (graceful.is_none() || graceful >= current_grace) {
-                return Ok(Change {
-                    type_: ChangeType::Modified,
-                    object: old,
-                });
+                return Ok(Change { type_: ChangeType::Modified, object: old });
             }
             let mut new = (*old).clone();
             let grace = graceful.unwrap_or(0);
@@ -330,10 +318,7 @@ impl ApiServer {
             meta.resource_version = self.next_rv();
             let new = Rc::new(new);
             self.objects.insert(key.clone(), new.clone());
-            return Ok(Change {
-                type_: ChangeType::Modified,
-                object: new,
-            });
+            return Ok(Change { type_: ChangeType::Modified, object: new });
         }
         self.objects.remove(key);
         if let Object::Service(svc) = &*old {
@@ -341,10 +326,7 @@ impl ApiServer {
         }
         let mut last = (*old).clone();
         last.meta_mut().resource_version = self.next_rv();
-        Ok(Change {
-            type_: ChangeType::Deleted,
-            object: Rc::new(last),
-        })
+        Ok(Change { type_: ChangeType::Deleted, object: Rc::new(last) })
     }
 }
 

@@ -10,11 +10,7 @@ fn ns(name: &str) -> Object {
 fn pod(name: &str) -> Object {
     let mut p = Pod::default();
     p.metadata.name = name.into();
-    p.spec.containers.push(Container {
-        name: "c".into(),
-        image: Some("nginx:1.27".into()),
-        ..Default::default()
-    });
+    p.spec.containers.push(Container { name: "c".into(), image: Some("nginx:1.27".into()), ..Default::default() });
     Object::Pod(p)
 }
 
@@ -33,9 +29,7 @@ fn create_assigns_metadata_and_defaults() {
     assert_eq!(meta.resource_version, "2");
     assert_eq!(meta.uid.len(), 36);
     assert_eq!(meta.creation_timestamp, Some(Time(SimTime(1500))));
-    let Object::Pod(p) = &*change.object else {
-        panic!()
-    };
+    let Object::Pod(p) = &*change.object else { panic!() };
     assert_eq!(p.status.phase.as_deref(), Some("Pending"));
     assert_eq!(p.api_version, "v1");
 }
@@ -45,10 +39,7 @@ fn duplicate_names_are_refused() {
     let mut api = server();
     api.create(SimTime::ZERO, pod("web")).unwrap();
     let err = api.create(SimTime::ZERO, pod("web")).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Error from server (AlreadyExists): pods \"web\" already exists"
-    );
+    assert_eq!(err.to_string(), "Error from server (AlreadyExists): pods \"web\" already exists");
 }
 
 #[test]
@@ -77,28 +68,14 @@ fn generate_name_appends_five_seeded_characters() {
     let mut api = server();
     let mut p = pod("");
     p.meta_mut().generate_name = Some("web-".into());
-    let name = api
-        .create(SimTime::ZERO, p)
-        .unwrap()
-        .object
-        .meta()
-        .name
-        .clone();
+    let name = api.create(SimTime::ZERO, p).unwrap().object.meta().name.clone();
     assert_eq!(name.len(), 9);
-    assert!(
-        name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)),
-        "{name}"
-    );
+    assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)), "{name}");
     let again = {
         let mut api = server();
         let mut p = pod("");
         p.meta_mut().generate_name = Some("web-".into());
-        api.create(SimTime::ZERO, p)
-            .unwrap()
-            .object
-            .meta()
-            .name
-            .clone()
+        api.create(SimTime::ZERO, p).unwrap().object.meta().name.clone()
     };
     assert_eq!(name, again, "same seed, same name");
 }
@@ -109,10 +86,7 @@ fn missing_namespace_is_not_found() {
     let mut p = pod("web");
     p.meta_mut().namespace = "nope".into();
     let err = api.create(SimTime::ZERO, p).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Error from server (NotFound): namespaces \"nope\" not found"
-    );
+    assert_eq!(err.to_string(), "Error from server (NotFound): namespaces \"nope\" not found");
 }
 
 #[test]
@@ -135,10 +109,7 @@ fn bound_pods_are_deleted_gracefully() {
 fn unbound_pods_are_deleted_at_once() {
     let mut api = server();
     let key = api.create(SimTime::ZERO, pod("web")).unwrap().object.key();
-    assert_eq!(
-        api.delete(SimTime(1), &key, None).unwrap().type_,
-        ChangeType::Deleted
-    );
+    assert_eq!(api.delete(SimTime(1), &key, None).unwrap().type_, ChangeType::Deleted);
 }
 
 #[test]
@@ -150,10 +121,7 @@ fn list_is_scoped_and_ordered() {
         p.meta_mut().namespace = n.into();
         api.create(SimTime::ZERO, p).unwrap();
     }
-    let names: Vec<String> = api
-        .list(Kind::Pod, Some("default"))
-        .map(|o| o.meta().name.clone())
-        .collect();
+    let names: Vec<String> = api.list(Kind::Pod, Some("default")).map(|o| o.meta().name.clone()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(api.list(Kind::Pod, None).count(), 3);
     assert_eq!(api.list(Kind::Namespace, None).count(), 2);

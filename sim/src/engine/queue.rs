@@ -46,10 +46,7 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-        }
+        EventQueue { heap: BinaryHeap::new(), next_seq: 0 }
     }
 }
 
@@ -57,12 +54,7 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `at`, caused by trace event `cause`.
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
         self.next_seq += 1;
-        self.heap.push(Scheduled {
-            at,
-            seq: self.next_seq,
-            cause,
-            event,
-        });
+        self.heap.push(Scheduled { at, seq: self.next_seq, cause, event });
     }
 
     /// The time of the earliest event, if any.
@@ -72,11 +64,7 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event if it is due at or before `until`.
     pub fn pop_due(&mut self, until: SimTime) -> Option<Scheduled<E>> {
-        if self.peek_time()? <= until {
-            self.heap.pop()
-        } else {
-            None
-        }
+        if self.peek_time()? <= until { self.heap.pop() } else { None }
     }
 
     /// Number of pending events.
@@ -100,9 +88,7 @@ mod tests {
         q.push(SimTime(5), 0, "b");
         q.push(SimTime(1), 0, "a");
         q.push(SimTime(5), 0, "c");
-        let order: Vec<_> = std::iter::from_fn(|| q.pop_due(SimTime(10)))
-            .map(|s| s.event)
-            .collect();
+        let order: Vec<_> = std::iter::from_fn(|| q.pop_due(SimTime(10))).map(|s| s.event).collect();
         assert_eq!(order, ["a", "b", "c"]);
     }
 

@@ -49,9 +49,7 @@ impl SimTime {
         let secs = EPOCH_UNIX_S + self.0 / 1000;
         let (y, mo, d, h, mi, s) = civil(secs);
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let weekday = DAYS[((secs / 86_400) % 7) as usize];
         let month = MONTHS[(mo - 1) as usize];
         format!("{weekday}, {d:02} {month} {y} {h:02}:{mi:02}:{s:02} +0000")
@@ -69,10 +67,7 @@ impl SimTime {
         let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
         let mut ms = 0;
         if b[19] == b'.' {
-            let frac: String = text[20..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit())
-                .collect();
+            let frac: String = text[20..].chars().take_while(|c| c.is_ascii_digit()).collect();
             let padded = format!("{frac:0<3}");
             ms = padded.get(0..3)?.parse::<u64>().ok()?;
         }
@@ -136,21 +131,13 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
     let mut total: u64 = 0;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!(
-                "invalid duration {text:?}: expected a number before the unit"
-            ));
+            return Err(format!("invalid duration {text:?}: expected a number before the unit"));
         }
-        let value: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration {text:?}: number too large"))?;
+        let value: u64 = rest[..digits].parse().map_err(|_| format!("invalid duration {text:?}: number too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ms" => 1,
             "s" => 1000,
@@ -158,14 +145,10 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
             "h" => 3_600_000,
             "d" => 86_400_000,
             "" => {
-                return Err(format!(
-                    "invalid duration {text:?}: missing unit (ms, s, m, h)"
-                ));
+                return Err(format!("invalid duration {text:?}: missing unit (ms, s, m, h)"));
             }
             unit => {
-                return Err(format!(
-                    "invalid duration {text:?}: unknown unit {unit:?} (use ms, s, m, h)"
-                ));
+                return Err(format!("invalid duration {text:?}: unknown unit {unit:?} (use ms, s, m, h)"));
             }
         };
         total = value
@@ -203,10 +186,7 @@ mod tests {
     fn timestamps_use_the_fixed_epoch() {
         assert_eq!(SimTime(0).rfc3339(), "2025-01-01T00:00:00Z");
         assert_eq!(SimTime(61_500).rfc3339(), "2025-01-01T00:01:01Z");
-        assert_eq!(
-            SimTime(61_500).rfc3339_micro(),
-            "2025-01-01T00:01:01.500000Z"
-        );
+        assert_eq!(SimTime(61_500).rfc3339_micro(), "2025-01-01T00:01:01.500000Z");
         assert_eq!(SimTime(0).rfc1123z(), "Wed, 01 Jan 2025 00:00:00 +0000");
         assert_eq!(SimTime(86_400_000 * 59).rfc3339(), "2025-03-01T00:00:00Z");
     }

@@ -110,29 +110,11 @@ mod tests {
     #[test]
     fn chain_walks_causes_back_to_the_root() {
         let mut trace = Trace::default();
-        let a = trace.record(
-            SimTime(0),
-            0,
-            "user",
-            "crash",
-            "Node node-1".into(),
-            String::new(),
-        );
+        let a = trace.record(SimTime(0), 0, "user", "crash", "Node node-1".into(), String::new());
         let _noise = trace.record(SimTime(1), 0, "user", "noop", String::new(), String::new());
-        let b = trace.record(
-            SimTime(2),
-            a,
-            "node-controller",
-            "update",
-            "Node node-1".into(),
-            String::new(),
-        );
+        let b = trace.record(SimTime(2), a, "node-controller", "update", "Node node-1".into(), String::new());
         let ids: Vec<u64> = trace.chain(b).iter().map(|e| e.id).collect();
         assert_eq!(ids, [a, b]);
-        assert!(
-            trace.events()[0]
-                .line()
-                .starts_with("00:00:00 #1 <#0 user crash Node node-1")
-        );
+        assert!(trace.events()[0].line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
     }
 }

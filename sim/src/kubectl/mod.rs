@@ -1,3 +1,195 @@
-//! The in-process kubectl: argument parsing, verbs and printers.
+//! The in-process kubectl: the same verbs, flags, output and error texts as kubectl
+//! v1.32, writing through the simulated apiserver as the user.
 
+mod apply;
+pub mod args;
+mod imperative;
+mod info;
 pub mod print;
+mod read;
+mod selector;
+
+use crate::api::Kind;
+use crate::cluster::Cluster;
+use args::{Args, FlagSpec};
+
+/// What a kubectl command printed and its exit status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CmdOutput {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status: 0 on success.
+    pub code: i32,
+    /// Whether the command changed the cluster.
+    pub wrote: bool,
+}
+
+impl CmdOutput {
+    /// Appends a line to stdout.
+    pub fn out(&mut self, line: impl AsRef<str>) {
+        self.stdout.push_str(line.as_ref());
+        if !self.stdout.ends_with('\n') {
+            self.stdout.push('\n');
+        }
+    }
+
+    /// Appends a line to stderr without failing (warnings, notes).
+    pub fn note(&mut self, line: impl AsRef<str>) {
+        self.stderr.push_str(line.as_ref());
+        if !self.stderr.ends_with('\n') {
+            self.stderr.push('\n');
+        }
+    }
+
+    /// Appends an error line to stderr and marks the command failed.
+    pub fn fail(&mut self, line: impl AsRef<str>) {
+        self.note(line);
+        self.code = 1;
+    }
+
+    fn failed(line: impl AsRef<str>) -> CmdOutput {
+        let mut out = CmdOutput::default();
+        out.fail(line);
+        out
+    }
+}
+
+/// The verbs kubectl has that kubesim serves, for suggestions.
+const VERBS: &[&str] = &[
+    "annotate",
+    "api-resources",
+    "apply",
+    "create",
+    "delete",
+    "describe",
+    "explain",
+    "get",
+    "label",
+    "logs",
+    "run",
+    "version",
+];
+
+/// Real kubectl verbs that kubesim does not simulate yet.
+const NOT_YET: &[&str] = &[
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cordon",
+    "cp",
+    "debug",
+    "diff",
+    "drain",
+    "edit",
+    "exec",
+    "expose",
+    "patch",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "scale",
+    "set",
+    "taint",
+    "top",
+    "uncordon",
+    "wait",
+];
+
+impl Cluster {
+    /// Runs one kubectl command line (with or without the leading `kubectl`).
+    pub fn kubectl(&mut self, line: &str) -> CmdOutput {
+        let words = match args::split_words(line) {
+            Ok(w) => w,
+            Err(e) => return CmdOutput::failed(format!("error: {e}")),
+        };
+        let words: &[String] = match words.first() {
+            Some(first) if first == "kubectl" => &words[1..],
+            _ => &words,
+        };
+        let Some((verb, rest)) = words.split_first() else {
+            return CmdOutput::failed("error: no command given\nRun 'kubectl --help' for usage.");
+        };
+        let cause = self.record_input("kubectl", "", line.trim());
+        let mut out = CmdOutput::default();
+        match verb.as_str() {
+            "get" => read::get(self, rest, &mut out),
+            "describe" => read::describe(self, rest, &mut out),
+            "apply" => apply::apply(self, cause, rest, &mut out),
+            "create" => imperative::create(self, cause, rest, &mut out),
+            "delete" => apply::delete(self, cause, rest, &mut out),
+            "run" => imperative::run(self, cause, rest, &mut out),
+            "label" => imperative::label(self, cause, rest, &mut out, "label"),
+            "annotate" => imperative::label(self, cause, rest, &mut out, "annotate"),
+            "logs" => info::logs(self, rest, &mut out),
+            "api-resources" => info::api_resources(rest, &mut out),
+            "explain" => info::explain(rest, &mut out),
+            "version" => info::version(&mut out),
+            v if NOT_YET.contains(&v) => {
+                out.fail(format!("error: kubesim does not simulate \"kubectl {v}\" yet (it is a real kubectl command)"))
+            }
+            v => {
+                let mut msg = format!("error: unknown command \"{v}\" for \"kubectl\"");
+                if let Some(s) = crate::api::decode::closest(v, VERBS) {
+                    msg.push_str(&format!("\n\nDid you mean this?\n\t{s}\n"));
+                }
+                msg.push_str("\nRun 'kubectl --help' for usage.");
+                out.fail(msg)
+            }
+        }
+        out
+    }
+}
+
+/// Parses flags for `verb`, or reports the error into `out`.
+fn parse_flags(verb: &str, words: &[String], specs: &[FlagSpec], out: &mut CmdOutput) -> Option<Args> {
+    match args::parse(verb, words, specs) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            out.fail(e);
+            None
+        }
+    }
+}
+
+/// Resolves a resource type argument or reports kubectl's error.
+fn resolve_kind(arg: &str, out: &mut CmdOutput) -> Option<Kind> {
+    let kind = Kind::from_resource_arg(arg);
+    if kind.is_none() {
+        out.fail(format!("error: the server doesn't have a resource type \"{arg}\""));
+    }
+    kind
+}
+
+/// The namespace a command works in.
+fn namespace_of(args: &Args) -> String {
+    args.get("namespace").unwrap_or("default").to_string()
+}
+
+/// Splits `TYPE NAME...` or `TYPE/NAME...` into (kind, names).
+fn kind_and_names(positional: &[String], out: &mut CmdOutput) -> Option<(Kind, Vec<String>)> {
+    let first = positional.first()?;
+    if first.contains('/') {
+        let mut kind = None;
+        let mut names = Vec::new();
+        for p in positional {
+            let Some((k, n)) = p.split_once('/') else {
+                out.fail("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'");
+                return None;
+            };
+            let k = resolve_kind(k, out)?;
+            if kind.is_some_and(|prev| prev != k) {
+                out.fail("error: kubesim supports one resource type per command");
+                return None;
+            }
+            kind = Some(k);
+            names.push(n.to_string());
+        }
+        return kind.map(|k| (k, names));
+    }
+    let kind = resolve_kind(first, out)?;
+    Some((kind, positional[1..].to_vec()))
+}

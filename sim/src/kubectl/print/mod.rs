@@ -2,6 +2,7 @@
 
 pub mod age;
 pub mod describe;
+pub mod format;
 pub mod get;
 pub mod pod_status;
 pub mod tabwriter;

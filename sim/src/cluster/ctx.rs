@@ -1,0 +1,204 @@
+//! `Ctx`: what a component may touch while it handles one event. Every write goes
+//! through here to the apiserver, is traced with its cause, and becomes a watch event.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::api::core::{Event, EventSource, ObjectReference};
+use crate::api::meta::Time;
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{ApiError, ApiServer, Change};
+use crate::engine::time::EPOCH_UNIX_S;
+use crate::engine::{EventQueue, SimTime, Trace};
+
+use super::SimEvent;
+
+/// Who reports an Event (`source.component` / `source.host`).
+#[derive(Debug, Clone, Copy)]
+pub struct Reporter<'a> {
+    /// `kubelet`, `default-scheduler`, `node-controller`, ...
+    pub component: &'a str,
+    /// The node, for kubelets.
+    pub host: Option<&'a str>,
+}
+
+/// Dedup key for Events: (involved uid, type, reason, message, source component).
+type EventKey = (String, String, String, String, String);
+
+/// The shared machinery a handler writes through.
+pub struct Ctx<'a> {
+    /// The current simulated time.
+    pub now: SimTime,
+    /// Trace id of the event being handled; the cause of everything done here.
+    pub cause: u64,
+    /// Trace name of the acting component (`default-scheduler`, `kubelet/node-1`).
+    pub component: &'a str,
+    pub(super) api: &'a mut ApiServer,
+    pub(super) trace: &'a mut Trace,
+    pub(super) queue: &'a mut EventQueue<SimEvent>,
+    pub(super) changes: &'a mut Vec<(Change, u64)>,
+    pub(super) event_index: &'a mut BTreeMap<EventKey, ObjKey>,
+    pub(super) event_seq: &'a mut u64,
+}
+
+impl Ctx<'_> {
+    /// Read access to the apiserver's store, for front ends (kubectl); components read
+    /// their own caches instead.
+    pub fn api(&self) -> &ApiServer {
+        self.api
+    }
+
+    /// Records a trace line that is not an API write (a container started, a fault).
+    pub fn trace(&mut self, action: &str, object: String, detail: String) -> u64 {
+        self.trace.record(self.now, self.cause, self.component, action, object, detail)
+    }
+
+    /// Schedules `event` after `delay_ms`, caused by the current event.
+    pub fn schedule(&mut self, delay_ms: u64, event: SimEvent) {
+        self.queue.push(self.now.plus_ms(delay_ms), self.cause, event);
+    }
+
+    fn accepted(&mut self, action: &str, change: Change, note: &str) -> Rc<Object> {
+        let object = change.object.clone();
+        let detail = format!("rv={} {note}", object.meta().resource_version);
+        let id = self.trace(action, object.key().to_string(), detail.trim_end().to_string());
+        self.changes.push((change, id));
+        object
+    }
+
+    fn rejected(&mut self, action: &str, key: String, err: &ApiError) {
+        self.trace("rejected", key, format!("{action}: {err}"));
+    }
+
+    /// Creates an object; `note` says why, for the trace.
+    pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
+        let key = obj.key().to_string();
+        match self.api.create(self.now, obj) {
+            Ok(change) => Ok(self.accepted("create", change, note)),
+            Err(e) => {
+                self.rejected("create", key, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Updates an object (not its status). `Ok(None)` when nothing changed.
+    pub fn update(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        let key = obj.key().to_string();
+        match self.api.update(obj) {
+            Ok(change) => Ok(change.map(|c| self.accepted("update", c, note))),
+            Err(e) => {
+                self.rejected("update", key, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Updates an object's status. `Ok(None)` when nothing changed.
+    pub fn update_status(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        let key = obj.key().to_string();
+        match self.api.update_status(obj) {
+            Ok(change) => Ok(change.map(|c| self.accepted("update-status", c, note))),
+            Err(e) => {
+                self.rejected("update-status", key, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`).
+    pub fn delete(&mut self, key: &ObjKey, grace_s: Option<i64>, note: &str) -> Result<Rc<Object>, ApiError> {
+        match self.api.delete(self.now, key, grace_s) {
+            Ok(change) => Ok(self.accepted("delete", change, note)),
+            Err(e) => {
+                self.rejected("delete", key.to_string(), &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Records a core/v1 Event about `involved`, or bumps the count of an identical one,
+    /// as client-go's event recorder does.
+    pub fn event(&mut self, involved: &Object, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) {
+        let meta = involved.meta();
+        let dedup: EventKey =
+            (meta.uid.clone(), type_.into(), reason.into(), message.into(), reporter.component.into());
+        if let Some(existing) = self.event_index.get(&dedup).and_then(|k| self.api.get(k)).cloned() {
+            if let Object::Event(mut ev) = (*existing).clone() {
+                ev.count = Some(ev.count.unwrap_or(1) + 1);
+                ev.last_timestamp = Some(Time(self.now));
+                let _ = self.update(Object::Event(ev), reason);
+                return;
+            }
+        }
+        *self.event_seq += 1;
+        let unix_nanos = (EPOCH_UNIX_S * 1000 + self.now.as_ms()) * 1_000_000 + *self.event_seq;
+        let mut ev = Event::default();
+        ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name);
+        ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
+        ev.involved_object = ObjectReference {
+            api_version: Some(involved.kind().api_version().into()),
+            kind: Some(involved.kind().name().into()),
+            namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.clone()),
+            name: Some(meta.name.clone()),
+            uid: Some(meta.uid.clone()),
+            resource_version: Some(meta.resource_version.clone()),
+            field_path: None,
+        };
+        ev.reason = Some(reason.into());
+        ev.message = Some(message.into());
+        ev.source = EventSource { component: Some(reporter.component.into()), host: reporter.host.map(Into::into) };
+        ev.first_timestamp = Some(Time(self.now));
+        ev.last_timestamp = Some(Time(self.now));
+        ev.count = Some(1);
+        ev.type_ = Some(type_.into());
+        ev.reporting_component = Some(reporter.component.into());
+        ev.reporting_instance = Some(reporter.host.unwrap_or("").into());
+        if let Ok(created) = self.create(Object::Event(ev), &format!("{type_} {reason}: {message}")) {
+            self.event_index.insert(dedup, created.key());
+        }
+    }
+
+    /// Binds a pod to a node (the `pods/binding` subresource): sets `spec.nodeName` and
+    /// the `PodScheduled` condition in one write.
+    pub fn bind(&mut self, key: &ObjKey, node: &str) -> Result<Rc<Object>, ApiError> {
+        match self.api.bind(self.now, key, node) {
+            Ok(change) => Ok(self.accepted("bind", change, &format!("-> {node}"))),
+            Err(e) => {
+                self.rejected("bind", key.to_string(), &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sets `PodScheduled=False` with reason `Unschedulable` and the scheduler's message.
+    pub fn set_pod_unschedulable(&mut self, key: &ObjKey, message: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        let Some(Object::Pod(pod)) = self.api.get(key).map(|o| (**o).clone()) else {
+            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.clone() });
+        };
+        let mut pod = pod;
+        crate::api::meta::set_condition(
+            &mut pod.status.conditions,
+            crate::api::meta::Condition {
+                type_: "PodScheduled".into(),
+                status: "False".into(),
+                last_transition_time: Some(Time(self.now)),
+                reason: Some("Unschedulable".into()),
+                message: Some(message.into()),
+                ..Default::default()
+            },
+        );
+        pod.metadata.resource_version.clear();
+        self.update_status(Object::Pod(pod), "unschedulable")
+    }
+
+    /// The current object at `key` in the store (for front ends).
+    pub fn get(&self, key: &ObjKey) -> Option<Rc<Object>> {
+        self.api.get(key).cloned()
+    }
+
+    /// Shortcut: the store's objects of a kind in a namespace.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Rc<Object>> {
+        self.api.list(kind, namespace).cloned().collect()
+    }
+}

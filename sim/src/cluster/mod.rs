@@ -1,0 +1,425 @@
+//! The cluster: the event loop that plays every component, and the entry points the
+//! front ends (kubectl, the shell, scenarios) drive it through.
+
+mod cache;
+mod ctx;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+pub use cache::Cache;
+pub use ctx::{Ctx, Reporter};
+
+use crate::api::core::{Namespace, Service, ServicePort};
+use crate::api::meta::IntOrString;
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{ApiServer, Change};
+use crate::controllers::node_lifecycle::{self, NodeLifecycle};
+use crate::engine::{EventQueue, SimTime, Trace, rng};
+use crate::kubelet::{self, Kubelet, Machine};
+use crate::runtime::VirtualRuntime;
+use crate::runtime::images::ImageCatalog;
+use crate::scheduler::{self, Scheduler};
+
+/// How a cluster is built.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Worker nodes (`node-1` ... `node-N`).
+    pub nodes: usize,
+    /// The seed every random choice derives from.
+    pub seed: u64,
+    /// Delay between a write and its watch event reaching a component.
+    pub watch_latency_ms: u64,
+    /// CPU per node.
+    pub node_cpu: String,
+    /// Memory per node.
+    pub node_memory: String,
+    /// Max pods per node.
+    pub max_pods: u32,
+    /// Images and their behaviours.
+    pub catalog: ImageCatalog,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            nodes: 3,
+            seed: 0,
+            watch_latency_ms: 5,
+            node_cpu: "4".into(),
+            node_memory: "8Gi".into(),
+            max_pods: 110,
+            catalog: ImageCatalog::default(),
+        }
+    }
+}
+
+/// Who receives a watch event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watcher {
+    /// kube-scheduler.
+    Scheduler,
+    /// The node lifecycle controller.
+    NodeLifecycle,
+    /// The kubelet of a node.
+    Kubelet(String),
+}
+
+/// Something due in the event queue.
+#[derive(Debug, Clone)]
+pub enum SimEvent {
+    /// A watch event reaching a component.
+    Deliver {
+        /// The recipient.
+        to: Watcher,
+        /// The write.
+        change: Change,
+    },
+    /// A scheduler wake-up.
+    Scheduler(scheduler::Timer),
+    /// A kubelet wake-up, valid only for the boot that scheduled it.
+    Kubelet {
+        /// Node.
+        node: String,
+        /// Boot generation.
+        boot: u32,
+        /// What to do.
+        timer: kubelet::Timer,
+    },
+    /// A node lifecycle controller wake-up.
+    NodeLifecycle(node_lifecycle::Timer),
+}
+
+/// A simulated cluster.
+pub struct Cluster {
+    config: ClusterConfig,
+    now: SimTime,
+    queue: EventQueue<SimEvent>,
+    api: ApiServer,
+    trace: Trace,
+    event_index: BTreeMap<(String, String, String, String, String), ObjKey>,
+    event_seq: u64,
+    scheduler: Scheduler,
+    node_lifecycle: NodeLifecycle,
+    kubelets: BTreeMap<String, Kubelet>,
+    events_processed: u64,
+}
+
+impl Cluster {
+    /// Boots a cluster: namespaces, the `kubernetes` Service, and a kubelet per node
+    /// registering itself at time zero.
+    pub fn new(config: ClusterConfig) -> Cluster {
+        let seed = config.seed;
+        let catalog = Rc::new(config.catalog.clone());
+        let kubelets = (1..=config.nodes)
+            .map(|i| {
+                let name = format!("node-{i}");
+                let machine = Machine {
+                    name: name.clone(),
+                    index: i,
+                    cpu: config.node_cpu.clone(),
+                    memory: config.node_memory.clone(),
+                    max_pods: config.max_pods,
+                    labels: BTreeMap::new(),
+                };
+                let runtime = VirtualRuntime::new(catalog.clone(), rng::stream(seed, &format!("runtime/{name}")));
+                (name, Kubelet::new(machine, Box::new(runtime)))
+            })
+            .collect();
+        let mut cluster = Cluster {
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            api: ApiServer::new(seed),
+            trace: Trace::default(),
+            event_index: BTreeMap::new(),
+            event_seq: 0,
+            scheduler: Scheduler::new(rng::stream(seed, "scheduler")),
+            node_lifecycle: NodeLifecycle::default(),
+            kubelets,
+            config,
+            events_processed: 0,
+        };
+        cluster.bootstrap();
+        cluster
+    }
+
+    fn bootstrap(&mut self) {
+        self.with_ctx("apiserver", 0, |ctx| {
+            for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+                let mut ns = Namespace::default();
+                ns.metadata.name = name.into();
+                ctx.create(Object::Namespace(ns), "bootstrap").expect("bootstrap namespaces are valid");
+            }
+            let mut svc = Service::default();
+            svc.metadata.name = "kubernetes".into();
+            svc.metadata.labels = BTreeMap::from([
+                ("component".to_string(), "apiserver".to_string()),
+                ("provider".to_string(), "kubernetes".to_string()),
+            ]);
+            svc.spec.cluster_ip = Some("10.96.0.1".into());
+            svc.spec.ports = vec![ServicePort {
+                name: Some("https".into()),
+                protocol: Some("TCP".into()),
+                port: 443,
+                target_port: Some(IntOrString::Int(6443)),
+                node_port: None,
+                app_protocol: None,
+            }];
+            ctx.create(Object::Service(svc), "bootstrap").expect("the kubernetes Service is valid");
+        });
+        let nodes: Vec<String> = self.kubelets.keys().cloned().collect();
+        for node in nodes {
+            self.queue.push(self.now, 0, SimEvent::Kubelet { node, boot: 0, timer: kubelet::Timer::Boot });
+        }
+        self.queue.push(
+            self.now.plus_ms(node_lifecycle::MONITOR_PERIOD_MS),
+            0,
+            SimEvent::NodeLifecycle(node_lifecycle::Timer::Monitor),
+        );
+        self.run_until(self.now);
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The apiserver's store, read-only.
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// Everything that happened so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Names of the nodes with kubelets.
+    pub fn node_names(&self) -> impl Iterator<Item = &String> {
+        self.kubelets.keys()
+    }
+
+    /// The kubelet of `node`.
+    pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
+        self.kubelets.get(node)
+    }
+
+    /// Runs `f` as `component` with a write context, then delivers its writes' watch
+    /// events. Front ends use it for user actions.
+    pub fn with_ctx<R>(&mut self, component: &str, cause: u64, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+        let mut changes = Vec::new();
+        let result = {
+            let mut ctx = Ctx {
+                now: self.now,
+                cause,
+                component,
+                api: &mut self.api,
+                trace: &mut self.trace,
+                queue: &mut self.queue,
+                changes: &mut changes,
+                event_index: &mut self.event_index,
+                event_seq: &mut self.event_seq,
+            };
+            f(&mut ctx)
+        };
+        self.route(changes);
+        result
+    }
+
+    /// Records a user action in the trace and returns its id, the cause of what follows.
+    /// `detail` is the action as the user typed it.
+    pub fn record_input(&mut self, action: &str, object: &str, detail: &str) -> u64 {
+        self.trace.record(self.now, 0, "user", action, object.to_string(), detail.to_string())
+    }
+
+    /// Decides who watches each write and queues the deliveries.
+    fn route(&mut self, changes: Vec<(Change, u64)>) {
+        let at = self.now.plus_ms(self.config.watch_latency_ms);
+        for (change, trace_id) in changes {
+            let mut to = Vec::new();
+            match &*change.object {
+                Object::Pod(pod) => {
+                    to.push(Watcher::Scheduler);
+                    to.push(Watcher::NodeLifecycle);
+                    if let Some(node) = pod.spec.node_name.as_ref().filter(|n| self.kubelets.contains_key(*n)) {
+                        to.push(Watcher::Kubelet(node.clone()));
+                    }
+                }
+                Object::Node(node) => {
+                    to.push(Watcher::Scheduler);
+                    to.push(Watcher::NodeLifecycle);
+                    if self.kubelets.contains_key(&node.metadata.name) {
+                        to.push(Watcher::Kubelet(node.metadata.name.clone()));
+                    }
+                }
+                Object::Lease(_) => to.push(Watcher::NodeLifecycle),
+                _ => {}
+            }
+            for watcher in to {
+                self.queue.push(at, trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
+            }
+        }
+    }
+
+    /// Runs every event due up to and including `until`, then sets the clock there.
+    pub fn run_until(&mut self, until: SimTime) {
+        while let Some(next) = self.queue.pop_due(until) {
+            self.now = next.at;
+            self.dispatch(next.cause, next.event);
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Lets `ms` of simulated time pass.
+    pub fn advance_ms(&mut self, ms: u64) {
+        self.run_until(self.now.plus_ms(ms));
+    }
+
+    /// Runs until `done` holds (checked after each event) or `max_ms` passed; returns
+    /// whether it held.
+    pub fn run_while(&mut self, max_ms: u64, mut done: impl FnMut(&Cluster) -> bool) -> bool {
+        let deadline = self.now.plus_ms(max_ms);
+        loop {
+            if done(self) {
+                return true;
+            }
+            match self.queue.pop_due(deadline) {
+                Some(next) => {
+                    self.now = next.at;
+                    self.dispatch(next.cause, next.event);
+                }
+                None => {
+                    self.now = deadline;
+                    return done(self);
+                }
+            }
+        }
+    }
+
+    /// How many queued events the loop has processed.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    fn dispatch(&mut self, cause: u64, event: SimEvent) {
+        self.events_processed += 1;
+        let mut changes = Vec::new();
+        let Cluster { api, trace, queue, event_index, event_seq, scheduler, node_lifecycle, kubelets, now, .. } = self;
+        // A context for `component`, borrowing the shared machinery afresh each time.
+        macro_rules! ctx {
+            ($component:expr) => {
+                Ctx {
+                    now: *now,
+                    cause,
+                    component: $component,
+                    api: &mut *api,
+                    trace: &mut *trace,
+                    queue: &mut *queue,
+                    changes: &mut changes,
+                    event_index: &mut *event_index,
+                    event_seq: &mut *event_seq,
+                }
+            };
+        }
+        match event {
+            SimEvent::Deliver { to: Watcher::Scheduler, change } => {
+                scheduler.on_change(&mut ctx!("default-scheduler"), &change)
+            }
+            SimEvent::Deliver { to: Watcher::NodeLifecycle, change } => {
+                node_lifecycle.on_change(&mut ctx!("node-controller"), &change)
+            }
+            SimEvent::Scheduler(timer) => scheduler.on_timer(&mut ctx!("default-scheduler"), timer),
+            SimEvent::NodeLifecycle(timer) => node_lifecycle.on_timer(&mut ctx!("node-controller"), timer),
+            SimEvent::Deliver { to: Watcher::Kubelet(node), change } => {
+                if let Some(k) = kubelets.get_mut(&node) {
+                    let name = format!("kubelet/{node}");
+                    k.on_change(&mut ctx!(&name), &change);
+                }
+            }
+            SimEvent::Kubelet { node, boot, timer } => {
+                if let Some(k) = kubelets.get_mut(&node) {
+                    let name = format!("kubelet/{node}");
+                    k.on_timer(&mut ctx!(&name), boot, timer);
+                }
+            }
+        }
+        self.route(changes);
+    }
+
+    /// Powers a node off: its kubelet and containers stop, nothing is reported.
+    pub fn crash_node(&mut self, node: &str) -> Result<u64, String> {
+        if !self.kubelets.contains_key(node) {
+            return Err(unknown_node(node, self.kubelets.keys()));
+        }
+        let kubelet = self.kubelets.get_mut(node).expect("checked above");
+        if kubelet.is_down() {
+            return Err(format!("node {node} is already down"));
+        }
+        kubelet.crash();
+        Ok(self.record_input("crash-node", &format!("Node {node}"), &format!("crash node {node}")))
+    }
+
+    /// Powers a node back on: a fresh kubelet boots and relists its pods.
+    pub fn recover_node(&mut self, node: &str) -> Result<u64, String> {
+        if !self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.kubelets.keys()))?.is_down() {
+            return Err(format!("node {node} is not down"));
+        }
+        let id = self.record_input("recover-node", &format!("Node {node}"), &format!("recover node {node}"));
+        let component = format!("kubelet/{node}");
+        let mut kubelet = self.kubelets.remove(node).expect("checked above");
+        self.with_ctx(&component, id, |ctx| kubelet.power_on(ctx));
+        self.kubelets.insert(node.to_string(), kubelet);
+        // The fresh kubelet lists what it watches before watching again.
+        let at = self.now.plus_ms(self.config.watch_latency_ms);
+        let relist: Vec<Change> = self
+            .api
+            .all()
+            .filter(|o| match &***o {
+                Object::Pod(p) => p.spec.node_name.as_deref() == Some(node),
+                Object::Node(n) => n.metadata.name == node,
+                _ => false,
+            })
+            .map(|o| Change { type_: crate::apiserver::ChangeType::Added, object: o.clone() })
+            .collect();
+        for change in relist {
+            // After the Boot timer (queued first at `now`), so the node registers first.
+            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.to_string()), change });
+        }
+        Ok(id)
+    }
+
+    /// Kills a pod's container process (a fault); the kubelet restarts it per policy.
+    pub fn kill_container(&mut self, namespace: &str, pod: &str, container: Option<&str>) -> Result<String, String> {
+        let key = ObjKey::new(Kind::Pod, namespace, pod);
+        let obj = self.api.get(&key).ok_or_else(|| format!("pods \"{pod}\" not found"))?;
+        let node = obj
+            .as_pod()
+            .and_then(|p| p.spec.node_name.clone())
+            .ok_or_else(|| format!("pod {pod} is not scheduled to a node yet"))?;
+        let id = self.record_input(
+            "kill-container",
+            &key.to_string(),
+            &format!("kill pod {pod} {}", container.unwrap_or("")),
+        );
+        let component = format!("kubelet/{node}");
+        let mut kubelet = self.kubelets.remove(&node).ok_or_else(|| format!("node {node} has no kubelet"))?;
+        let result = if kubelet.is_down() {
+            Err(format!("node {node} is down"))
+        } else {
+            self.with_ctx(&component, id, |ctx| kubelet.kill_container(ctx, &key, container))
+        };
+        self.kubelets.insert(node, kubelet);
+        result
+    }
+}
+
+fn unknown_node<'a>(node: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    let hint = crate::api::decode::closest(node, &known).map(|n| format!("; did you mean {n}?")).unwrap_or_default();
+    format!("nodes \"{node}\" not found (nodes: {}){hint}", known.join(", "))
+}

@@ -1,0 +1,3 @@
+//! The controller manager's controllers.
+
+pub mod node_lifecycle;

@@ -1,0 +1,209 @@
+//! The node lifecycle controller and taint-based eviction: a node whose kubelet stops
+//! renewing its Lease for the grace period (50s in v1.32) becomes `Unknown`, is tainted
+//! `node.kubernetes.io/unreachable`, its pods become not ready, and pods are evicted
+//! when their toleration (300s by default) runs out.
+
+use std::rc::Rc;
+
+use crate::api::core::{Node, Taint};
+use crate::api::meta::{Condition, Time, find_condition, set_condition};
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::Change;
+use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
+use crate::engine::SimTime;
+
+/// `--node-monitor-period`.
+pub const MONITOR_PERIOD_MS: u64 = 5_000;
+/// `--node-monitor-grace-period` (v1.32).
+pub const GRACE_PERIOD_MS: u64 = 50_000;
+/// The taint for a node whose kubelet is silent.
+pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+
+const NODE_CONTROLLER: Reporter<'static> = Reporter { component: "node-controller", host: None };
+const TAINT_EVICTION: Reporter<'static> = Reporter { component: "taint-eviction-controller", host: None };
+
+/// A wake-up.
+#[derive(Debug, Clone)]
+pub enum Timer {
+    /// Check every node's heartbeat.
+    Monitor,
+    /// A pod's toleration of a NoExecute taint ran out.
+    Evict {
+        /// The pod.
+        pod: ObjKey,
+        /// The node it was on.
+        node: String,
+    },
+}
+
+/// The controller and its watch-fed view of nodes, leases and pods.
+#[derive(Default)]
+pub struct NodeLifecycle {
+    cache: Cache,
+}
+
+impl NodeLifecycle {
+    /// A watch event.
+    pub fn on_change(&mut self, ctx: &mut Ctx<'_>, change: &Change) {
+        self.cache.apply(change);
+        if let Object::Node(node) = &*change.object {
+            let ready = find_condition(&node.status.conditions, "Ready").is_some_and(|c| c.status == "True");
+            let tainted = node.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT);
+            if ready && tainted {
+                let mut healed = node.clone();
+                healed.spec.taints.retain(|t| t.key != UNREACHABLE_TAINT);
+                let _ = ctx.update(Object::Node(healed), "node-controller removed the unreachable taints");
+            }
+        }
+    }
+
+    /// A wake-up.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::Monitor => {
+                let nodes: Vec<Rc<Object>> = self.cache.list(Kind::Node).cloned().collect();
+                for node in nodes {
+                    if let Some(n) = node.as_node() {
+                        self.monitor(ctx, n);
+                    }
+                }
+                ctx.schedule(MONITOR_PERIOD_MS, SimEvent::NodeLifecycle(Timer::Monitor));
+            }
+            Timer::Evict { pod, node } => self.evict(ctx, &pod, &node),
+        }
+    }
+
+    fn last_heartbeat(&self, node: &Node) -> SimTime {
+        let lease_key = ObjKey::new(Kind::Lease, "kube-node-lease", &node.metadata.name);
+        let renewed = match self.cache.get(&lease_key).map(|o| &**o) {
+            Some(Object::Lease(l)) => l.spec.renew_time.map(|t| t.0),
+            _ => None,
+        };
+        let posted = find_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time).map(|t| t.0);
+        renewed.max(posted).or(node.metadata.creation_timestamp.map(|t| t.0)).unwrap_or_default()
+    }
+
+    fn monitor(&mut self, ctx: &mut Ctx<'_>, node: &Node) {
+        let ready = find_condition(&node.status.conditions, "Ready");
+        if ready.is_some_and(|c| c.status == "Unknown") {
+            return;
+        }
+        if ctx.now.since(self.last_heartbeat(node)) <= GRACE_PERIOD_MS {
+            return;
+        }
+        let name = node.metadata.name.clone();
+        let mut unknown = node.clone();
+        for type_ in ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"] {
+            let old = find_condition(&node.status.conditions, type_).cloned().unwrap_or_default();
+            set_condition(
+                &mut unknown.status.conditions,
+                Condition {
+                    type_: type_.into(),
+                    status: "Unknown".into(),
+                    last_heartbeat_time: old.last_heartbeat_time,
+                    last_transition_time: Some(Time(ctx.now)),
+                    reason: Some("NodeStatusUnknown".into()),
+                    message: Some("Kubelet stopped posting node status.".into()),
+                    ..Default::default()
+                },
+            );
+        }
+        unknown.metadata.resource_version.clear();
+        let Ok(Some(updated)) =
+            ctx.update_status(Object::Node(unknown), "node-controller: kubelet stopped posting node status")
+        else {
+            return;
+        };
+        ctx.event(
+            &updated,
+            NODE_CONTROLLER,
+            "Normal",
+            "NodeNotReady",
+            &format!("Node {name} status is now: NodeNotReady"),
+        );
+        if let Some(Object::Node(n)) = ctx.get(&updated.key()).as_deref() {
+            let mut tainted = n.clone();
+            for effect in ["NoSchedule", "NoExecute"] {
+                if !tainted.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == effect) {
+                    tainted.spec.taints.push(Taint {
+                        key: UNREACHABLE_TAINT.into(),
+                        value: None,
+                        effect: effect.into(),
+                        time_added: (effect == "NoExecute").then_some(Time(ctx.now)),
+                    });
+                }
+            }
+            tainted.metadata.resource_version.clear();
+            let _ = ctx.update(Object::Node(tainted), "node-controller tainted the unreachable node");
+        }
+        self.mark_pods_not_ready(ctx, &name);
+    }
+
+    fn pods_on(&self, node: &str) -> Vec<Rc<Object>> {
+        self.cache
+            .list(Kind::Pod)
+            .filter(|o| o.as_pod().is_some_and(|p| p.spec.node_name.as_deref() == Some(node)))
+            .cloned()
+            .collect()
+    }
+
+    fn mark_pods_not_ready(&mut self, ctx: &mut Ctx<'_>, node: &str) {
+        for obj in self.pods_on(node) {
+            let Some(pod) = obj.as_pod() else { continue };
+            let mut not_ready = pod.clone();
+            if let Some(c) = not_ready.status.conditions.iter_mut().find(|c| c.type_ == "Ready") {
+                if c.status != "False" {
+                    c.status = "False".into();
+                    c.last_transition_time = Some(Time(ctx.now));
+                }
+            }
+            for cs in &mut not_ready.status.container_statuses {
+                cs.ready = false;
+            }
+            not_ready.metadata.resource_version.clear();
+            if let Ok(Some(updated)) =
+                ctx.update_status(Object::Pod(not_ready), "node-controller marked the pod not ready")
+            {
+                ctx.event(&updated, NODE_CONTROLLER, "Warning", "NodeNotReady", "Node is not ready");
+            }
+            // Taint-based eviction: the pod leaves when its toleration runs out.
+            let tolerated_s = pod
+                .spec
+                .tolerations
+                .iter()
+                .find(|t| {
+                    t.tolerates(&Taint {
+                        key: UNREACHABLE_TAINT.into(),
+                        value: None,
+                        effect: "NoExecute".into(),
+                        time_added: None,
+                    })
+                })
+                .map(|t| t.toleration_seconds);
+            match tolerated_s {
+                Some(None) => {} // Tolerates forever.
+                Some(Some(s)) => ctx.schedule(
+                    s.max(0) as u64 * 1000,
+                    SimEvent::NodeLifecycle(Timer::Evict { pod: obj.key(), node: node.into() }),
+                ),
+                None => ctx.schedule(0, SimEvent::NodeLifecycle(Timer::Evict { pod: obj.key(), node: node.into() })),
+            }
+        }
+    }
+
+    fn evict(&mut self, ctx: &mut Ctx<'_>, pod: &ObjKey, node: &str) {
+        let node_key = ObjKey::new(Kind::Node, "", node);
+        let still_tainted = self
+            .cache
+            .get(&node_key)
+            .and_then(|o| o.as_node())
+            .is_some_and(|n| n.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == "NoExecute"));
+        let Some(obj) = self.cache.get(pod).cloned() else { return };
+        if !still_tainted || obj.meta().deletion_timestamp.is_some() {
+            return;
+        }
+        let message = format!("Marking for deletion Pod {}/{}", pod.namespace, pod.name);
+        ctx.event(&obj, TAINT_EVICTION, "Normal", "TaintManagerEviction", &message);
+        let _ = ctx.delete(pod, None, "taint-eviction-controller: toleration expired");
+    }
+}

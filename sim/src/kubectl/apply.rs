@@ -1,0 +1,337 @@
+//! The declarative verbs: `apply -f` (client-side apply with the
+//! `last-applied-configuration` annotation and a three-way merge), `create -f`, and
+//! `delete` (by name, selector or file), which waits for objects to go as kubectl does.
+
+use serde_json::Value;
+
+use super::args::flag;
+use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
+use crate::api::ObjKey;
+use crate::api::decode::{Decoded, decode_manifests, from_json};
+use crate::apiserver::ApiError;
+use crate::cluster::Cluster;
+
+/// The annotation client-side apply keeps the last applied manifest in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Reads every `-f` file and decodes its documents; decode errors are reported into
+/// `out` and skipped, so good documents still apply (as kubectl does).
+pub(super) fn load_files(files: &[String], namespace: Option<&str>, out: &mut CmdOutput) -> Vec<(String, Decoded)> {
+    let mut loaded = Vec::new();
+    if files.is_empty() {
+        out.fail("error: must specify one of -f and -k");
+        return loaded;
+    }
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(_) => {
+                out.fail(format!("error: the path \"{file}\" does not exist"));
+                continue;
+            }
+        };
+        for doc in decode_manifests(file, &text) {
+            match doc {
+                Ok(mut d) => {
+                    let kind = d.object.kind();
+                    let meta = d.object.meta_mut();
+                    if kind.namespaced() {
+                        match (namespace, meta.namespace.is_empty()) {
+                            (Some(ns), true) => meta.namespace = ns.to_string(),
+                            (Some(ns), false) if meta.namespace != ns => {
+                                out.fail(format!("error: the namespace from the provided object \"{}\" does not match the namespace \"{ns}\". You must pass '--namespace={}' to perform this operation.", meta.namespace, meta.namespace));
+                                continue;
+                            }
+                            (None, true) => meta.namespace = "default".into(),
+                            _ => {}
+                        }
+                    }
+                    loaded.push((file.clone(), d));
+                }
+                Err(e) => out.fail(e.to_string()),
+            }
+        }
+    }
+    loaded
+}
+
+/// How kubectl reports an apiserver error for an object from a file.
+fn file_error(err: &ApiError, verb: &str, file: &str) -> String {
+    match err {
+        ApiError::Invalid { .. } => err.to_string(),
+        other => {
+            let text = other.to_string();
+            match text.split_once("): ") {
+                Some((head, tail)) => format!("{head}): error when {verb} \"{file}\": {tail}"),
+                None => text,
+            }
+        }
+    }
+}
+
+/// The manifest as kubectl stores it in the annotation: compact JSON, namespace filled
+/// in, without the annotation itself.
+fn last_applied_json(decoded: &Decoded) -> String {
+    let mut source = decoded.source.clone();
+    if let Some(meta) = source.get_mut("metadata").and_then(Value::as_object_mut) {
+        if decoded.object.kind().namespaced() {
+            meta.insert("namespace".into(), Value::String(decoded.object.meta().namespace.clone()));
+        }
+        if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            ann.remove(LAST_APPLIED);
+        }
+    }
+    format!("{}\n", serde_json::to_string(&source).expect("JSON values serialize"))
+}
+
+/// Client-side apply's three-way merge: set what the file says, delete what the last
+/// applied file had and this one dropped, keep what others set. Lists are replaced
+/// whole (kubesim does not model strategic merge keys).
+fn three_way_merge(live: &mut Value, last: Option<&Value>, desired: &Value) {
+    let (Some(live_map), Some(desired_map)) = (live.as_object_mut(), desired.as_object()) else {
+        *live = desired.clone();
+        return;
+    };
+    for (k, dv) in desired_map {
+        let last_k = last.and_then(|l| l.get(k));
+        match live_map.get_mut(k) {
+            Some(lv) if lv.is_object() && dv.is_object() => three_way_merge(lv, last_k, dv),
+            _ => {
+                live_map.insert(k.clone(), dv.clone());
+            }
+        }
+    }
+    if let Some(last_map) = last.and_then(Value::as_object) {
+        for k in last_map.keys() {
+            if !desired_map.contains_key(k) {
+                live_map.remove(k);
+            }
+        }
+    }
+}
+
+/// `kubectl apply -f FILE...`.
+pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [flag("filename", Some('f'), true), flag("validate", None, true), flag("dry-run", None, true)];
+    let Some(args) = parse_flags("apply", words, &specs, out) else { return };
+    let namespace = args.get("namespace").map(str::to_string);
+    for (file, decoded) in load_files(args.all("filename"), namespace.as_deref(), out) {
+        apply_one(cluster, cause, &file, decoded, out);
+    }
+}
+
+fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, out: &mut CmdOutput) {
+    let kind = decoded.object.kind();
+    let key = decoded.object.key();
+    let annotation = last_applied_json(&decoded);
+    let label = format!("{}/{}", kind.kubectl_name(), key.name);
+    let Some(live) = cluster.api().get(&key).cloned() else {
+        let mut obj = decoded.object;
+        obj.meta_mut().annotations.insert(LAST_APPLIED.into(), annotation);
+        match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(obj, "kubectl apply")) {
+            Ok(_) => {
+                out.wrote = true;
+                out.out(format!("{label} created"));
+            }
+            Err(e) => out.fail(file_error(&e, "creating", file)),
+        }
+        return;
+    };
+    let last: Option<Value> = match live.meta().annotations.get(LAST_APPLIED) {
+        Some(text) => serde_json::from_str(text).ok(),
+        None => {
+            out.note(format!("Warning: resource {}/{} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.", super::super::apiserver::error::qualified_resource(kind), key.name));
+            None
+        }
+    };
+    let mut merged = live.to_json();
+    let mut desired = decoded.source.clone();
+    if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut) {
+        if kind.namespaced() {
+            meta.insert("namespace".into(), Value::String(key.namespace.clone()));
+        }
+    }
+    three_way_merge(&mut merged, last.as_ref(), &desired);
+    if let Some(meta) = merged.get_mut("metadata").and_then(Value::as_object_mut) {
+        let ann = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+        if let Some(ann) = ann.as_object_mut() {
+            ann.insert(LAST_APPLIED.into(), Value::String(annotation));
+        }
+    }
+    let obj = match from_json(kind, merged) {
+        Ok(o) => o,
+        Err(e) => {
+            out.fail(format!("error: {file}: {e}"));
+            return;
+        }
+    };
+    match cluster.with_ctx("kubectl", cause, |ctx| ctx.update(obj, "kubectl apply")) {
+        Ok(Some(_)) => {
+            out.wrote = true;
+            out.out(format!("{label} configured"));
+        }
+        Ok(None) => out.out(format!("{label} unchanged")),
+        Err(e) => out.fail(file_error(&e, "applying patch to", file)),
+    }
+}
+
+/// `kubectl create -f FILE...`.
+pub(super) fn create_from_files(
+    cluster: &mut Cluster,
+    cause: u64,
+    files: &[String],
+    namespace: Option<&str>,
+    out: &mut CmdOutput,
+) {
+    for (file, decoded) in load_files(files, namespace, out) {
+        let label = format!("{}/{}", decoded.object.kind().kubectl_name(), decoded.object.meta().name);
+        match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(decoded.object, "kubectl create")) {
+            Ok(_) => {
+                out.wrote = true;
+                out.out(format!("{label} created"));
+            }
+            Err(e) => out.fail(file_error(&e, "creating", &file)),
+        }
+    }
+}
+
+/// How long `delete` waits for objects to disappear before giving up (kubectl waits
+/// forever; a simulator must not).
+const DELETE_WAIT_EXTRA_MS: u64 = 60_000;
+
+/// `kubectl delete`.
+pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [
+        flag("filename", Some('f'), true),
+        flag("selector", Some('l'), true),
+        flag("all", None, false),
+        flag("grace-period", None, true),
+        flag("force", None, false),
+        flag("now", None, false),
+        flag("wait", None, false),
+        flag("cascade", None, true),
+        flag("ignore-not-found", None, false),
+    ];
+    let Some(args) = parse_flags("delete", words, &specs, out) else { return };
+    let ns = namespace_of(&args);
+    let mut targets: Vec<ObjKey> = Vec::new();
+    if !args.all("filename").is_empty() {
+        for (_, d) in load_files(args.all("filename"), args.get("namespace"), out) {
+            targets.push(d.object.key());
+        }
+    } else {
+        let Some((kind, names)) = kind_and_names(&args.positional, out).or_else(|| {
+            if args.positional.is_empty() {
+                out.fail("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'");
+            }
+            None
+        }) else {
+            return;
+        };
+        if names.is_empty() {
+            if !args.is_set("all") && args.get("selector").is_none() {
+                out.fail("error: resource(s) were provided, but no name was specified");
+                return;
+            }
+            let sel = match args.get("selector").map(selector::parse).transpose() {
+                Ok(s) => s,
+                Err(e) => {
+                    out.fail(format!("error: {e}"));
+                    return;
+                }
+            };
+            targets.extend(
+                cluster
+                    .api()
+                    .list(kind, Some(&ns))
+                    .filter(|o| sel.as_ref().is_none_or(|s| s.matches(&o.meta().labels)))
+                    .map(|o| o.key()),
+            );
+            if targets.is_empty() {
+                out.note(format!("No resources found in {ns} namespace."));
+            }
+        } else {
+            targets.extend(names.iter().map(|n| ObjKey::new(kind, &ns, n)));
+        }
+    }
+    let grace: Option<i64> = match args.get("grace-period").map(str::parse::<i64>) {
+        Some(Ok(g)) if g >= 0 => Some(g),
+        Some(_) => {
+            out.fail("error: invalid argument for --grace-period: must be a non-negative number");
+            return;
+        }
+        None if args.is_set("now") => Some(1),
+        None => None,
+    };
+    let force = args.is_set("force");
+    let grace = if force && grace.is_none_or(|g| g == 0) { Some(0) } else { grace };
+    if force && grace == Some(0) {
+        out.note("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
+    }
+    let mut deleted: Vec<ObjKey> = Vec::new();
+    for key in targets {
+        let res = cluster.with_ctx("kubectl", cause, |ctx| ctx.delete(&key, grace, "kubectl delete"));
+        let label = format!("{} \"{}\"", key.kind.kubectl_name(), key.name);
+        match res {
+            Ok(_) => {
+                out.wrote = true;
+                out.out(if force && grace == Some(0) {
+                    format!("{label} force deleted")
+                } else {
+                    format!("{label} deleted")
+                });
+                deleted.push(key);
+            }
+            Err(ApiError::NotFound { .. }) if args.is_set("ignore-not-found") => {}
+            Err(e) => out.fail(e.to_string()),
+        }
+    }
+    if args.get("wait") != Some("false") && !deleted.is_empty() {
+        wait_for_deletion(cluster, &deleted, out);
+    }
+}
+
+/// Runs the simulation until the deleted objects are gone, as kubectl's `--wait` does.
+fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mut CmdOutput) {
+    let max_grace_s = keys
+        .iter()
+        .filter_map(|k| cluster.api().get(k))
+        .filter_map(|o| o.meta().deletion_grace_period_seconds)
+        .max()
+        .unwrap_or(0);
+    let budget = max_grace_s.max(0) as u64 * 1000 + DELETE_WAIT_EXTRA_MS;
+    let gone = cluster.run_while(budget, |c| keys.iter().all(|k| c.api().get(k).is_none()));
+    if !gone {
+        let left: Vec<String> =
+            keys.iter().filter(|k| cluster.api().get(k).is_some()).map(|k| k.name.clone()).collect();
+        out.note(format!(
+            "kubesim: stopped waiting after {}s; still terminating: {} (its node is not confirming the deletion; real kubectl would keep waiting)",
+            budget / 1000,
+            left.join(", ")
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn three_way_merge_keeps_other_writers_fields() {
+        let mut live = json!({"spec": {"replicas": 5, "template": {"x": 1}}, "status": {"a": 1}});
+        let last = json!({"spec": {"template": {"x": 1}}});
+        let desired = json!({"spec": {"template": {"x": 2}}});
+        three_way_merge(&mut live, Some(&last), &desired);
+        assert_eq!(live, json!({"spec": {"replicas": 5, "template": {"x": 2}}, "status": {"a": 1}}));
+    }
+
+    #[test]
+    fn three_way_merge_deletes_dropped_fields() {
+        let mut live = json!({"spec": {"replicas": 5, "paused": true}});
+        let last = json!({"spec": {"replicas": 3, "paused": true}});
+        let desired = json!({"spec": {"paused": true}});
+        three_way_merge(&mut live, Some(&last), &desired);
+        assert_eq!(live, json!({"spec": {"paused": true}}));
+    }
+}

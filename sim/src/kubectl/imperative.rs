@@ -1,0 +1,255 @@
+//! The imperative verbs: `run`, `create deployment|namespace|-f`, `label`, `annotate`.
+
+use std::collections::BTreeMap;
+
+use super::args::{Args, flag};
+use super::read::render;
+use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
+use crate::api::apps::{Deployment, PodTemplateSpec};
+use crate::api::core::{Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec};
+use crate::api::meta::{LabelSelector, ObjectMeta};
+use crate::api::{ObjKey, Object};
+use crate::cluster::Cluster;
+
+/// Creates `obj` as the user, or prints it for `--dry-run=client -o yaml|json`.
+fn create_or_print(cluster: &mut Cluster, cause: u64, args: &Args, obj: Object, out: &mut CmdOutput, verb_note: &str) {
+    let label = format!("{}/{}", obj.kind().kubectl_name(), obj.meta().name);
+    match args.get("dry-run") {
+        Some("client") | Some("true") => {
+            let mut obj = obj;
+            obj.set_type_meta();
+            match args.get("output") {
+                Some(fmt @ ("yaml" | "json")) => out.stdout.push_str(&render(&obj.to_json(), fmt)),
+                _ => out.out(format!("{label} created (dry run)")),
+            }
+        }
+        Some("server") => out.fail("error: kubesim supports --dry-run=client only"),
+        Some("none") | Some("false") | None => {
+            match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(obj, verb_note)) {
+                Ok(_) => {
+                    out.wrote = true;
+                    out.out(format!("{label} created"));
+                }
+                Err(e) => out.fail(e.to_string()),
+            }
+        }
+        Some(other) => {
+            out.fail(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
+        }
+    }
+}
+
+fn container_ports(args: &Args, out: &mut CmdOutput) -> Option<Vec<ContainerPort>> {
+    match args.get("port") {
+        None => Some(vec![]),
+        Some(p) => match p.parse::<i32>() {
+            Ok(port) => Some(vec![ContainerPort { container_port: port, ..Default::default() }]),
+            Err(_) => {
+                out.fail(format!("error: invalid argument \"{p}\" for \"--port\" flag: strconv.ParseInt: parsing \"{p}\": invalid syntax"));
+                None
+            }
+        },
+    }
+}
+
+/// `kubectl run NAME --image=IMAGE [--restart=...] [--labels=...] [--port=N] [--env=K=V] [-- ARGS]`.
+pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [
+        flag("image", None, true),
+        flag("restart", None, true),
+        flag("labels", Some('l'), true),
+        flag("port", None, true),
+        flag("env", None, true),
+        flag("command", None, false),
+        flag("dry-run", None, true),
+        flag("output", Some('o'), true),
+        flag("image-pull-policy", None, true),
+    ];
+    let Some(args) = parse_flags("run", words, &specs, out) else { return };
+    let Some(name) = args.positional.first().cloned() else {
+        out.fail("error: NAME is required for run\nSee 'kubectl run -h' for help and examples");
+        return;
+    };
+    let Some(image) = args.get("image").map(str::to_string) else {
+        out.fail("error: required flag(s) \"image\" not set");
+        return;
+    };
+    let restart = args.get("restart").unwrap_or("Always").to_string();
+    if !["Always", "OnFailure", "Never"].contains(&restart.as_str()) {
+        out.fail(format!("error: invalid restart policy: {restart}"));
+        return;
+    }
+    let labels = match args.get("labels") {
+        Some(text) => match selector::parse_labels(text) {
+            Ok(l) => l,
+            Err(e) => return out.fail(e),
+        },
+        None => BTreeMap::from([("run".to_string(), name.clone())]),
+    };
+    let Some(ports) = container_ports(&args, out) else { return };
+    let mut env = Vec::new();
+    for pair in args.all("env") {
+        match pair.split_once('=') {
+            Some((k, v)) => env.push(EnvVar { name: k.into(), value: Some(v.into()), value_from: None }),
+            None => return out.fail(format!("error: invalid env: {pair}")),
+        }
+    }
+    let (command, container_args) =
+        if args.is_set("command") { (args.rest.clone(), vec![]) } else { (vec![], args.rest.clone()) };
+    let pod = Pod {
+        metadata: ObjectMeta { name: name.clone(), namespace: namespace_of(&args), labels, ..Default::default() },
+        spec: PodSpec {
+            containers: vec![Container {
+                name,
+                image: Some(image),
+                command,
+                args: container_args,
+                ports,
+                env,
+                image_pull_policy: args.get("image-pull-policy").map(str::to_string),
+                ..Default::default()
+            }],
+            restart_policy: Some(restart),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    create_or_print(cluster, cause, &args, Object::Pod(pod), out, "kubectl run");
+}
+
+/// `kubectl create deployment|namespace|-f`.
+pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [
+        flag("filename", Some('f'), true),
+        flag("image", None, true),
+        flag("replicas", Some('r'), true),
+        flag("port", None, true),
+        flag("dry-run", None, true),
+        flag("output", Some('o'), true),
+    ];
+    let Some(args) = parse_flags("create", words, &specs, out) else { return };
+    if !args.all("filename").is_empty() {
+        super::apply::create_from_files(cluster, cause, args.all("filename"), args.get("namespace"), out);
+        return;
+    }
+    let what = args.positional.first().map(String::as_str);
+    let name = args.positional.get(1).cloned();
+    match (what, name) {
+        (Some("deployment" | "deploy"), Some(name)) => {
+            let images = args.all("image");
+            if images.is_empty() {
+                return out.fail("error: required flag(s) \"image\" not set");
+            }
+            let replicas = match args.get("replicas").map(str::parse::<i32>) {
+                None => 1,
+                Some(Ok(r)) => r,
+                Some(Err(_)) => return out.fail("error: invalid argument for \"--replicas\" flag"),
+            };
+            let Some(ports) = container_ports(&args, out) else { return };
+            let labels = BTreeMap::from([("app".to_string(), name.clone())]);
+            let containers = images
+                .iter()
+                .map(|image| Container {
+                    name: container_name_for(image),
+                    image: Some(image.clone()),
+                    ports: ports.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            let mut d = Deployment::default();
+            d.metadata =
+                ObjectMeta { name, namespace: namespace_of(&args), labels: labels.clone(), ..Default::default() };
+            d.spec.replicas = Some(replicas);
+            d.spec.selector = Some(LabelSelector { match_labels: labels.clone(), ..Default::default() });
+            d.spec.template = PodTemplateSpec {
+                metadata: ObjectMeta { labels, ..Default::default() },
+                spec: PodSpec { containers, ..Default::default() },
+            };
+            create_or_print(cluster, cause, &args, Object::Deployment(d), out, "kubectl create deployment");
+        }
+        (Some("namespace" | "ns"), Some(name)) => {
+            let mut ns = Namespace::default();
+            ns.metadata.name = name;
+            create_or_print(cluster, cause, &args, Object::Namespace(ns), out, "kubectl create namespace");
+        }
+        (Some(kind @ ("deployment" | "deploy" | "namespace" | "ns")), None) => out.fail(format!(
+            "error: exactly one NAME is required, got 0\nSee 'kubectl create {kind} -h' for help and examples"
+        )),
+        (Some(other), _) => out.fail(format!(
+            "error: kubesim's kubectl creates from files (-f) and these kinds: deployment, namespace (not \"{other}\")"
+        )),
+        (None, _) => out.fail("error: must specify one of -f and -k"),
+    }
+}
+
+/// Container name kubectl derives from an image: `nginx:1.27` → `nginx`.
+fn container_name_for(image: &str) -> String {
+    let base = image.split('@').next().unwrap_or(image);
+    let base = base.rsplit('/').next().unwrap_or(base);
+    let base = base.split(':').next().unwrap_or(base);
+    base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+/// `kubectl label|annotate TYPE NAME k=v k2- [--overwrite]`.
+pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput, verb: &str) {
+    let specs = [flag("overwrite", None, false), flag("all", None, false)];
+    let Some(args) = parse_flags(verb, words, &specs, out) else { return };
+    let (targets, changes): (Vec<String>, Vec<String>) =
+        args.positional.iter().cloned().partition(|w| !w.contains('=') && !w.ends_with('-'));
+    let Some((kind, names)) = kind_and_names(&targets, out) else {
+        if targets.is_empty() {
+            out.fail(format!(
+                "error: one or more resources must be specified as <resource> <name> or <resource>/<name>"
+            ));
+        }
+        return;
+    };
+    if changes.is_empty() {
+        return out.fail(format!("error: at least one {verb} update is required"));
+    }
+    let ns = namespace_of(&args);
+    for name in names {
+        let key = ObjKey::new(kind, &ns, &name);
+        let Some(live) = cluster.api().get(&key).cloned() else {
+            out.fail(crate::apiserver::ApiError::NotFound { kind, name }.to_string());
+            continue;
+        };
+        let mut obj = (*live).clone();
+        let map = if verb == "label" { &mut obj.meta_mut().labels } else { &mut obj.meta_mut().annotations };
+        for change in &changes {
+            if let Some(k) = change.strip_suffix('-').filter(|_| !change.contains('=')) {
+                map.remove(k);
+            } else if let Some((k, v)) = change.split_once('=') {
+                match map.get(k) {
+                    Some(old) if old != v && !args.is_set("overwrite") => {
+                        return out.fail(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
+                    }
+                    _ => {
+                        map.insert(k.into(), v.into());
+                    }
+                }
+            }
+        }
+        let past = if verb == "label" { "labeled" } else { "annotated" };
+        let id = format!("{}/{}", kind.kubectl_name(), key.name);
+        match cluster.with_ctx("kubectl", cause, |ctx| ctx.update(obj, &format!("kubectl {verb}"))) {
+            Ok(Some(_)) => {
+                out.wrote = true;
+                out.out(format!("{id} {past}"));
+            }
+            Ok(None) => out.out(format!("{id} not {past}")),
+            Err(e) => out.fail(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_names_come_from_images() {
+        assert_eq!(container_name_for("nginx:1.27"), "nginx");
+        assert_eq!(container_name_for("docker.io/kubesim/web:1"), "web");
+    }
+}

@@ -1,0 +1,769 @@
+//! The kubelet: one per node. It registers its Node, renews its Lease every 10s, and
+//! drives the pods bound to its node through the container runtime, reporting their
+//! status and events as a real kubelet does.
+
+pub mod backoff;
+pub mod pod_worker;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod};
+use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{Change, ChangeType};
+use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
+use crate::engine::SimTime;
+use crate::engine::time::go_duration;
+use crate::runtime::{ContainerConfig, ContainerRuntime, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
+use pod_worker::{CState, ContainerWorker, Op, PodWorker, Sandbox, image_id};
+
+/// Lease renewal period (`nodeLeaseRenewInterval`).
+pub const LEASE_RENEW_MS: u64 = 10_000;
+/// Lease duration.
+pub const LEASE_DURATION_S: i32 = 40;
+/// How often node status is re-posted when nothing changed (`nodeStatusReportFrequency`).
+pub const NODE_STATUS_REPORT_MS: u64 = 300_000;
+/// Re-sync delay after a failed pod sync (our stand-in for the pod worker's error requeue).
+const ERROR_RESYNC_MS: u64 = 1_000;
+
+/// A kubelet wake-up.
+#[derive(Debug, Clone)]
+pub enum Timer {
+    /// Start (or restart after a crash): register the node.
+    Boot,
+    /// Renew the Lease.
+    RenewLease,
+    /// Re-post node status.
+    NodeStatus,
+    /// The runtime's own wake-up.
+    Runtime(RuntimeTimer),
+    /// Look at a pod again (a backoff ended).
+    Sync(ObjKey),
+}
+
+/// Static facts about the machine.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// Node name.
+    pub name: String,
+    /// 1-based node index (for addresses).
+    pub index: usize,
+    /// CPU capacity (`4`).
+    pub cpu: String,
+    /// Memory capacity (`8Gi`).
+    pub memory: String,
+    /// Max pods.
+    pub max_pods: u32,
+    /// Extra node labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Machine {
+    /// The node's InternalIP, kind-style `172.18.0.N`.
+    pub fn internal_ip(&self) -> String {
+        format!("172.18.{}.{}", (self.index + 1) / 256, (self.index + 1) % 256)
+    }
+    /// The node's pod CIDR `10.244.N.0/24`.
+    pub fn pod_cidr(&self) -> String {
+        format!("10.244.{}.0/24", self.index)
+    }
+}
+
+/// The kubelet of one node.
+pub struct Kubelet {
+    machine: Machine,
+    runtime: Box<dyn ContainerRuntime>,
+    cache: Cache,
+    workers: BTreeMap<ObjKey, PodWorker>,
+    /// Boot generation: wake-ups from before a crash are ignored.
+    boot: u32,
+    down: bool,
+    next_ip: u8,
+    sandbox_attempts: u32,
+    lease_holder: Option<Rc<Object>>,
+}
+
+impl Kubelet {
+    /// A kubelet for `machine` using `runtime`. It does nothing until its `Boot` timer.
+    pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>) -> Kubelet {
+        Kubelet {
+            machine,
+            runtime,
+            cache: Cache::default(),
+            workers: BTreeMap::new(),
+            boot: 0,
+            down: false,
+            next_ip: 1,
+            sandbox_attempts: 0,
+            lease_holder: None,
+        }
+    }
+
+    /// The node's name.
+    pub fn node_name(&self) -> &str {
+        &self.machine.name
+    }
+
+    /// The current boot generation.
+    pub fn boot(&self) -> u32 {
+        self.boot
+    }
+
+    /// True while crashed.
+    pub fn is_down(&self) -> bool {
+        self.down
+    }
+
+    fn reporter(&self) -> Reporter<'_> {
+        Reporter { component: "kubelet", host: Some(&self.machine.name) }
+    }
+
+    fn schedule(&self, ctx: &mut Ctx<'_>, delay_ms: u64, timer: Timer) {
+        ctx.schedule(delay_ms, SimEvent::Kubelet { node: self.machine.name.clone(), boot: self.boot, timer });
+    }
+
+    fn schedule_wakeups(&self, ctx: &mut Ctx<'_>, wake: Wakeups) {
+        for (delay, t) in wake {
+            self.schedule(ctx, delay, Timer::Runtime(t));
+        }
+    }
+
+    /// The machine loses power: containers die, the kubelet stops, nothing is reported.
+    pub fn crash(&mut self) {
+        self.down = true;
+        self.boot += 1;
+        self.runtime.crash();
+        self.workers.clear();
+        self.cache.clear();
+        self.lease_holder = None;
+    }
+
+    /// The machine is back: a fresh kubelet boots (the caller relists its watches).
+    pub fn power_on(&mut self, ctx: &mut Ctx<'_>) {
+        self.down = false;
+        self.boot += 1;
+        self.schedule(ctx, 0, Timer::Boot);
+    }
+
+    /// A watch event for this node or a pod bound to it.
+    pub fn on_change(&mut self, ctx: &mut Ctx<'_>, change: &Change) {
+        if self.down {
+            return;
+        }
+        self.cache.apply(change);
+        if change.object.kind() != Kind::Pod {
+            return;
+        }
+        let key = change.object.key();
+        if change.type_ == ChangeType::Deleted {
+            // Force-deleted (or confirmed by us): make sure nothing keeps running.
+            if let Some(w) = self.workers.remove(&key) {
+                if let Sandbox::Ready(id) | Sandbox::Starting(id) = &w.sandbox {
+                    self.runtime.stop_pod_sandbox(id);
+                }
+            }
+            return;
+        }
+        match self.workers.get_mut(&key) {
+            Some(w) => w.pod = change.object.clone(),
+            None => {
+                let worker = new_worker(key.clone(), change.object.clone(), ctx.now);
+                self.workers.insert(key.clone(), worker);
+            }
+        }
+        self.sync_pod(ctx, &key);
+    }
+
+    /// A wake-up.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, boot: u32, timer: Timer) {
+        if self.down || boot != self.boot {
+            return;
+        }
+        match timer {
+            Timer::Boot => self.register(ctx),
+            Timer::RenewLease => self.renew_lease(ctx),
+            Timer::NodeStatus => {
+                self.post_node_status(ctx);
+                self.schedule(ctx, NODE_STATUS_REPORT_MS, Timer::NodeStatus);
+            }
+            Timer::Sync(key) => self.sync_pod(ctx, &key),
+            Timer::Runtime(t) => {
+                if let Some(event) = self.runtime.on_timer(t) {
+                    self.on_runtime_event(ctx, event);
+                }
+            }
+        }
+    }
+
+    fn register(&mut self, ctx: &mut Ctx<'_>) {
+        let key = ObjKey::new(Kind::Node, "", &self.machine.name);
+        match ctx.get(&key) {
+            None => {
+                let node = self.node_object(ctx.now);
+                let _ = ctx.create(Object::Node(node), "kubelet registered the node");
+            }
+            Some(_) => self.post_node_status(ctx),
+        }
+        self.renew_lease(ctx);
+        self.schedule(ctx, NODE_STATUS_REPORT_MS, Timer::NodeStatus);
+        let node = ctx.get(&key);
+        if let Some(node) = node {
+            ctx.event(&node, self.reporter(), "Normal", "Starting", "Starting kubelet.");
+            ctx.event(
+                &node,
+                self.reporter(),
+                "Normal",
+                "NodeReady",
+                &format!("Node {} status is now: NodeReady", self.machine.name),
+            );
+        }
+    }
+
+    fn node_object(&self, now: SimTime) -> Node {
+        let m = &self.machine;
+        let mut node = Node::default();
+        node.metadata.name = m.name.clone();
+        let mut labels = BTreeMap::from([
+            ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
+            ("kubernetes.io/arch".to_string(), "amd64".to_string()),
+            ("kubernetes.io/hostname".to_string(), m.name.clone()),
+            ("kubernetes.io/os".to_string(), "linux".to_string()),
+        ]);
+        labels.extend(m.labels.clone());
+        node.metadata.labels = labels;
+        node.metadata.annotations = BTreeMap::from([("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]);
+        node.spec.pod_cidr = Some(m.pod_cidr());
+        node.spec.pod_cidrs = vec![m.pod_cidr()];
+        node.spec.provider_id = Some(format!("kubesim://{}", m.name));
+        let resources = BTreeMap::from([
+            ("cpu".to_string(), Quantity(m.cpu.clone())),
+            ("ephemeral-storage".to_string(), Quantity("100Gi".into())),
+            ("memory".to_string(), Quantity(m.memory.clone())),
+            ("pods".to_string(), Quantity(m.max_pods.to_string())),
+        ]);
+        node.status.capacity = resources.clone();
+        node.status.allocatable = resources;
+        node.status.addresses = vec![
+            NodeAddress { type_: "InternalIP".into(), address: m.internal_ip() },
+            NodeAddress { type_: "Hostname".into(), address: m.name.clone() },
+        ];
+        node.status.node_info = Some(NodeSystemInfo {
+            machine_id: format!("kubesim{:025}", m.index),
+            system_uuid: format!("kubesim-{:04}", m.index),
+            boot_id: format!("boot-{}", self.boot),
+            kernel_version: "6.1.0-kubesim".into(),
+            os_image: "Debian GNU/Linux 12 (bookworm)".into(),
+            container_runtime_version: self.runtime.version(),
+            kubelet_version: "v1.32.0".into(),
+            kube_proxy_version: "v1.32.0".into(),
+            operating_system: "linux".into(),
+            architecture: "amd64".into(),
+        });
+        node.status.conditions = ready_conditions(now, &[]);
+        node
+    }
+
+    fn post_node_status(&mut self, ctx: &mut Ctx<'_>) {
+        let key = ObjKey::new(Kind::Node, "", &self.machine.name);
+        let Some(current) = ctx.get(&key) else { return };
+        let Some(node) = current.as_node() else { return };
+        let mut node = node.clone();
+        node.status.conditions = ready_conditions(ctx.now, &node.status.conditions);
+        if let Some(info) = node.status.node_info.as_mut() {
+            info.boot_id = format!("boot-{}", self.boot);
+        }
+        node.metadata.resource_version.clear();
+        let _ = ctx.update_status(Object::Node(node), "kubelet posted node status");
+    }
+
+    fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
+        let name = &self.machine.name;
+        let mut lease = match &self.lease_holder {
+            Some(obj) => match &**obj {
+                Object::Lease(l) => l.clone(),
+                _ => unreachable!("lease_holder holds a Lease"),
+            },
+            None => {
+                let key = ObjKey::new(Kind::Lease, "kube-node-lease", name);
+                match ctx.get(&key).as_deref() {
+                    Some(Object::Lease(l)) => l.clone(),
+                    _ => {
+                        let mut l = Lease::default();
+                        l.metadata.name = name.clone();
+                        l.metadata.namespace = "kube-node-lease".into();
+                        l.spec.holder_identity = Some(name.clone());
+                        l.spec.lease_duration_seconds = Some(LEASE_DURATION_S);
+                        l.spec.renew_time = Some(MicroTime(ctx.now));
+                        self.lease_holder = ctx.create(Object::Lease(l), "kubelet created its lease").ok();
+                        self.schedule(ctx, LEASE_RENEW_MS, Timer::RenewLease);
+                        return;
+                    }
+                }
+            }
+        };
+        lease.spec.renew_time = Some(MicroTime(ctx.now));
+        // Renewals carry the resourceVersion of the last write: optimistic concurrency.
+        match ctx.update(Object::Lease(lease), "kubelet renewed its lease") {
+            Ok(Some(obj)) => self.lease_holder = Some(obj),
+            Ok(None) => {}
+            Err(_) => self.lease_holder = None,
+        }
+        self.schedule(ctx, LEASE_RENEW_MS, Timer::RenewLease);
+    }
+
+    fn allocate_ip(&mut self) -> String {
+        let used: Vec<&str> = self.workers.values().filter_map(|w| w.ip.as_deref()).collect();
+        for _ in 0..254 {
+            self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
+            let ip = format!("10.244.{}.{}", self.machine.index, self.next_ip);
+            if !used.contains(&ip.as_str()) {
+                return ip;
+            }
+        }
+        format!("10.244.{}.{}", self.machine.index, self.next_ip)
+    }
+
+    /// Drives one pod towards its spec (or towards deletion) and reports its status.
+    fn sync_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey) {
+        let Some(mut w) = self.workers.remove(key) else { return };
+        let deleting = w.pod.meta().deletion_timestamp.is_some();
+        if deleting {
+            if self.terminate(ctx, &mut w) {
+                return; // The pod is gone.
+            }
+        } else {
+            self.advance_pod(ctx, &mut w);
+        }
+        self.post_status(ctx, &mut w);
+        self.workers.insert(key.clone(), w);
+    }
+
+    /// Stops the pod's containers; once all have stopped, confirms the deletion.
+    /// Returns true when the pod is gone.
+    fn terminate(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) -> bool {
+        if !w.terminating {
+            w.terminating = true;
+            let grace_ms = w.pod.meta().deletion_grace_period_seconds.unwrap_or(30).max(0) as u64 * 1000;
+            let mut wake = Vec::new();
+            for c in &mut w.containers {
+                if let (true, Some(id)) = (c.is_live(), c.id.clone()) {
+                    let msg = format!("Stopping container {}", c.config.name);
+                    ctx.event(
+                        &w.pod,
+                        Reporter { component: "kubelet", host: Some(&self.machine.name) },
+                        "Normal",
+                        "Killing",
+                        &msg,
+                    );
+                    self.runtime.stop_container(&mut wake, &id, grace_ms);
+                    c.op = Op::Stopping;
+                }
+            }
+            self.schedule_wakeups(ctx, wake);
+        }
+        if w.containers.iter().any(|c| c.op == Op::Stopping) {
+            return false;
+        }
+        if let Sandbox::Ready(id) | Sandbox::Starting(id) = &w.sandbox {
+            self.runtime.stop_pod_sandbox(id);
+        }
+        self.post_status(ctx, w);
+        let _ = ctx.delete(&w.key, Some(0), "kubelet confirmed the pod's containers stopped");
+        true
+    }
+
+    fn advance_pod(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
+        match &w.sandbox {
+            Sandbox::None => {
+                let ip = self.allocate_ip();
+                let pod = w.pod();
+                let config = SandboxConfig {
+                    pod_uid: pod.metadata.uid.clone(),
+                    pod_name: pod.metadata.name.clone(),
+                    namespace: pod.metadata.namespace.clone(),
+                    attempt: self.sandbox_attempts,
+                    ip: ip.clone(),
+                };
+                self.sandbox_attempts += 1;
+                let mut wake = Vec::new();
+                let id = self.runtime.run_pod_sandbox(&mut wake, &config);
+                self.schedule_wakeups(ctx, wake);
+                w.ip = Some(ip);
+                w.sandbox = Sandbox::Starting(id);
+                return;
+            }
+            Sandbox::Starting(_) => return,
+            Sandbox::Ready(_) => {}
+        }
+        for i in 0..w.containers.len() {
+            self.advance_container(ctx, w, i);
+        }
+    }
+
+    fn advance_container(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker, i: usize) {
+        let reporter = Reporter { component: "kubelet", host: Some(&self.machine.name) };
+        let c = &w.containers[i];
+        if c.op != Op::Idle || matches!(c.state, CState::Running { .. }) {
+            return;
+        }
+        let previous_end = match &c.state {
+            CState::Terminated(t) => {
+                if !w.should_restart(t.exit_code) {
+                    return;
+                }
+                Some(t.finished_at.map_or(ctx.now, |f| f.0))
+            }
+            CState::Waiting { .. } => c.last_terminated.as_ref().map(|t| t.finished_at.map_or(ctx.now, |f| f.0)),
+            CState::Running { .. } => None,
+        };
+        let image = c.config.image.clone();
+        let name = c.config.name.clone();
+        if let Some(finished) = previous_end {
+            if c.crash_backoff.in_backoff_since(finished, ctx.now) {
+                let delay = c.crash_backoff.delay_ms;
+                let pod = w.pod();
+                let pod_ref = format!("{}_{}({})", pod.metadata.name, pod.metadata.namespace, pod.metadata.uid);
+                let was_waiting = matches!(&c.state, CState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
+                w.containers[i].set_waiting(
+                    "CrashLoopBackOff",
+                    Some(format!("back-off {} restarting failed container={name} pod={pod_ref}", go_duration(delay))),
+                );
+                if !was_waiting {
+                    let msg = format!("Back-off restarting failed container {name} in pod {pod_ref}");
+                    ctx.event(&w.pod, reporter, "Warning", "BackOff", &msg);
+                }
+                let remaining = (finished.as_ms() + delay).saturating_sub(ctx.now.as_ms());
+                self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
+                return;
+            }
+        }
+        let policy = c.pull_policy.clone();
+        let present = self.runtime.image_present(&image);
+        if policy == "Never" && !present {
+            let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
+            w.containers[i].set_waiting("ErrImageNeverPull", Some(msg.clone()));
+            ctx.event(&w.pod, reporter, "Warning", "ErrImageNeverPull", &msg);
+            return;
+        }
+        if policy == "Always" || !present {
+            let c = &mut w.containers[i];
+            if c.pull_backoff.in_backoff_since_update(ctx.now) {
+                let msg = format!("Back-off pulling image \"{image}\"");
+                let first = !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff");
+                c.set_waiting("ImagePullBackOff", Some(msg.clone()));
+                if first {
+                    ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
+                    ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ImagePullBackOff");
+                }
+                let remaining =
+                    (c.pull_backoff.last_update.as_ms() + c.pull_backoff.delay_ms).saturating_sub(ctx.now.as_ms());
+                self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
+                return;
+            }
+            c.op = Op::Pulling;
+            if !matches!(c.state, CState::Waiting { .. }) || c.last_terminated.is_none() {
+                c.set_waiting("ContainerCreating", None);
+            }
+            ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
+            let mut wake = Vec::new();
+            self.runtime.pull_image(&mut wake, &image);
+            self.schedule_wakeups(ctx, wake);
+            return;
+        }
+        let msg = format!("Container image \"{image}\" already present on machine");
+        ctx.event(&w.pod, reporter, "Normal", "Pulled", &msg);
+        self.start_container(ctx, w, i);
+    }
+
+    fn start_container(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker, i: usize) {
+        let Sandbox::Ready(sandbox) = w.sandbox.clone() else { return };
+        let c = &mut w.containers[i];
+        let restarting = c.last_terminated.is_some() || matches!(c.state, CState::Terminated(_));
+        if restarting {
+            c.crash_backoff.next(ctx.now);
+            c.restart_count += 1;
+        }
+        c.image_id = Some(image_id(&c.config.image));
+        let mut wake = Vec::new();
+        let id = self.runtime.start_container(&mut wake, &sandbox, &c.config);
+        c.id = Some(id);
+        c.op = Op::Starting;
+        c.serving = false;
+        if !matches!(c.state, CState::Waiting { .. }) {
+            c.set_waiting("ContainerCreating", None);
+        }
+        let msg = format!("Created container: {}", c.config.name);
+        self.schedule_wakeups(ctx, wake);
+        ctx.event(&w.pod, self.reporter(), "Normal", "Created", &msg);
+    }
+
+    fn on_runtime_event(&mut self, ctx: &mut Ctx<'_>, event: RuntimeEvent) {
+        match event {
+            RuntimeEvent::SandboxReady { sandbox } => {
+                let Some(key) = self
+                    .workers
+                    .iter()
+                    .find(|(_, w)| w.sandbox == Sandbox::Starting(sandbox.clone()))
+                    .map(|(k, _)| k.clone())
+                else {
+                    return;
+                };
+                if let Some(w) = self.workers.get_mut(&key) {
+                    w.sandbox = Sandbox::Ready(sandbox);
+                    ctx.trace("sandbox-ready", key.to_string(), w.ip.clone().unwrap_or_default());
+                }
+                self.sync_pod(ctx, &key);
+            }
+            RuntimeEvent::ImagePulled { image, result } => {
+                let keys: Vec<ObjKey> = self.workers.keys().cloned().collect();
+                for key in keys {
+                    let Some(mut w) = self.workers.remove(&key) else { continue };
+                    for i in 0..w.containers.len() {
+                        let c = &w.containers[i];
+                        if c.op != Op::Pulling || c.config.image != image {
+                            continue;
+                        }
+                        self.on_pulled(ctx, &mut w, i, &result);
+                    }
+                    self.post_status(ctx, &mut w);
+                    self.workers.insert(key, w);
+                }
+            }
+            RuntimeEvent::ContainerStarted { container } => {
+                self.with_container(ctx, &container, |_, ctx, w, i| {
+                    let c = &mut w.containers[i];
+                    c.state = CState::Running { since: ctx.now };
+                    c.op = Op::Idle;
+                    let msg = format!("Started container {}", c.config.name);
+                    ctx.trace("container-started", w.key.to_string(), c.config.name.clone());
+                    ctx.event(
+                        &w.pod,
+                        Reporter { component: "kubelet", host: w.pod().spec.node_name.as_deref() },
+                        "Normal",
+                        "Started",
+                        &msg,
+                    );
+                });
+            }
+            RuntimeEvent::ContainerServing { container } => {
+                self.with_container(ctx, &container, |_, _, w, i| w.containers[i].serving = true);
+            }
+            RuntimeEvent::ContainerExited { container, exit_code, oom } => {
+                self.with_container(ctx, &container, |_, ctx, w, i| {
+                    let c = &mut w.containers[i];
+                    let started_at = match c.state {
+                        CState::Running { since } => Some(Time(since)),
+                        _ => None,
+                    };
+                    let reason = if oom {
+                        "OOMKilled"
+                    } else if exit_code == 0 {
+                        "Completed"
+                    } else {
+                        "Error"
+                    };
+                    c.state = CState::Terminated(ContainerStateTerminated {
+                        exit_code,
+                        signal: None,
+                        reason: Some(reason.into()),
+                        message: None,
+                        started_at,
+                        finished_at: Some(Time(ctx.now)),
+                        container_id: c.id.clone(),
+                    });
+                    c.op = Op::Idle;
+                    c.serving = false;
+                    ctx.trace(
+                        "container-exited",
+                        w.key.to_string(),
+                        format!("{} exit {exit_code} {reason}", c.config.name),
+                    );
+                });
+                // Let the restart policy decide, now that the exit is known.
+                if let Some(key) = self.key_of_container(&container) {
+                    self.sync_pod(ctx, &key);
+                }
+            }
+        }
+    }
+
+    fn on_pulled(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        w: &mut PodWorker,
+        i: usize,
+        result: &Result<crate::runtime::PulledImage, String>,
+    ) {
+        let reporter = Reporter { component: "kubelet", host: Some(&self.machine.name) };
+        let image = w.containers[i].config.image.clone();
+        match result {
+            Ok(pulled) => {
+                let took = go_duration(pulled.took_ms);
+                let msg = format!(
+                    "Successfully pulled image \"{image}\" in {took} ({took} including waiting). Image size: {} bytes.",
+                    pulled.size_bytes
+                );
+                ctx.event(&w.pod, reporter, "Normal", "Pulled", &msg);
+                w.containers[i].op = Op::Idle;
+                self.start_container(ctx, w, i);
+            }
+            Err(err) => {
+                let c = &mut w.containers[i];
+                c.op = Op::Idle;
+                c.pull_backoff.next(ctx.now);
+                c.set_waiting("ErrImagePull", Some(err.clone()));
+                ctx.event(&w.pod, reporter, "Warning", "Failed", &format!("Failed to pull image \"{image}\": {err}"));
+                ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ErrImagePull");
+                self.schedule(ctx, ERROR_RESYNC_MS, Timer::Sync(w.key.clone()));
+            }
+        }
+    }
+
+    fn key_of_container(&self, container: &str) -> Option<ObjKey> {
+        self.workers
+            .iter()
+            .find(|(_, w)| w.containers.iter().any(|c| c.id.as_deref() == Some(container)))
+            .map(|(k, _)| k.clone())
+    }
+
+    /// Runs `f` on the worker and index of `container`, then reports the pod's status.
+    fn with_container(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        container: &str,
+        f: impl FnOnce(&mut Self, &mut Ctx<'_>, &mut PodWorker, usize),
+    ) {
+        let Some(key) = self.key_of_container(container) else { return };
+        let Some(mut w) = self.workers.remove(&key) else { return };
+        let Some(i) = w.containers.iter().position(|c| c.id.as_deref() == Some(container)) else { return };
+        f(self, ctx, &mut w, i);
+        if w.terminating {
+            self.workers.insert(key.clone(), w);
+            self.sync_pod(ctx, &key);
+            return;
+        }
+        self.post_status(ctx, &mut w);
+        self.workers.insert(key, w);
+    }
+
+    fn post_status(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
+        let status = w.status(&self.machine.internal_ip(), ctx.now);
+        if w.posted.as_ref() == Some(&status) {
+            return;
+        }
+        let mut pod: Pod = w.pod().clone();
+        pod.status = status.clone();
+        pod.metadata.resource_version.clear();
+        let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
+        if let Ok(Some(obj)) = ctx.update_status(Object::Pod(pod), &summary) {
+            w.pod = obj;
+        }
+        w.posted = Some(status);
+    }
+
+    /// Kills a container of a pod on this node (a fault), as if its process died.
+    pub fn kill_container(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        pod: &ObjKey,
+        container: Option<&str>,
+    ) -> Result<String, String> {
+        let w = self
+            .workers
+            .get(pod)
+            .ok_or_else(|| format!("pod {} has no containers on {}", pod.name, self.machine.name))?;
+        let target = w
+            .containers
+            .iter()
+            .find(|c| container.is_none_or(|name| c.config.name == name))
+            .ok_or_else(|| format!("container {:?} not found in pod {}", container.unwrap_or(""), pod.name))?;
+        if !matches!(target.state, CState::Running { .. }) {
+            return Err(format!("container {} in pod {} is not running", target.config.name, pod.name));
+        }
+        let id = target.id.clone().expect("running containers have ids");
+        let name = target.config.name.clone();
+        let mut wake = Vec::new();
+        self.runtime.kill_container(&mut wake, &id);
+        self.schedule_wakeups(ctx, wake);
+        Ok(name)
+    }
+
+    /// The log lines of a pod's container (`previous`: the instance before the last restart).
+    pub fn logs(&self, pod: &ObjKey, container: &str, previous: bool) -> Option<Vec<String>> {
+        let w = self.workers.get(pod)?;
+        let c = w.containers.iter().find(|c| c.config.name == container)?;
+        let id = if previous { c.last_terminated.as_ref()?.container_id.clone()? } else { c.id.clone()? };
+        self.runtime.logs(&id)
+    }
+}
+
+fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
+    let spec = &pod.as_pod().expect("pod").spec;
+    let containers = spec
+        .containers
+        .iter()
+        .map(|c| ContainerWorker {
+            config: ContainerConfig {
+                name: c.name.clone(),
+                image: c.image.clone().unwrap_or_default(),
+                command: c.command.clone(),
+                args: c.args.clone(),
+                memory_limit_mib: c
+                    .resources
+                    .as_ref()
+                    .and_then(|r| r.limits.get("memory"))
+                    .and_then(|q| q.milli_value())
+                    .map(|milli| (milli / 1000 / (1 << 20)) as u64),
+            },
+            pull_policy: c.image_pull_policy.clone().unwrap_or_else(|| "IfNotPresent".into()),
+            has_readiness_probe: c.readiness_probe.is_some(),
+            state: CState::Waiting { reason: "ContainerCreating".into(), message: None },
+            last_terminated: None,
+            restart_count: 0,
+            id: None,
+            image_id: None,
+            serving: false,
+            op: Op::Idle,
+            crash_backoff: Default::default(),
+            pull_backoff: Default::default(),
+        })
+        .collect();
+    PodWorker {
+        key,
+        pod,
+        sandbox: Sandbox::None,
+        ip: None,
+        containers,
+        start_time: now,
+        posted: None,
+        terminating: false,
+    }
+}
+
+/// The node conditions a healthy kubelet reports, keeping transition times.
+fn ready_conditions(now: SimTime, old: &[Condition]) -> Vec<Condition> {
+    let mut conditions = old.to_vec();
+    let table = [
+        ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ];
+    for (type_, status, reason, message) in table {
+        set_condition(
+            &mut conditions,
+            Condition {
+                type_: type_.into(),
+                status: status.into(),
+                last_heartbeat_time: Some(Time(now)),
+                last_transition_time: Some(Time(now)),
+                reason: Some(reason.into()),
+                message: Some(message.into()),
+                ..Default::default()
+            },
+        );
+    }
+    conditions
+}

@@ -1,0 +1,343 @@
+//! kube-scheduler: binds each unscheduled pod to a node. Filters (NodeUnschedulable,
+//! TaintToleration, NodeAffinity via nodeSelector, NodeResourcesFit) then scores
+//! (LeastAllocated, BalancedAllocation, TaintToleration) and breaks ties at random from
+//! its seeded stream, as upstream's `selectHost` does.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+
+use crate::api::core::{Node, Pod};
+use crate::api::meta::find_condition;
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{Change, ChangeType};
+use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
+use crate::engine::SimRng;
+
+/// Upstream's defaults for pods without requests, used only for scoring.
+const DEFAULT_MILLI_CPU: i64 = 100;
+const DEFAULT_MEMORY: i64 = 200 * 1024 * 1024;
+/// Backoff for a pod that failed to schedule: 1s doubling to 10s.
+const BACKOFF_INITIAL_MS: u64 = 1_000;
+const BACKOFF_MAX_MS: u64 = 10_000;
+/// Unschedulable pods are retried at least this often (`podMaxInUnschedulablePodsDuration`).
+const UNSCHEDULABLE_FLUSH_MS: u64 = 300_000;
+
+const REPORTER: Reporter<'static> = Reporter { component: "default-scheduler", host: None };
+
+/// A scheduler wake-up.
+#[derive(Debug, Clone)]
+pub enum Timer {
+    /// Try this pod again; `attempt` guards against stale timers.
+    Retry {
+        /// The pod.
+        pod: ObjKey,
+        /// Which failed attempt scheduled this retry.
+        attempt: u32,
+    },
+}
+
+/// Resources in scheduler units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Resources {
+    milli_cpu: i64,
+    memory: i64,
+    pods: i64,
+}
+
+impl Resources {
+    fn add(&mut self, other: Resources, sign: i64) {
+        self.milli_cpu += sign * other.milli_cpu;
+        self.memory += sign * other.memory;
+        self.pods += sign * other.pods;
+    }
+}
+
+/// Sums container requests (init containers ignored: kubesim does not run them).
+fn pod_requests(pod: &Pod, non_zero: bool) -> Resources {
+    let mut r = Resources { pods: 1, ..Default::default() };
+    for c in &pod.spec.containers {
+        let req = c.resources.as_ref().map(|res| &res.requests);
+        let get = |name: &str| req.and_then(|m| m.get(name)).and_then(|q| q.milli_value());
+        let cpu = get("cpu").map(|m| m as i64);
+        let mem = get("memory").map(|m| (m / 1000) as i64);
+        r.milli_cpu += cpu.unwrap_or(if non_zero { DEFAULT_MILLI_CPU } else { 0 });
+        r.memory += mem.unwrap_or(if non_zero { DEFAULT_MEMORY } else { 0 });
+    }
+    r
+}
+
+fn allocatable(node: &Node) -> Resources {
+    let get = |name: &str| node.status.allocatable.get(name).and_then(|q| q.milli_value()).unwrap_or(0);
+    Resources { milli_cpu: get("cpu") as i64, memory: (get("memory") / 1000) as i64, pods: (get("pods") / 1000) as i64 }
+}
+
+struct Unschedulable {
+    attempt: u32,
+    backoff_ms: u64,
+}
+
+/// The scheduler and its watch-fed cache.
+pub struct Scheduler {
+    cache: Cache,
+    /// What each assigned, non-terminal pod uses, by node: (requests, non-zero requests).
+    placed: BTreeMap<ObjKey, (String, Resources, Resources)>,
+    used: BTreeMap<String, (Resources, Resources)>,
+    unschedulable: BTreeMap<ObjKey, Unschedulable>,
+    rng: SimRng,
+}
+
+impl Scheduler {
+    /// A scheduler drawing tie-breaks from `rng`.
+    pub fn new(rng: SimRng) -> Scheduler {
+        Scheduler {
+            cache: Cache::default(),
+            placed: BTreeMap::new(),
+            used: BTreeMap::new(),
+            unschedulable: BTreeMap::new(),
+            rng,
+        }
+    }
+
+    fn account(&mut self, key: &ObjKey, placement: Option<(String, Resources, Resources)>) {
+        if let Some((node, req, nz)) = self.placed.remove(key) {
+            let u = self.used.entry(node).or_default();
+            u.0.add(req, -1);
+            u.1.add(nz, -1);
+        }
+        if let Some((node, req, nz)) = placement {
+            let u = self.used.entry(node.clone()).or_default();
+            u.0.add(req, 1);
+            u.1.add(nz, 1);
+            self.placed.insert(key.clone(), (node, req, nz));
+        }
+    }
+
+    /// A watch event (pods and nodes).
+    pub fn on_change(&mut self, ctx: &mut Ctx<'_>, change: &Change) {
+        self.cache.apply(change);
+        let key = change.object.key();
+        match &*change.object {
+            Object::Node(_) => self.retry_all(ctx),
+            Object::Pod(pod) => {
+                let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+                let gone = change.type_ == ChangeType::Deleted;
+                let placement = match (&pod.spec.node_name, gone || terminal) {
+                    (Some(node), false) => Some((node.clone(), pod_requests(pod, false), pod_requests(pod, true))),
+                    _ => None,
+                };
+                let freed = self.placed.contains_key(&key) && placement.is_none();
+                // A binding we made may not have reached our cache yet: keep our assumption.
+                if placement.is_some() || pod.spec.node_name.is_some() || gone {
+                    self.account(&key, placement);
+                }
+                if gone {
+                    self.unschedulable.remove(&key);
+                }
+                if freed {
+                    self.retry_all(ctx);
+                }
+                let wants_scheduling = !gone
+                    && pod.spec.node_name.is_none()
+                    && pod.metadata.deletion_timestamp.is_none()
+                    && pod.spec.scheduler_name.as_deref().unwrap_or("default-scheduler") == "default-scheduler"
+                    && !self.placed.contains_key(&key)
+                    && !self.unschedulable.contains_key(&key);
+                if wants_scheduling {
+                    self.schedule_one(ctx, &key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A wake-up.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        let Timer::Retry { pod, attempt } = timer;
+        if self.unschedulable.get(&pod).is_some_and(|u| u.attempt == attempt) {
+            self.schedule_one(ctx, &pod);
+        }
+    }
+
+    /// Something changed that may make unschedulable pods fit: retry them after
+    /// their backoff.
+    fn retry_all(&mut self, ctx: &mut Ctx<'_>) {
+        for (key, u) in &self.unschedulable {
+            ctx.schedule(u.backoff_ms, SimEvent::Scheduler(Timer::Retry { pod: key.clone(), attempt: u.attempt }));
+        }
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey) {
+        let Some(obj) = self.cache.get(key).cloned() else {
+            self.unschedulable.remove(key);
+            return;
+        };
+        let Object::Pod(pod) = &*obj else { return };
+        if pod.spec.node_name.is_some() || self.placed.contains_key(key) {
+            self.unschedulable.remove(key);
+            return;
+        }
+        let nodes: Vec<&Node> = self.cache.list(Kind::Node).filter_map(|o| o.as_node()).collect();
+        let mut feasible = Vec::new();
+        let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+        let mut resource_only_failures = 0;
+        for node in &nodes {
+            match self.filter(pod, node) {
+                Ok(()) => feasible.push(*node),
+                Err((node_reasons, resources_only)) => {
+                    for r in node_reasons {
+                        *reasons.entry(r).or_default() += 1;
+                    }
+                    resource_only_failures += usize::from(resources_only);
+                }
+            }
+        }
+        if feasible.is_empty() {
+            let message = fit_error(nodes.len(), &reasons, resource_only_failures);
+            self.mark_unschedulable(ctx, key, &obj, pod, &message);
+            return;
+        }
+        let scores: Vec<i64> = feasible.iter().map(|n| self.score(pod, n)).collect();
+        let best = *scores.iter().max().expect("feasible is non-empty");
+        let top: Vec<&Node> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
+        let chosen = top[self.rng.random_range(0..top.len())].metadata.name.clone();
+        match ctx.bind(key, &chosen) {
+            Ok(bound) => {
+                self.unschedulable.remove(key);
+                self.account(key, Some((chosen.clone(), pod_requests(pod, false), pod_requests(pod, true))));
+                let msg = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);
+                ctx.event(&bound, REPORTER, "Normal", "Scheduled", &msg);
+            }
+            Err(_) => {
+                self.unschedulable.remove(key);
+            }
+        }
+    }
+
+    fn mark_unschedulable(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey, obj: &Object, pod: &Pod, message: &str) {
+        let entry = self.unschedulable.entry(key.clone()).or_insert(Unschedulable { attempt: 0, backoff_ms: 0 });
+        entry.attempt += 1;
+        entry.backoff_ms =
+            if entry.backoff_ms == 0 { BACKOFF_INITIAL_MS } else { (entry.backoff_ms * 2).min(BACKOFF_MAX_MS) };
+        let attempt = entry.attempt;
+        ctx.schedule(UNSCHEDULABLE_FLUSH_MS, SimEvent::Scheduler(Timer::Retry { pod: key.clone(), attempt }));
+        ctx.event(obj, REPORTER, "Warning", "FailedScheduling", message);
+        let already = find_condition(&pod.status.conditions, "PodScheduled")
+            .is_some_and(|c| c.status == "False" && c.message.as_deref() == Some(message));
+        if !already {
+            let _ = ctx.set_pod_unschedulable(key, message);
+        }
+    }
+
+    /// Runs the filter plugins in upstream order; on failure returns the reasons and
+    /// whether resources alone were short (so preemption could in principle help).
+    fn filter(&self, pod: &Pod, node: &Node) -> Result<(), (Vec<String>, bool)> {
+        let fail = |r: &str| Err((vec![r.to_string()], false));
+        if node.spec.unschedulable == Some(true) {
+            let tolerated = pod.spec.tolerations.iter().any(|t| {
+                t.key.as_deref() == Some("node.kubernetes.io/unschedulable")
+                    && t.effect.as_deref().is_none_or(|e| e == "NoSchedule")
+            });
+            if !tolerated {
+                return fail("node(s) were unschedulable");
+            }
+        }
+        if let Some(taint) = node.spec.taints.iter().find(|t| {
+            (t.effect == "NoSchedule" || t.effect == "NoExecute")
+                && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
+        }) {
+            return fail(&format!(
+                "node(s) had untolerated taint {{{}: {}}}",
+                taint.key,
+                taint.value.as_deref().unwrap_or("")
+            ));
+        }
+        if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+            return fail("node(s) didn't match Pod's node affinity/selector");
+        }
+        let alloc = allocatable(node);
+        let (used, _) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
+        let req = pod_requests(pod, false);
+        let mut reasons = Vec::new();
+        if used.pods + 1 > alloc.pods {
+            reasons.push("Too many pods".to_string());
+        }
+        if req.milli_cpu > 0 && used.milli_cpu + req.milli_cpu > alloc.milli_cpu {
+            reasons.push("Insufficient cpu".to_string());
+        }
+        if req.memory > 0 && used.memory + req.memory > alloc.memory {
+            reasons.push("Insufficient memory".to_string());
+        }
+        if reasons.is_empty() { Ok(()) } else { Err((reasons, true)) }
+    }
+
+    /// Weighted sum of the score plugins, each 0-100.
+    fn score(&self, pod: &Pod, node: &Node) -> i64 {
+        let alloc = allocatable(node);
+        let (_, used) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
+        let req = pod_requests(pod, true);
+        let frac =
+            |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
+        let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);
+        let mem = frac(used.memory, req.memory, alloc.memory);
+        // LeastAllocated: free share, averaged over cpu and memory.
+        let least = (((1.0 - cpu) * 100.0) as i64 + ((1.0 - mem) * 100.0) as i64) / 2;
+        // BalancedAllocation: 1 - standard deviation of the two fractions.
+        let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
+        // TaintToleration: fewer intolerable PreferNoSchedule taints is better.
+        let prefer_no = node
+            .spec
+            .taints
+            .iter()
+            .filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)))
+            .count() as i64;
+        let taint = 100 - (prefer_no * 100).min(100);
+        least + balanced + 3 * taint
+    }
+}
+
+/// Upstream `FitError.Error()`: reasons as a histogram sorted as strings, then the
+/// preemption post-filter's verdict.
+fn fit_error(num_nodes: usize, reasons: &BTreeMap<String, usize>, resource_only: usize) -> String {
+    if num_nodes == 0 {
+        return "no nodes available to schedule pods".into();
+    }
+    let mut parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    let mut preemption = Vec::new();
+    if resource_only > 0 {
+        preemption.push(format!("{resource_only} No preemption victims found for incoming pod"));
+    }
+    if num_nodes > resource_only {
+        preemption.push(format!("{} Preemption is not helpful for scheduling", num_nodes - resource_only));
+    }
+    preemption.sort();
+    format!(
+        "0/{num_nodes} nodes are available: {}. preemption: 0/{num_nodes} nodes are available: {}.",
+        parts.join(", "),
+        preemption.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_errors_read_like_upstream() {
+        let reasons = BTreeMap::from([("Insufficient cpu".to_string(), 3)]);
+        assert_eq!(
+            fit_error(3, &reasons, 3),
+            "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
+        );
+        let reasons = BTreeMap::from([
+            ("node(s) had untolerated taint {node.kubernetes.io/unreachable: }".to_string(), 1),
+            ("Insufficient memory".to_string(), 2),
+        ]);
+        assert_eq!(
+            fit_error(3, &reasons, 2),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }, 2 Insufficient memory. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        );
+        assert_eq!(fit_error(0, &BTreeMap::new(), 0), "no nodes available to schedule pods");
+    }
+}

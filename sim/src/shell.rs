@@ -1,0 +1,198 @@
+//! The `kubesim shell`: kubectl lines plus the simulator's own verbs (advance time,
+//! crash and recover nodes, kill containers, explain why an object is as it is).
+
+use crate::api::decode::closest;
+use crate::api::{Kind, ObjKey};
+use crate::cluster::Cluster;
+use crate::engine::SimTime;
+use crate::engine::time::parse_duration_ms;
+
+/// What one shell line produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineOutput {
+    /// Everything printed (stdout, then stderr), newline-terminated.
+    pub text: String,
+    /// True when the line failed.
+    pub failed: bool,
+    /// True for `exit` / `quit`.
+    pub quit: bool,
+}
+
+impl LineOutput {
+    fn ok(text: impl Into<String>) -> LineOutput {
+        let mut text = text.into();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        LineOutput { text, ..Default::default() }
+    }
+    fn err(text: impl Into<String>) -> LineOutput {
+        LineOutput { failed: true, ..LineOutput::ok(text) }
+    }
+}
+
+/// The shell's verbs, for `help` and suggestions.
+const VERBS: &[(&str, &str)] = &[
+    ("kubectl ...", "any kubectl command kubesim serves (get, describe, apply, create, run, delete, label, logs, ...)"),
+    ("advance DURATION", "let simulated time pass, e.g. `advance 90s`, `advance 5m`"),
+    ("crash node NAME", "power a node off: its kubelet stops and its containers die"),
+    ("recover node NAME", "power a crashed node back on"),
+    (
+        "kill pod NAME [--container C] [-n NS]",
+        "kill a container's process (exit 137); the kubelet restarts it per restartPolicy",
+    ),
+    ("explain-why KIND/NAME", "the chain of events that led to the object's current state"),
+    ("time", "the simulated clock"),
+    ("seed", "the seed this run derives every random choice from"),
+    ("help", "this list"),
+    ("exit", "leave the shell"),
+];
+
+/// A shell session around a cluster.
+pub struct Shell {
+    cluster: Cluster,
+    think_time_ms: u64,
+}
+
+impl Shell {
+    /// A shell on `cluster`; after each kubectl command that changes the cluster,
+    /// `think_time_ms` of simulated time passes, as at a real terminal.
+    pub fn new(cluster: Cluster, think_time_ms: u64) -> Shell {
+        Shell { cluster, think_time_ms }
+    }
+
+    /// The cluster.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Runs a whole script and returns its transcript: each command echoed as
+    /// `$ <command>`, comments kept, then its output. The flag is true if any line failed.
+    pub fn transcript(&mut self, script: &str) -> (String, bool) {
+        let mut text = String::new();
+        let mut failed = false;
+        for line in script.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if trimmed.starts_with('#') {
+                text.push_str(trimmed);
+                text.push('\n');
+                continue;
+            }
+            text.push_str(&format!("$ {trimmed}\n"));
+            let out = self.execute(trimmed);
+            text.push_str(&out.text);
+            failed |= out.failed;
+            if out.quit {
+                break;
+            }
+        }
+        (text, failed)
+    }
+
+    /// Runs one line.
+    pub fn execute(&mut self, line: &str) -> LineOutput {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return LineOutput::default();
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["kubectl", ..] => {
+                let out = self.cluster.kubectl(line);
+                if out.wrote {
+                    self.cluster.advance_ms(self.think_time_ms);
+                }
+                LineOutput { text: format!("{}{}", out.stdout, out.stderr), failed: out.code != 0, quit: false }
+            }
+            ["advance", d] => match parse_duration_ms(d) {
+                Ok(ms) => {
+                    self.cluster.record_input("advance", "", line);
+                    self.cluster.advance_ms(ms);
+                    LineOutput::default()
+                }
+                Err(e) => LineOutput::err(format!("error: {e}")),
+            },
+            ["advance"] => LineOutput::err("error: advance needs a duration, e.g. `advance 30s`"),
+            ["crash", "node", name] => self.cluster.crash_node(name).map_or_else(
+                |e| LineOutput::err(format!("error: {e}")),
+                |_| LineOutput::ok(format!("node/{name} crashed (kubelet stopped, containers killed)")),
+            ),
+            ["recover", "node", name] => self.cluster.recover_node(name).map_or_else(
+                |e| LineOutput::err(format!("error: {e}")),
+                |_| LineOutput::ok(format!("node/{name} recovered (kubelet restarting)")),
+            ),
+            ["kill", "pod", rest @ ..] => self.kill(rest),
+            ["explain-why", target] => self.explain_why(target),
+            ["time"] => LineOutput::ok(format!("{} ({})", self.cluster.now(), self.cluster.now().rfc3339())),
+            ["seed"] => LineOutput::ok(self.cluster.config().seed.to_string()),
+            ["help"] => LineOutput::ok(help()),
+            ["exit" | "quit"] => LineOutput { quit: true, ..Default::default() },
+            [verb, ..] => {
+                let names: Vec<&str> = VERBS.iter().map(|(v, _)| v.split_whitespace().next().unwrap_or("")).collect();
+                let hint = closest(verb, &names).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+                LineOutput::err(format!("error: unknown command \"{verb}\"{hint} (type `help` for the list)"))
+            }
+            [] => LineOutput::default(),
+        }
+    }
+
+    fn kill(&mut self, words: &[&str]) -> LineOutput {
+        let mut pod = None;
+        let mut container = None;
+        let mut namespace = "default";
+        let mut it = words.iter();
+        while let Some(w) = it.next() {
+            match *w {
+                "--container" | "-c" => container = it.next().copied(),
+                "-n" | "--namespace" => namespace = it.next().copied().unwrap_or("default"),
+                w if w.starts_with("--container=") => container = w.strip_prefix("--container="),
+                w if pod.is_none() => pod = Some(w),
+                w => return LineOutput::err(format!("error: unexpected argument \"{w}\"")),
+            }
+        }
+        let Some(pod) = pod else { return LineOutput::err("error: kill pod needs a pod name") };
+        match self.cluster.kill_container(namespace, pod, container) {
+            Ok(name) => LineOutput::ok(format!("container {name} in pod/{pod} killed (SIGKILL)")),
+            Err(e) => LineOutput::err(format!("error: {e}")),
+        }
+    }
+
+    /// Walks the trace back from the last write to the object.
+    fn explain_why(&self, target: &str) -> LineOutput {
+        let Some((kind_text, name)) = target.split_once('/') else {
+            return LineOutput::err("error: explain-why takes KIND/NAME, e.g. explain-why pod/web");
+        };
+        let Some(kind) = Kind::from_resource_arg(kind_text) else {
+            return LineOutput::err(format!("error: the server doesn't have a resource type \"{kind_text}\""));
+        };
+        let (namespace, name) = name.split_once('/').unwrap_or(("default", name));
+        let key = ObjKey::new(kind, namespace, name).to_string();
+        let trace = self.cluster.trace();
+        let Some(last) = trace.events().iter().rev().find(|e| e.object == key && e.component != "user") else {
+            return LineOutput::err(format!("error: nothing in this run touched {key}"));
+        };
+        let mut text = format!("Why {key} is as it is: the chain of causes behind its last change\n");
+        for event in trace.chain(last.id) {
+            let what = if event.component == "user" {
+                format!("you: {}", event.detail)
+            } else {
+                format!("{} {} {} {}", event.component, event.action, event.object, event.detail)
+            };
+            text.push_str(&format!("  {:<14} {}\n", SimTime(event.t_ms).to_string(), what.trim_end()));
+        }
+        LineOutput::ok(text)
+    }
+}
+
+fn help() -> String {
+    let width = VERBS.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
+    let mut text = String::from("kubesim shell: kubectl plus the simulator's own verbs\n\n");
+    for (verb, what) in VERBS {
+        text.push_str(&format!("  {verb:<width$}  {what}\n"));
+    }
+    text.push_str("\nLines starting with # are comments. Time only moves when you `advance` it, and by one\nsimulated second after each kubectl command that changes the cluster.\n");
+    text
+}
