@@ -39,6 +39,7 @@ pub struct Ctx<'a> {
     pub(super) changes: &'a mut Vec<(Change, u64)>,
     pub(super) event_index: &'a mut BTreeMap<EventKey, ObjKey>,
     pub(super) event_seq: &'a mut u64,
+    pub(super) silenced: &'a BTreeMap<String, u64>,
 }
 
 impl Ctx<'_> {
@@ -46,6 +47,20 @@ impl Ctx<'_> {
     /// their own caches instead.
     pub fn api(&self) -> &ApiServer {
         self.api
+    }
+
+    /// Attributes what follows to the fault that silenced `node`, if one did. Only the
+    /// trace's causal links change: a controller sees silence, the trace knows why.
+    pub fn blame_silence_of(&mut self, node: &str) {
+        if let Some(id) = self.silenced.get(node) {
+            self.cause = *id;
+        }
+    }
+
+    /// Makes the last traced action the cause of what follows (a controller's later
+    /// writes in the same handler happen because of its earlier one).
+    pub fn chain_from_last(&mut self) {
+        self.cause = self.trace.events().last().map_or(self.cause, |e| e.id);
     }
 
     /// Records a trace line that is not an API write (a container started, a fault).

@@ -103,6 +103,8 @@ pub struct Cluster {
     node_lifecycle: NodeLifecycle,
     kubelets: BTreeMap<String, Kubelet>,
     events_processed: u64,
+    /// Crashed nodes and the trace id of the crash, for causal links.
+    silenced: BTreeMap<String, u64>,
 }
 
 impl Cluster {
@@ -138,6 +140,7 @@ impl Cluster {
             kubelets,
             config,
             events_processed: 0,
+            silenced: BTreeMap::new(),
         };
         cluster.bootstrap();
         cluster
@@ -224,6 +227,7 @@ impl Cluster {
                 changes: &mut changes,
                 event_index: &mut self.event_index,
                 event_seq: &mut self.event_seq,
+                silenced: &self.silenced,
             };
             f(&mut ctx)
         };
@@ -309,7 +313,19 @@ impl Cluster {
     fn dispatch(&mut self, cause: u64, event: SimEvent) {
         self.events_processed += 1;
         let mut changes = Vec::new();
-        let Cluster { api, trace, queue, event_index, event_seq, scheduler, node_lifecycle, kubelets, now, .. } = self;
+        let Cluster {
+            api,
+            trace,
+            queue,
+            event_index,
+            event_seq,
+            scheduler,
+            node_lifecycle,
+            kubelets,
+            now,
+            silenced,
+            ..
+        } = self;
         // A context for `component`, borrowing the shared machinery afresh each time.
         macro_rules! ctx {
             ($component:expr) => {
@@ -323,6 +339,7 @@ impl Cluster {
                     changes: &mut changes,
                     event_index: &mut *event_index,
                     event_seq: &mut *event_seq,
+                    silenced: &*silenced,
                 }
             };
         }
@@ -361,7 +378,9 @@ impl Cluster {
             return Err(format!("node {node} is already down"));
         }
         kubelet.crash();
-        Ok(self.record_input("crash-node", &format!("Node {node}"), &format!("crash node {node}")))
+        let id = self.record_input("crash-node", &format!("Node {node}"), &format!("crash node {node}"));
+        self.silenced.insert(node.to_string(), id);
+        Ok(id)
     }
 
     /// Powers a node back on: a fresh kubelet boots and relists its pods.
@@ -370,6 +389,7 @@ impl Cluster {
             return Err(format!("node {node} is not down"));
         }
         let id = self.record_input("recover-node", &format!("Node {node}"), &format!("recover node {node}"));
+        self.silenced.remove(node);
         let component = format!("kubelet/{node}");
         let mut kubelet = self.kubelets.remove(node).expect("checked above");
         self.with_ctx(&component, id, |ctx| kubelet.power_on(ctx));

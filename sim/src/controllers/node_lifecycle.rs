@@ -62,10 +62,12 @@ impl NodeLifecycle {
         match timer {
             Timer::Monitor => {
                 let nodes: Vec<Rc<Object>> = self.cache.list(Kind::Node).cloned().collect();
+                let cause = ctx.cause;
                 for node in nodes {
                     if let Some(n) = node.as_node() {
                         self.monitor(ctx, n);
                     }
+                    ctx.cause = cause;
                 }
                 ctx.schedule(MONITOR_PERIOD_MS, SimEvent::NodeLifecycle(Timer::Monitor));
             }
@@ -92,6 +94,7 @@ impl NodeLifecycle {
             return;
         }
         let name = node.metadata.name.clone();
+        ctx.blame_silence_of(&name);
         let mut unknown = node.clone();
         for type_ in ["MemoryPressure", "DiskPressure", "PIDPressure", "Ready"] {
             let old = find_condition(&node.status.conditions, type_).cloned().unwrap_or_default();
@@ -114,6 +117,7 @@ impl NodeLifecycle {
         else {
             return;
         };
+        ctx.chain_from_last();
         ctx.event(
             &updated,
             NODE_CONTROLLER,

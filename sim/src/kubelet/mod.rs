@@ -5,7 +5,7 @@
 pub mod backoff;
 pub mod pod_worker;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod};
@@ -76,6 +76,9 @@ pub struct Kubelet {
     runtime: Box<dyn ContainerRuntime>,
     cache: Cache,
     workers: BTreeMap<ObjKey, PodWorker>,
+    /// UIDs of pods whose deletion this kubelet confirmed; late watch events about them
+    /// must not bring them back.
+    confirmed_deleted: BTreeSet<String>,
     /// Boot generation: wake-ups from before a crash are ignored.
     boot: u32,
     down: bool,
@@ -92,6 +95,7 @@ impl Kubelet {
             runtime,
             cache: Cache::default(),
             workers: BTreeMap::new(),
+            confirmed_deleted: BTreeSet::new(),
             boot: 0,
             down: false,
             next_ip: 1,
@@ -135,6 +139,7 @@ impl Kubelet {
         self.boot += 1;
         self.runtime.crash();
         self.workers.clear();
+        self.confirmed_deleted.clear();
         self.cache.clear();
         self.lease_holder = None;
     }
@@ -156,6 +161,13 @@ impl Kubelet {
             return;
         }
         let key = change.object.key();
+        let uid = &change.object.meta().uid;
+        if self.confirmed_deleted.contains(uid) {
+            if change.type_ == ChangeType::Deleted {
+                self.confirmed_deleted.remove(uid);
+            }
+            return;
+        }
         if change.type_ == ChangeType::Deleted {
             // Force-deleted (or confirmed by us): make sure nothing keeps running.
             if let Some(w) = self.workers.remove(&key) {
@@ -370,6 +382,7 @@ impl Kubelet {
             self.runtime.stop_pod_sandbox(id);
         }
         self.post_status(ctx, w);
+        self.confirmed_deleted.insert(w.pod.meta().uid.clone());
         let _ = ctx.delete(&w.key, Some(0), "kubelet confirmed the pod's containers stopped");
         true
     }

@@ -459,26 +459,22 @@ fn volume_source(v: &Value) -> Option<String> {
     None
 }
 
-/// A projected volume: one entry per source.
+/// A projected volume: one entry per source. v1.32 prints the sources' `optional`
+/// pointers as they are, so an unset one reads `<nil>`.
 fn projected_source(src: &Value) -> String {
     let mut out = "Type:\tProjected (a volume that contains injected data from multiple sources)\n".to_string();
-    let indent = "    ";
+    let optional = |r: &Value| r["optional"].as_bool().map_or_else(|| "<nil>".to_string(), |b| b.to_string());
     for source in src["sources"].as_array().into_iter().flatten() {
-        let optional = |r: &Value| r["optional"].as_bool().unwrap_or(false);
+        let name = |r: &Value| r["name"].as_str().unwrap_or("").to_string();
         if let Some(r) = source.get("secret") {
-            out +=
-                &format!("{indent}SecretName:\t{}\n    Optional:\t{}\n", r["name"].as_str().unwrap_or(""), optional(r));
+            out += &format!("    SecretName:\t{}\n    SecretOptionalName:\t{}\n", name(r), optional(r));
         } else if source.get("downwardAPI").is_some() {
-            out += &format!("{indent}DownwardAPI:\ttrue\n");
+            out += "    DownwardAPI:\ttrue\n";
         } else if let Some(r) = source.get("configMap") {
-            out += &format!(
-                "{indent}ConfigMapName:\t{}\n    Optional:\t{}\n",
-                r["name"].as_str().unwrap_or(""),
-                optional(r)
-            );
+            out += &format!("    ConfigMapName:\t{}\n    ConfigMapOptional:\t{}\n", name(r), optional(r));
         } else if let Some(r) = source.get("serviceAccountToken") {
             let seconds = r["expirationSeconds"].as_i64().unwrap_or(3600);
-            out += &format!("{indent}TokenExpirationSeconds:\t{seconds}\n");
+            out += &format!("    TokenExpirationSeconds:\t{seconds}\n");
         }
     }
     out

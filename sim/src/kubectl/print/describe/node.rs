@@ -105,6 +105,8 @@ fn system_info(w: &mut Writer, node: &Node) {
         ("Architecture", info.architecture),
         ("Container Runtime Version", info.container_runtime_version),
         ("Kubelet Version", info.kubelet_version),
+        // Still printed by v1.32 (removed from describe later), even when empty.
+        ("Kube-Proxy Version", info.kube_proxy_version),
     ];
     for (label, value) in fields {
         w.line(0, &format!("  {label}:\t{value}"));
@@ -231,12 +233,12 @@ fn add_all(into: &mut Resources, from: &Resources) {
 
 /// `resourcehelper.PodRequests`: the containers' sum, or the largest init container
 /// when that is larger.
-pub(super) fn pod_requests(pod: &Pod) -> Resources {
+fn pod_requests(pod: &Pod) -> Resources {
     pod_resources(pod, |r| &r.requests)
 }
 
 /// `resourcehelper.PodLimits`, computed like [`pod_requests`].
-pub(super) fn pod_limits(pod: &Pod) -> Resources {
+fn pod_limits(pod: &Pod) -> Resources {
     pod_resources(pod, |r| &r.limits)
 }
 

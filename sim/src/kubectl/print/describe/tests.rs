@@ -50,7 +50,8 @@ struct Ev<'a> {
 fn record(api: &mut ApiServer, about: &Object, ev: Ev) {
     let meta = about.meta();
     let mut e = Event::default();
-    e.metadata.name = format!("{}.{:x}{}", meta.name, ev.first, ev.reason.to_lowercase());
+    let seq = api.list(Kind::Event, None).count();
+    e.metadata.name = format!("{}.{:016x}", meta.name, 0x181a_0000_0000_0000_u64 + seq as u64);
     e.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
     e.involved_object = ObjectReference {
         kind: Some(about.kind().name().into()),
@@ -127,4 +128,102 @@ fn pod_with_events() {
     }
     let out = describe(&pod, &api, SimTime(65 * S));
     println!("{out}");
+}
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn node_fixture(api: &mut ApiServer) -> Object {
+    let mut n = crate::api::core::Node::default();
+    n.metadata.name = "node-2".into();
+    n.metadata.labels = labels(&[("kubernetes.io/hostname", "node-2"), ("kubernetes.io/os", "linux")]);
+    n.metadata.annotations.insert("node.alpha.kubernetes.io/ttl".into(), "0".into());
+    n.spec.pod_cidr = Some("10.244.2.0/24".into());
+    n.spec.pod_cidrs = vec!["10.244.2.0/24".into()];
+    n.spec.taints = vec![Taint {
+        key: "node.kubernetes.io/unreachable".into(),
+        value: None,
+        effect: "NoSchedule".into(),
+        time_added: None,
+    }];
+    let Object::Node(mut n) = create(api, 0, Object::Node(n)) else { unreachable!() };
+    let q = |v: &str| Quantity(v.into());
+    n.status.capacity = [("cpu", "2"), ("memory", "4Gi"), ("pods", "110"), ("ephemeral-storage", "100Gi")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), q(v)))
+        .collect();
+    n.status.allocatable = n.status.capacity.clone();
+    n.status.conditions = vec![Condition {
+        type_: "Ready".into(),
+        status: "True".into(),
+        last_heartbeat_time: t(60 * S),
+        last_transition_time: t(5 * S),
+        reason: Some("KubeletReady".into()),
+        message: Some("kubelet is posting ready status".into()),
+        ..Default::default()
+    }];
+    n.status.addresses = vec![
+        NodeAddress { type_: "InternalIP".into(), address: "172.18.0.3".into() },
+        NodeAddress { type_: "Hostname".into(), address: "node-2".into() },
+    ];
+    n.status.node_info = Some(NodeSystemInfo {
+        machine_id: "m2".into(),
+        system_uuid: "u2".into(),
+        boot_id: "b2".into(),
+        kernel_version: "6.8.0".into(),
+        os_image: "Debian GNU/Linux 12 (bookworm)".into(),
+        container_runtime_version: "containerd://1.7.24".into(),
+        kubelet_version: "v1.32.0".into(),
+        kube_proxy_version: "v1.32.0".into(),
+        operating_system: "linux".into(),
+        architecture: "amd64".into(),
+    });
+    api.update_status(Object::Node(n)).unwrap();
+    (*stored(api, Kind::Node, "", "node-2")).clone()
+}
+
+fn lease_fixture(api: &mut ApiServer) -> Object {
+    let mut ns = Namespace::default();
+    ns.metadata.name = "kube-node-lease".into();
+    create(api, 0, Object::Namespace(ns));
+    let mut lease = Lease::default();
+    lease.metadata.name = "node-2".into();
+    lease.metadata.namespace = "kube-node-lease".into();
+    lease.spec.holder_identity = Some("node-2".into());
+    lease.spec.lease_duration_seconds = Some(40);
+    lease.spec.renew_time = Some(MicroTime(SimTime(60 * S)));
+    create(api, 0, Object::Lease(lease))
+}
+
+#[test]
+fn show_more() {
+    let mut api = server();
+    let node = node_fixture(&mut api);
+    let lease = lease_fixture(&mut api);
+    let mut pod = web_pod(&mut api);
+    if let Object::Pod(p) = &mut pod {
+        p.spec.containers[0].resources = Some(ResourceRequirements {
+            requests: [("cpu".to_string(), Quantity("100m".into())), ("memory".to_string(), Quantity("128Mi".into()))]
+                .into(),
+            limits: [("memory".to_string(), Quantity("256Mi".into()))].into(),
+        });
+    }
+    let _ = api.update(pod.clone());
+    record(
+        &mut api,
+        &node,
+        Ev {
+            type_: "Normal",
+            reason: "NodeReady",
+            from: "kubelet",
+            message: "Node node-2 status is now: NodeReady",
+            first: 5 * S,
+            last: 5 * S,
+            count: 1,
+        },
+    );
+    println!("{}", describe(&node, &api, SimTime(65 * S)));
+    println!("=====");
+    println!("{}", describe(&lease, &api, SimTime(65 * S)));
 }
