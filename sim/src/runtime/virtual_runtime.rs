@@ -260,7 +260,7 @@ mod tests {
         let id = rt.start_container(&mut wake, &sb, &config("kubesim/crashloop", &[]));
         let events = fire(&mut rt, wake);
         assert!(matches!(events[1].1, RuntimeEvent::ContainerStarted { .. }));
-        assert_eq!(events[2], (2_500, RuntimeEvent::ContainerExited { container: id, exit_code: 1, oom: false }));
+        assert_eq!(events[2], (2_300, RuntimeEvent::ContainerExited { container: id, exit_code: 1, oom: false }));
     }
 
     #[test]
