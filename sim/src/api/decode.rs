@@ -295,12 +295,20 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// serde_yaml appends ` at line L column C`; we report the location ourselves.
+/// serde_yaml puts ` at line L column C` in its messages; we report the location
+/// ourselves, once.
 fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
+    let mut out = message.to_string();
+    while let Some(i) = out.find(" at line ") {
+        let rest = &out[i + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let line_len = digits(rest);
+        let Some(after_col) = rest[line_len..].strip_prefix(" column ") else { break };
+        let col_len = digits(after_col);
+        let end = i + " at line ".len() + line_len + " column ".len() + col_len;
+        out.replace_range(i..end, "");
     }
+    out
 }
 
 /// 1-based line of the first top-level `key:` in `doc`.

@@ -2,8 +2,6 @@
 //! `validateContainerResourceName`) and the canonical form of quantities
 //! (`resource.Quantity.String`) that upstream prints in its messages.
 
-use std::cmp::Ordering;
-
 use super::field::{Errs, NEGATIVE_MSG, Path, qualified_name};
 use crate::api::core::ResourceRequirements;
 use crate::api::meta::Quantity;
@@ -61,7 +59,7 @@ impl Qty {
         }
         let int: i128 = if int_digits.is_empty() { 0 } else { int_digits.parse().ok()? };
         // Fractions finer than a nano round up, as upstream's parser does.
-        let frac_digits: Vec<u8> = frac_part.bytes().map(|b| b - b'0').collect();
+        let frac_digits: Vec<u8> = frac_part.bytes().map(|b| b.saturating_sub(b'0')).collect();
         let mut frac: i128 = 0;
         for i in 0..9 {
             frac = frac * 10 + i128::from(*frac_digits.get(i).unwrap_or(&0));
@@ -85,7 +83,7 @@ impl Qty {
             _ => return None,
         };
         let scaled = base.checked_mul(mul)?;
-        let nanos = (scaled + div - 1) / div;
+        let nanos = scaled.checked_add(div - 1)? / div;
         Some(Qty { nanos: if negative { -nanos } else { nanos }, binary })
     }
 
@@ -140,12 +138,6 @@ impl Qty {
             e => format!("e{e}"),
         };
         format!("{sign}{mantissa}{suffix}")
-    }
-}
-
-impl PartialOrd for Qty {
-    fn partial_cmp(&self, other: &Qty) -> Option<Ordering> {
-        Some(self.nanos.cmp(&other.nanos))
     }
 }
 
@@ -220,10 +212,10 @@ pub(super) fn requirements(e: &mut Errs, res: &ResourceRequirements, path: &Path
         match (request, res.limits.get(name)) {
             (Some(request), Some(limit)) => {
                 if let Some(limit) = Qty::parse(limit) {
-                    if request != limit && !overcommit_allowed(name) {
+                    if request.nanos != limit.nanos && !overcommit_allowed(name) {
                         let msg = format!("must be equal to {name} limit of {}", limit.canonical());
                         e.invalid(&req_path, request.canonical(), &msg);
-                    } else if request > limit {
+                    } else if request.nanos > limit.nanos {
                         let msg = format!("must be less than or equal to {name} limit of {}", limit.canonical());
                         e.invalid(&req_path, request.canonical(), &msg);
                     }

@@ -112,7 +112,6 @@ fn web_pod(api: &mut ApiServer) -> Object {
     (*stored(api, Kind::Pod, "default", "web")).clone()
 }
 
-
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
@@ -179,7 +178,6 @@ fn lease_fixture(api: &mut ApiServer) -> Object {
     create(api, 0, Object::Lease(lease))
 }
 
-
 fn app_labels() -> BTreeMap<String, String> {
     labels(&[("app", "web")])
 }
@@ -188,11 +186,7 @@ fn web_template() -> PodTemplateSpec {
     let mut template = PodTemplateSpec::default();
     template.metadata.labels = app_labels();
     let mut c = nginx();
-    c.ports = vec![ContainerPort {
-        name: Some("http".into()),
-        container_port: 80,
-        ..Default::default()
-    }];
+    c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
     template.spec.containers = vec![c];
     template
 }
@@ -201,31 +195,18 @@ fn deployment_fixture(api: &mut ApiServer) -> Object {
     let mut d = Deployment::default();
     d.metadata.name = "web".into();
     d.metadata.labels = app_labels();
-    d.metadata
-        .annotations
-        .insert("deployment.kubernetes.io/revision".into(), "2".into());
+    d.metadata.annotations.insert("deployment.kubernetes.io/revision".into(), "2".into());
     d.spec.replicas = Some(2);
-    d.spec.selector = Some(LabelSelector {
-        match_labels: app_labels(),
-        ..Default::default()
-    });
+    d.spec.selector = Some(LabelSelector { match_labels: app_labels(), ..Default::default() });
     d.spec.template = web_template();
-    let Object::Deployment(mut d) = create(api, 0, Object::Deployment(d)) else {
-        unreachable!()
-    };
+    let Object::Deployment(mut d) = create(api, 0, Object::Deployment(d)) else { unreachable!() };
     d.status.replicas = Some(2);
     d.status.updated_replicas = Some(2);
     d.status.ready_replicas = Some(2);
     d.status.available_replicas = Some(2);
     d.status.conditions = vec![
-        Condition {
-            reason: Some("MinimumReplicasAvailable".into()),
-            ..condition("Available", "True")
-        },
-        Condition {
-            reason: Some("NewReplicaSetAvailable".into()),
-            ..condition("Progressing", "True")
-        },
+        Condition { reason: Some("MinimumReplicasAvailable".into()), ..condition("Available", "True") },
+        Condition { reason: Some("NewReplicaSetAvailable".into()), ..condition("Progressing", "True") },
     ];
     api.update_status(Object::Deployment(d)).unwrap();
     (*stored(api, Kind::Deployment, "default", "web")).clone()
@@ -250,9 +231,7 @@ fn replica_set(api: &mut ApiServer, d: &Object, name: &str, hash: &str, image: &
     rs.spec.template = dep.spec.template.clone();
     rs.spec.template.metadata.labels.insert("pod-template-hash".into(), hash.into());
     rs.spec.template.spec.containers[0].image = Some(image.into());
-    let Object::ReplicaSet(mut rs) = create(api, at, Object::ReplicaSet(rs)) else {
-        unreachable!()
-    };
+    let Object::ReplicaSet(mut rs) = create(api, at, Object::ReplicaSet(rs)) else { unreachable!() };
     rs.status.replicas = replicas;
     rs.status.ready_replicas = Some(replicas);
     api.update_status(Object::ReplicaSet(rs)).unwrap();
@@ -272,15 +251,9 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
         block_owner_deletion: Some(true),
     }];
     let mut c = nginx();
-    c.ports = vec![ContainerPort {
-        name: Some("http".into()),
-        container_port: 80,
-        ..Default::default()
-    }];
+    c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
     p.spec.containers = vec![c];
-    let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else {
-        unreachable!()
-    };
+    let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else { unreachable!() };
     p.status.phase = Some(if ready { "Running" } else { "Pending" }.into());
     p.status.pod_ip = Some(ip.into());
     p.status.conditions = vec![condition("Ready", if ready { "True" } else { "False" })];
@@ -301,7 +274,6 @@ fn service_fixture(api: &mut ApiServer) -> Object {
     create(api, 0, Object::Service(s))
 }
 
-
 fn rich_pod(api: &mut ApiServer) -> Object {
     let mut p = Pod::default();
     p.metadata.name = "api".into();
@@ -314,11 +286,7 @@ fn rich_pod(api: &mut ApiServer) -> Object {
         args: vec!["echo migrating\nsleep 1".into()],
         ..Default::default()
     };
-    init.env = vec![crate::api::core::EnvVar {
-        name: "MODE".into(),
-        value: Some("fast".into()),
-        value_from: None,
-    }];
+    init.env = vec![crate::api::core::EnvVar { name: "MODE".into(), value: Some("fast".into()), value_from: None }];
     let mut app = nginx();
     app.name = "api".into();
     app.ports = vec![
@@ -327,14 +295,27 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     ];
     app.resources = Some(ResourceRequirements {
         requests: [("cpu".to_string(), Quantity("0.25".into()))].into(),
-        limits: [("cpu".to_string(), Quantity("1000m".into())), ("memory".to_string(), Quantity("1024Mi".into()))].into(),
+        limits: [("cpu".to_string(), Quantity("1000m".into())), ("memory".to_string(), Quantity("1024Mi".into()))]
+            .into(),
     });
     app.readiness_probe = Some(serde_json::json!({"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 5}));
     app.liveness_probe = Some(serde_json::json!({"tcpSocket": {"port": "http"}}));
     app.env = vec![
-        crate::api::core::EnvVar { name: "POD_NAME".into(), value: None, value_from: Some(serde_json::json!({"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}})) },
-        crate::api::core::EnvVar { name: "CPU_LIMIT".into(), value: None, value_from: Some(serde_json::json!({"resourceFieldRef": {"resource": "limits.cpu"}})) },
-        crate::api::core::EnvVar { name: "PASSWORD".into(), value: None, value_from: Some(serde_json::json!({"secretKeyRef": {"name": "db", "key": "password"}})) },
+        crate::api::core::EnvVar {
+            name: "POD_NAME".into(),
+            value: None,
+            value_from: Some(serde_json::json!({"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}})),
+        },
+        crate::api::core::EnvVar {
+            name: "CPU_LIMIT".into(),
+            value: None,
+            value_from: Some(serde_json::json!({"resourceFieldRef": {"resource": "limits.cpu"}})),
+        },
+        crate::api::core::EnvVar {
+            name: "PASSWORD".into(),
+            value: None,
+            value_from: Some(serde_json::json!({"secretKeyRef": {"name": "db", "key": "password"}})),
+        },
     ];
     app.env_from = Some(serde_json::json!([{"configMapRef": {"name": "settings"}}]));
     app.volume_mounts = Some(serde_json::json!([
@@ -358,7 +339,13 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     p.status.init_container_statuses = vec![ContainerStatus {
         name: "migrate".into(),
         state: ContainerState {
-            terminated: Some(ContainerStateTerminated { exit_code: 0, reason: Some("Completed".into()), started_at: t(2 * S), finished_at: t(3 * S), ..Default::default() }),
+            terminated: Some(ContainerStateTerminated {
+                exit_code: 0,
+                reason: Some("Completed".into()),
+                started_at: t(2 * S),
+                finished_at: t(3 * S),
+                ..Default::default()
+            }),
             ..Default::default()
         },
         ready: true,
@@ -370,19 +357,22 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     status.name = "api".into();
     status.restart_count = 1;
     status.ready = false;
-    status.last_state.terminated = Some(ContainerStateTerminated { exit_code: 137, reason: Some("OOMKilled".into()), started_at: t(4 * S), finished_at: t(39 * S), ..Default::default() });
+    status.last_state.terminated = Some(ContainerStateTerminated {
+        exit_code: 137,
+        reason: Some("OOMKilled".into()),
+        started_at: t(4 * S),
+        finished_at: t(39 * S),
+        ..Default::default()
+    });
     p.status.container_statuses = vec![status];
     api.update_status(Object::Pod(p)).unwrap();
     (*stored(api, Kind::Pod, "default", "api")).clone()
 }
 
-
 /// Replaces every stored object's generated uid with `<Kind name>`, so that the
 /// expected text does not depend on the apiserver's uid stream.
 fn mask_uids(api: &ApiServer, text: String) -> String {
-    api.all().fold(text, |text, o| {
-        text.replace(&o.meta().uid, &format!("<{} {}>", o.kind().name(), o.meta().name))
-    })
+    api.all().fold(text, |text, o| text.replace(&o.meta().uid, &format!("<{} {}>", o.kind().name(), o.meta().name)))
 }
 
 /// The scenarios the exact-output tests below check, by name.
@@ -408,7 +398,15 @@ fn scenario(name: &str) -> String {
         "terminating" => {
             let pod = rich_pod(&mut api);
             let message = "Back-off restarting failed container api in pod api_default(x)";
-            let ev = Ev { type_: "Warning", reason: "BackOff", from: "kubelet", message, first: 10 * S, last: 50 * S, count: 4 };
+            let ev = Ev {
+                type_: "Warning",
+                reason: "BackOff",
+                from: "kubelet",
+                message,
+                first: 10 * S,
+                last: 50 * S,
+                count: 4,
+            };
             record(&mut api, &pod, ev);
             api.delete(SimTime(60 * S), &pod.key(), None).unwrap();
             describe(&stored(&api, Kind::Pod, "default", "api"), &api, SimTime(70 * S))
@@ -418,12 +416,24 @@ fn scenario(name: &str) -> String {
             lease_fixture(&mut api);
             let Object::Pod(mut pod) = web_pod(&mut api) else { unreachable!() };
             pod.spec.containers[0].resources = Some(ResourceRequirements {
-                requests: [("cpu".to_string(), Quantity("100m".into())), ("memory".to_string(), Quantity("128Mi".into()))].into(),
+                requests: [
+                    ("cpu".to_string(), Quantity("100m".into())),
+                    ("memory".to_string(), Quantity("128Mi".into())),
+                ]
+                .into(),
                 limits: [("memory".to_string(), Quantity("256Mi".into()))].into(),
             });
             api.update(Object::Pod(pod)).unwrap();
             let message = "Node node-2 status is now: NodeReady";
-            let ev = Ev { type_: "Normal", reason: "NodeReady", from: "kubelet", message, first: 5 * S, last: 5 * S, count: 1 };
+            let ev = Ev {
+                type_: "Normal",
+                reason: "NodeReady",
+                from: "kubelet",
+                message,
+                first: 5 * S,
+                last: 5 * S,
+                count: 1,
+            };
             record(&mut api, &node, ev);
             describe(&node, &api, SimTime(65 * S))
         }
@@ -434,7 +444,15 @@ fn scenario(name: &str) -> String {
         }
         "event" => {
             let pod = web_pod(&mut api);
-            let ev = Ev { type_: "Normal", reason: "Started", from: "kubelet", message: "Started container nginx", first: 3 * S, last: 3 * S, count: 1 };
+            let ev = Ev {
+                type_: "Normal",
+                reason: "Started",
+                from: "kubelet",
+                message: "Started container nginx",
+                first: 3 * S,
+                last: 3 * S,
+                count: 1,
+            };
             record(&mut api, &pod, ev);
             let event = api.list(Kind::Event, None).next().unwrap().clone();
             mask_uids(&api, describe(&event, &api, now))
@@ -443,12 +461,24 @@ fn scenario(name: &str) -> String {
             let d = deployment_fixture(&mut api);
             replica_set(&mut api, &d, "web-5d7b9c8f6", "5d7b9c8f6", "nginx:1.26", 0, 0);
             let new = replica_set(&mut api, &d, "web-7c5ddbdf54", "7c5ddbdf54", "nginx:1.27", 2, 30 * S);
-            let pods = [("web-7c5ddbdf54-x2b9k", "10.244.1.9", true), ("web-7c5ddbdf54-q8wzd", "10.244.2.4", true), ("web-7c5ddbdf54-zzzzz", "10.244.2.5", false)];
+            let pods = [
+                ("web-7c5ddbdf54-x2b9k", "10.244.1.9", true),
+                ("web-7c5ddbdf54-q8wzd", "10.244.2.4", true),
+                ("web-7c5ddbdf54-zzzzz", "10.244.2.5", false),
+            ];
             for (pod, ip, ready) in pods {
                 rs_pod(&mut api, &new, pod, ip, ready);
             }
             let message = "Scaled up replica set web-7c5ddbdf54 from 0 to 2";
-            let ev = Ev { type_: "Normal", reason: "ScalingReplicaSet", from: "deployment-controller", message, first: 30 * S, last: 30 * S, count: 1 };
+            let ev = Ev {
+                type_: "Normal",
+                reason: "ScalingReplicaSet",
+                from: "deployment-controller",
+                message,
+                first: 30 * S,
+                last: 30 * S,
+                count: 1,
+            };
             record(&mut api, &d, ev);
             let svc = service_fixture(&mut api);
             let obj = match name {
@@ -851,4 +881,78 @@ fn describe_namespace() {
         "No LimitRange resource.\n",
     );
     assert_eq!(scenario("namespace"), expected);
+}
+
+#[test]
+fn taints_and_tolerations_print_like_kubectl() {
+    let taint = |key: &str, value: Option<&str>, effect: &str| Taint {
+        key: key.into(),
+        value: value.map(Into::into),
+        effect: effect.into(),
+        time_added: None,
+    };
+    assert_eq!(taint_text(&taint("gpu", Some("true"), "NoSchedule")), "gpu=true:NoSchedule");
+    assert_eq!(taint_text(&taint("gpu", None, "NoExecute")), "gpu:NoExecute");
+    assert_eq!(taint_text(&taint("gpu", Some("a"), "")), "gpu=a:");
+    let everything = Toleration { operator: Some("Exists".into()), ..Default::default() };
+    assert_eq!(toleration_text(&everything), "op=Exists");
+    let equal = Toleration {
+        key: Some("dedicated".into()),
+        operator: Some("Equal".into()),
+        value: Some("db".into()),
+        effect: Some("NoSchedule".into()),
+        toleration_seconds: None,
+    };
+    assert_eq!(toleration_text(&equal), "dedicated=db:NoSchedule");
+}
+
+#[test]
+fn long_annotations_are_shortened_and_last_applied_is_hidden() {
+    let api = server();
+    let mut w = Writer::new(&api, SimTime::ZERO);
+    let long = "x".repeat(150);
+    let annotations = labels(&[(LAST_APPLIED, "{}"), ("long", &long), ("short", "yes")]);
+    annotations_multiline(&mut w, "Annotations", &annotations);
+    assert_eq!(
+        w.finish(),
+        format!("Annotations:  long:\n                {}...\n              short: yes\n", "x".repeat(138))
+    );
+}
+
+#[test]
+fn node_without_a_lease_says_so() {
+    let mut api = server();
+    let node = node_fixture(&mut api);
+    let out = describe(&node, &api, SimTime(65 * S));
+    assert!(
+        out.contains("\nLease:              Failed to get lease: leases.coordination.k8s.io \"node-2\" not found\n")
+    );
+    assert!(out.contains("Non-terminated Pods:          (0 in total)\n"));
+    assert!(out.ends_with("  ephemeral-storage  0 (0%)    0 (0%)\nEvents:              <none>\n"));
+}
+
+#[test]
+fn service_endpoints_show_three_then_count_the_rest() {
+    let mut api = server();
+    let d = deployment_fixture(&mut api);
+    let rs = replica_set(&mut api, &d, "web-1", "1", "nginx:1.27", 5, 0);
+    for i in 1..=5 {
+        rs_pod(&mut api, &rs, &format!("web-1-{i}"), &format!("10.244.0.{i}"), true);
+    }
+    let svc = service_fixture(&mut api);
+    let out = describe(&svc, &api, SimTime(90 * S));
+    assert!(out.contains("\nEndpoints:                10.244.0.1:80,10.244.0.2:80,10.244.0.3:80 + 2 more...\n"));
+}
+
+#[test]
+fn unscheduled_pod_has_no_node_and_no_ips() {
+    let mut api = server();
+    let mut p = Pod::default();
+    p.metadata.name = "pending".into();
+    p.spec.containers = vec![nginx()];
+    let pod = create(&mut api, 0, Object::Pod(p));
+    let out = describe(&pod, &api, SimTime(5 * S));
+    assert!(out.contains("\nNode:             <none>\n"));
+    assert!(out.contains("\nStatus:           Pending\nIP:               \nIPs:              <none>\n"));
+    assert!(out.contains("\nContainers:\n  nginx:\n    Image:        nginx:1.27\n"));
 }
