@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::api::apps::{Deployment, ReplicaSet};
 use crate::api::core::{Event, Lease, Namespace, Node, Pod, Service};
+use crate::api::meta::{ObjectMeta, find_condition};
 use crate::api::{Kind, Object};
 use crate::apiserver::ApiServer;
 use crate::engine::SimTime;
@@ -101,7 +102,7 @@ fn cells(obj: &Object, wide: bool, now: SimTime) -> Vec<String> {
 }
 
 /// The AGE cell: time since creation.
-fn created_age(meta: &crate::api::meta::ObjectMeta, now: SimTime) -> String {
+fn created_age(meta: &ObjectMeta, now: SimTime) -> String {
     age(meta.creation_timestamp.map(|t| t.0), now)
 }
 
@@ -173,7 +174,7 @@ pub fn node_roles(node: &Node) -> Vec<String> {
 /// STATUS: `Ready`/`NotReady` from the Ready condition (`Unknown` without one), plus
 /// `SchedulingDisabled` when cordoned.
 fn node_status(node: &Node) -> String {
-    let mut status: Vec<&str> = vec![match crate::api::meta::find_condition(&node.status.conditions, "Ready") {
+    let mut status: Vec<&str> = vec![match find_condition(&node.status.conditions, "Ready") {
         Some(c) if c.status == "True" => "Ready",
         Some(_) => "NotReady",
         None => "Unknown",

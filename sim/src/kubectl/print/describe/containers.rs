@@ -4,11 +4,11 @@
 use serde_json::Value;
 
 use crate::api::apps::PodTemplateSpec;
-use crate::api::core::{Container, ContainerState, ContainerStatus, EnvVar, Pod};
+use crate::api::core::{Container, ContainerPort, ContainerState, ContainerStatus, EnvVar, Pod, PodIp};
 use crate::api::meta::parse_quantity_milli;
 
-use super::super::format::{Amount, canonical_quantity};
 use super::{Writer, annotations_multiline, labels_multiline, rfc1123, tolerations_multiline};
+use crate::kubectl::print::format::{Amount, canonical_quantity};
 
 /// `DescribePodTemplate`: the `Pod Template:` block of Deployments and ReplicaSets.
 pub(super) fn describe_pod_template(w: &mut Writer, template: &PodTemplateSpec) {
@@ -85,7 +85,7 @@ fn container_basics(w: &mut Writer, c: &Container, status: Option<&ContainerStat
 }
 
 /// `80/TCP (http), 443/TCP` with the port number `number` picks.
-fn port_list(c: &Container, number: impl Fn(&crate::api::core::ContainerPort) -> i32) -> String {
+fn port_list(c: &Container, number: impl Fn(&ContainerPort) -> i32) -> String {
     c.ports
         .iter()
         .map(|p| {
@@ -317,7 +317,7 @@ fn pod_field(pod: &Pod, path: &str) -> String {
     if let Some(v) = keyed("metadata.annotations['", &meta.annotations) {
         return v;
     }
-    let join = |ips: &[crate::api::core::PodIp]| ips.iter().map(|ip| ip.ip.as_str()).collect::<Vec<_>>().join(",");
+    let join = |ips: &[PodIp]| ips.iter().map(|ip| ip.ip.as_str()).collect::<Vec<_>>().join(",");
     match path {
         "metadata.name" => meta.name.clone(),
         "metadata.namespace" => meta.namespace.clone(),

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::core::{Lease, Node, Pod, ResourceRequirements};
-use crate::api::meta::Quantity;
+use crate::api::core::{Container, Lease, Node, Pod, ResourceRequirements};
+use crate::api::meta::{MicroTime, Quantity};
 use crate::api::{Kind, ObjKey, Object};
 
-use super::super::format::{Amount, add_amounts, canonical_quantity, format_amount};
-use super::super::get::node_roles;
 use super::{
     Writer, annotations_multiline, conditions_table, events_section, labels_multiline, rfc1123, taints_multiline,
 };
+use crate::kubectl::print::format::{Amount, add_amounts, canonical_quantity, format_amount};
+use crate::kubectl::print::get::node_roles;
 
 /// Where kubelets keep their heartbeat Leases.
 const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
@@ -73,7 +73,7 @@ fn node_lease(w: &mut Writer, name: &str) {
         w.line(0, &format!("Lease:\tFailed to get lease: leases.coordination.k8s.io \"{name}\" not found"));
         return;
     };
-    let unset = |t: Option<crate::api::meta::MicroTime>| t.map_or_else(|| "<unset>".into(), |t| t.0.rfc1123z());
+    let unset = |t: Option<MicroTime>| t.map_or_else(|| "<unset>".into(), |t| t.0.rfc1123z());
     let holder = lease.spec.holder_identity.as_deref().unwrap_or("<unset>");
     w.line(0, "Lease:");
     w.line(1, &format!("HolderIdentity:\t{holder}"));
@@ -243,7 +243,7 @@ fn pod_limits(pod: &Pod) -> Resources {
 }
 
 fn pod_resources(pod: &Pod, pick: impl Fn(&ResourceRequirements) -> &BTreeMap<String, Quantity>) -> Resources {
-    let amounts = |c: &crate::api::core::Container| -> Resources {
+    let amounts = |c: &Container| -> Resources {
         c.resources
             .as_ref()
             .map(|r| pick(r).iter().filter_map(|(k, q)| Amount::parse(&q.0).map(|a| (k.clone(), a))).collect())

@@ -7,8 +7,8 @@ use crate::api::Kind;
 use crate::api::core::{Pod, Service, ServicePort};
 use crate::api::meta::{IntOrString, find_condition};
 
-use super::super::format::format_labels;
 use super::{Writer, annotations_multiline, events_section, labels_multiline};
+use crate::kubectl::print::format::format_labels;
 
 /// `formatEndpoints` shows at most this many addresses.
 const MAX_ENDPOINTS: usize = 3;

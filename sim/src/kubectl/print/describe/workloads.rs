@@ -4,11 +4,11 @@ use crate::api::apps::{Deployment, PodTemplateSpec, ReplicaSet};
 use crate::api::meta::LabelSelector;
 use crate::api::{Kind, Object};
 
-use super::super::format::{format_label_selector, int_or_string, selector_string};
 use super::containers::describe_pod_template;
 use super::{
     Writer, annotations_multiline, controlled_by, events_section, labels_multiline, reason_conditions, rfc1123,
 };
+use crate::kubectl::print::format::{format_label_selector, int_or_string, selector_string};
 
 /// The label every ReplicaSet and pod of a Deployment carries, ignored when comparing
 /// templates.
