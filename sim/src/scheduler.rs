@@ -72,6 +72,12 @@ fn allocatable(node: &Node) -> Resources {
     Resources { milli_cpu: get("cpu") as i64, memory: (get("memory") / 1000) as i64, pods: (get("pods") / 1000) as i64 }
 }
 
+/// A pod's requests as the filters count them and as the scores count them.
+struct Requests {
+    exact: Resources,
+    non_zero: Resources,
+}
+
 struct Unschedulable {
     attempt: u32,
     backoff_ms: u64,
@@ -84,6 +90,8 @@ pub struct Scheduler {
     placed: BTreeMap<ObjKey, (String, Resources, Resources)>,
     used: BTreeMap<String, (Resources, Resources)>,
     unschedulable: BTreeMap<ObjKey, Unschedulable>,
+    /// Each node's allocatable resources, parsed once per node update.
+    allocatable: BTreeMap<String, Resources>,
     rng: SimRng,
 }
 
@@ -95,6 +103,7 @@ impl Scheduler {
             placed: BTreeMap::new(),
             used: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
+            allocatable: BTreeMap::new(),
             rng,
         }
     }
@@ -118,7 +127,15 @@ impl Scheduler {
         self.cache.apply(change);
         let key = change.object.key();
         match &*change.object {
-            Object::Node(_) => self.retry_all(ctx),
+            Object::Node(node) => {
+                let name = node.metadata.name.clone();
+                if change.type_ == ChangeType::Deleted {
+                    self.allocatable.remove(&name);
+                } else {
+                    self.allocatable.insert(name, allocatable(node));
+                }
+                self.retry_all(ctx)
+            }
             Object::Pod(pod) => {
                 let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
                 let gone = change.type_ == ChangeType::Deleted;
@@ -178,11 +195,12 @@ impl Scheduler {
             return;
         }
         let nodes: Vec<&Node> = self.cache.list(Kind::Node).filter_map(|o| o.as_node()).collect();
+        let requests = Requests { exact: pod_requests(pod, false), non_zero: pod_requests(pod, true) };
         let mut feasible = Vec::new();
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut resource_only_failures = 0;
         for node in &nodes {
-            match self.filter(pod, node) {
+            match self.filter(pod, node, &requests) {
                 Ok(()) => feasible.push(*node),
                 Err((node_reasons, resources_only)) => {
                     for r in node_reasons {
@@ -197,14 +215,14 @@ impl Scheduler {
             self.mark_unschedulable(ctx, key, &obj, pod, &message);
             return;
         }
-        let scores: Vec<i64> = feasible.iter().map(|n| self.score(pod, n)).collect();
+        let scores: Vec<i64> = feasible.iter().map(|n| self.score(pod, n, &requests)).collect();
         let best = *scores.iter().max().expect("feasible is non-empty");
         let top: Vec<&Node> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
         let chosen = top[self.rng.random_range(0..top.len())].metadata.name.clone();
         match ctx.bind(key, &chosen) {
             Ok(bound) => {
                 self.unschedulable.remove(key);
-                self.account(key, Some((chosen.clone(), pod_requests(pod, false), pod_requests(pod, true))));
+                self.account(key, Some((chosen.clone(), requests.exact, requests.non_zero)));
                 let msg = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);
                 ctx.event(&bound, REPORTER, "Normal", "Scheduled", &msg);
             }
@@ -231,7 +249,7 @@ impl Scheduler {
 
     /// Runs the filter plugins in upstream order; on failure returns the reasons and
     /// whether resources alone were short (so preemption could in principle help).
-    fn filter(&self, pod: &Pod, node: &Node) -> Result<(), (Vec<String>, bool)> {
+    fn filter(&self, pod: &Pod, node: &Node, requests: &Requests) -> Result<(), (Vec<String>, bool)> {
         let fail = |r: &str| Err((vec![r.to_string()], false));
         if node.spec.unschedulable == Some(true) {
             let tolerated = pod.spec.tolerations.iter().any(|t| {
@@ -255,9 +273,9 @@ impl Scheduler {
         if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
             return fail("node(s) didn't match Pod's node affinity/selector");
         }
-        let alloc = allocatable(node);
+        let alloc = self.allocatable.get(&node.metadata.name).copied().unwrap_or_default();
         let (used, _) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
-        let req = pod_requests(pod, false);
+        let req = requests.exact;
         let mut reasons = Vec::new();
         if used.pods + 1 > alloc.pods {
             reasons.push("Too many pods".to_string());
@@ -272,10 +290,10 @@ impl Scheduler {
     }
 
     /// Weighted sum of the score plugins, each 0-100.
-    fn score(&self, pod: &Pod, node: &Node) -> i64 {
-        let alloc = allocatable(node);
+    fn score(&self, pod: &Pod, node: &Node, requests: &Requests) -> i64 {
+        let alloc = self.allocatable.get(&node.metadata.name).copied().unwrap_or_default();
         let (_, used) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
-        let req = pod_requests(pod, true);
+        let req = requests.non_zero;
         let frac =
             |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
         let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);

@@ -14,6 +14,9 @@ pub fn apply_defaults(obj: &mut Object) {
     match obj {
         Object::Pod(pod) => {
             default_pod_spec(&mut pod.spec);
+            // Admission, not defaulting: the ServiceAccount plugin names the account and
+            // DefaultTolerationSeconds adds tolerations, to pods only (not templates).
+            pod.spec.service_account_name.get_or_insert_with(|| "default".into());
             add_default_tolerations(&mut pod.spec);
         }
         Object::Service(svc) => {
@@ -74,7 +77,6 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.enable_service_links.get_or_insert(true);
     spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
     spec.priority.get_or_insert(0);
-    spec.service_account_name.get_or_insert_with(|| "default".into());
     for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
         if c.image_pull_policy.is_none() {
             let image = c.image.as_deref().unwrap_or("");

@@ -39,6 +39,22 @@ macro_rules! each_kind {
     };
 }
 
+/// Runs `$body` on the typed pair when both objects are the same kind with a status;
+/// evaluates to `$otherwise` for kinds without one or mismatched kinds.
+macro_rules! each_status_pair {
+    ($x:expr, $y:expr, $a:ident, $b:ident => $body:expr, $otherwise:expr) => {
+        match ($x, $y) {
+            (Object::Namespace($a), Object::Namespace($b)) => $body,
+            (Object::Node($a), Object::Node($b)) => $body,
+            (Object::Pod($a), Object::Pod($b)) => $body,
+            (Object::Service($a), Object::Service($b)) => $body,
+            (Object::Deployment($a), Object::Deployment($b)) => $body,
+            (Object::ReplicaSet($a), Object::ReplicaSet($b)) => $body,
+            _ => $otherwise,
+        }
+    };
+}
+
 impl Object {
     /// The object's kind.
     pub fn kind(&self) -> Kind {
@@ -101,15 +117,17 @@ impl Object {
 
     /// Replaces this object's status with `other`'s (same kind), for the status subresource.
     pub fn copy_status_from(&mut self, other: &Object) {
-        match (self, other) {
-            (Object::Namespace(a), Object::Namespace(b)) => a.status = b.status.clone(),
-            (Object::Node(a), Object::Node(b)) => a.status = b.status.clone(),
-            (Object::Pod(a), Object::Pod(b)) => a.status = b.status.clone(),
-            (Object::Service(a), Object::Service(b)) => a.status = b.status.clone(),
-            (Object::Deployment(a), Object::Deployment(b)) => a.status = b.status.clone(),
-            (Object::ReplicaSet(a), Object::ReplicaSet(b)) => a.status = b.status.clone(),
-            _ => {}
-        }
+        each_status_pair!(self, other, a, b => a.status = b.status.clone(), ())
+    }
+
+    /// Swaps statuses with `other` (same kind): moves a new status in without cloning.
+    pub fn swap_status(&mut self, other: &mut Object) {
+        each_status_pair!(self, other, a, b => std::mem::swap(&mut a.status, &mut b.status), ())
+    }
+
+    /// True when both objects (same kind) have equal statuses.
+    pub fn status_eq(&self, other: &Object) -> bool {
+        each_status_pair!(self, other, a, b => a.status == b.status, true)
     }
 
     /// The pod, if this is one.

@@ -207,8 +207,11 @@ impl ApiServer {
             return Err(ApiError::Conflict { kind, name });
         }
         let new = if status_only {
+            if obj.status_eq(&old) {
+                return Ok(None);
+            }
             let mut new = (*old).clone();
-            new.copy_status_from(&obj);
+            new.swap_status(&mut obj);
             new
         } else {
             apply_defaults(&mut obj);

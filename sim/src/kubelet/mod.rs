@@ -79,6 +79,8 @@ pub struct Kubelet {
     /// UIDs of pods whose deletion this kubelet confirmed; late watch events about them
     /// must not bring them back.
     confirmed_deleted: BTreeSet<String>,
+    /// Images being pulled, and the pods waiting for each.
+    pulls_in_flight: BTreeMap<String, BTreeSet<ObjKey>>,
     /// Boot generation: wake-ups from before a crash are ignored.
     boot: u32,
     down: bool,
@@ -96,6 +98,7 @@ impl Kubelet {
             cache: Cache::default(),
             workers: BTreeMap::new(),
             confirmed_deleted: BTreeSet::new(),
+            pulls_in_flight: BTreeMap::new(),
             boot: 0,
             down: false,
             next_ip: 1,
@@ -140,6 +143,7 @@ impl Kubelet {
         self.runtime.crash();
         self.workers.clear();
         self.confirmed_deleted.clear();
+        self.pulls_in_flight.clear();
         self.cache.clear();
         self.lease_holder = None;
     }
@@ -480,9 +484,15 @@ impl Kubelet {
                 c.set_waiting("ContainerCreating", None);
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
-            let mut wake = Vec::new();
-            self.runtime.pull_image(&mut wake, &image);
-            self.schedule_wakeups(ctx, wake);
+            // One pull per image at a time; pods wanting it wait for the same pull.
+            let waiting = self.pulls_in_flight.entry(image.clone()).or_default();
+            let first = waiting.is_empty();
+            waiting.insert(w.key.clone());
+            if first {
+                let mut wake = Vec::new();
+                self.runtime.pull_image(&mut wake, &image);
+                self.schedule_wakeups(ctx, wake);
+            }
             return;
         }
         let msg = format!("Container image \"{image}\" already present on machine");
@@ -530,7 +540,7 @@ impl Kubelet {
                 self.sync_pod(ctx, &key);
             }
             RuntimeEvent::ImagePulled { image, result } => {
-                let keys: Vec<ObjKey> = self.workers.keys().cloned().collect();
+                let keys = self.pulls_in_flight.remove(&image).unwrap_or_default();
                 for key in keys {
                     let Some(mut w) = self.workers.remove(&key) else { continue };
                     for i in 0..w.containers.len() {
@@ -666,9 +676,11 @@ impl Kubelet {
         if w.posted.as_ref() == Some(&status) {
             return;
         }
-        let mut pod: Pod = w.pod().clone();
+        // The status subresource reads only the key and the status: send just those.
+        let mut pod = Pod::default();
+        pod.metadata.name = w.key.name.clone();
+        pod.metadata.namespace = w.key.namespace.clone();
         pod.status = status.clone();
-        pod.metadata.resource_version.clear();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
         if let Ok(Some(obj)) = ctx.update_status(Object::Pod(pod), &summary) {
             w.pod = obj;

@@ -150,11 +150,6 @@ impl Errs {
         self.push(path, format!("Too long: must have at most {max_bytes} bytes"));
     }
 
-    /// How many errors were found so far.
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// True when nothing was found.
     pub(super) fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -568,7 +563,7 @@ mod tests {
         e.required(&Path::new("a"), "");
         e.required(&Path::new("b"), "");
         e.required(&Path::new("a"), "");
-        assert_eq!(e.len(), 3);
+        assert_eq!(e.0.len(), 3);
         assert_eq!(e.into_vec().len(), 2);
     }
 
@@ -600,7 +595,11 @@ mod tests {
             operator: "In".into(),
             values: vec!["a".into(), "b".into()],
         });
-        sel.match_expressions.push(LabelSelectorRequirement { key: "e".into(), operator: "Exists".into(), values: vec![] });
+        sel.match_expressions.push(LabelSelectorRequirement {
+            key: "e".into(),
+            operator: "Exists".into(),
+            values: vec![],
+        });
         assert_eq!(
             go_label_selector(&sel),
             "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"k\", Operator:\"In\", Values:[]string{\"a\", \"b\"}}, v1.LabelSelectorRequirement{Key:\"e\", Operator:\"Exists\", Values:[]string(nil)}}}"
@@ -633,7 +632,7 @@ mod tests {
     #[test]
     fn generate_name_prefixes_may_end_in_a_dash() {
         assert!(NameFormat::Subdomain.check("web-7d4b9c-", true).is_empty());
-        assert!(NameFormat::Subdomain.check("-", true).is_empty() == false);
+        assert!(!NameFormat::Subdomain.check("-", true).is_empty());
         assert_eq!(NameFormat::Subdomain.check("web-7d4b9c-", false), [SUBDOMAIN_MSG]);
         // Upstream masks the last two bytes, so a multi-byte character before the dash
         // must not make us panic.
@@ -654,10 +653,7 @@ mod tests {
         assert!(NameFormat::Dns1035.check("web", false).is_empty());
         assert_eq!(NameFormat::Dns1035.check("1web", false), [DNS1035_MSG]);
         assert_eq!(NameFormat::Dns1035.check("no-domain.com", false), [DNS1035_MSG]);
-        assert_eq!(
-            NameFormat::Dns1035.check(&"a".repeat(64), false),
-            ["must be no more than 63 characters"]
-        );
+        assert_eq!(NameFormat::Dns1035.check(&"a".repeat(64), false), ["must be no more than 63 characters"]);
     }
 
     #[test]
@@ -671,7 +667,9 @@ mod tests {
         assert_eq!(qualified_name(&"a".repeat(64)), ["name part must be no more than 63 characters"]);
         assert_eq!(
             qualified_name("a/b/c"),
-            ["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"]
+            [
+                "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ]
         );
     }
 
@@ -681,7 +679,9 @@ mod tests {
         assert!(label_value("My_value-1.2").is_empty());
         assert_eq!(
             label_value("bad value!"),
-            ["a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"]
+            [
+                "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+            ]
         );
         assert_eq!(label_value(&"v".repeat(64)), ["must be no more than 63 characters"]);
     }
@@ -693,14 +693,20 @@ mod tests {
         assert_eq!(port_name("8080"), ["must contain at least one letter (a-z)"]);
         assert_eq!(
             port_name("HTTP"),
-            ["must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)", "must contain at least one letter (a-z)"]
+            [
+                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+                "must contain at least one letter (a-z)"
+            ]
         );
         assert_eq!(port_name("a--b"), ["must not contain consecutive hyphens"]);
         assert_eq!(port_name("-a"), ["must not begin or end with a hyphen"]);
         assert_eq!(port_name("abcdefghijklmnop"), ["must be no more than 15 characters"]);
         assert_eq!(
             port_name(""),
-            ["must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)", "must contain at least one letter (a-z)"]
+            [
+                "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+                "must contain at least one letter (a-z)"
+            ]
         );
     }
 
@@ -712,7 +718,9 @@ mod tests {
         assert!(percent("25%").is_empty());
         assert_eq!(
             percent("25"),
-            ["a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"]
+            [
+                "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+            ]
         );
         assert_eq!(percent("%").len(), 1);
         assert_eq!(percent("-5%").len(), 1);

@@ -127,7 +127,10 @@ pub(super) fn label_selector(e: &mut Errs, sel: &LabelSelector, path: &Path) {
             }
             "Exists" | "DoesNotExist" => {
                 if !req.values.is_empty() {
-                    e.forbidden(&p.child("values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
+                    e.forbidden(
+                        &p.child("values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    );
                 }
             }
             other => e.invalid(&p.child("operator"), other, "not a valid selector operator"),
@@ -173,7 +176,8 @@ mod tests {
 
     #[test]
     fn names_and_namespaces() {
-        let got = run(|e| object_meta(e, &meta("My_Pod", "Bad_NS"), true, NameFormat::Subdomain, &Path::new("metadata")));
+        let got =
+            run(|e| object_meta(e, &meta("My_Pod", "Bad_NS"), true, NameFormat::Subdomain, &Path::new("metadata")));
         assert_eq!(got, [
             format!("metadata.name: Invalid value: \"My_Pod\": {SUBDOMAIN_MSG}"),
             "metadata.namespace: Invalid value: \"Bad_NS\": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')".to_string(),
@@ -186,7 +190,10 @@ mod tests {
     #[test]
     fn missing_name_and_namespace() {
         let got = run(|e| object_meta(e, &meta("", ""), true, NameFormat::Subdomain, &Path::new("metadata")));
-        assert_eq!(got, ["metadata.name: Required value: name or generateName is required", "metadata.namespace: Required value"]);
+        assert_eq!(
+            got,
+            ["metadata.name: Required value: name or generateName is required", "metadata.namespace: Required value"]
+        );
     }
 
     #[test]
@@ -252,12 +259,15 @@ mod tests {
             block_owner_deletion: None,
         });
         let got = run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata")));
-        assert_eq!(got, [
-            "metadata.ownerReferences.apiVersion: Invalid value: \"apps/\": version must not be empty",
-            "metadata.ownerReferences.kind: Invalid value: \"\": must not be empty",
-            "metadata.ownerReferences.name: Invalid value: \"\": must not be empty",
-            "metadata.ownerReferences.uid: Invalid value: \"\": must not be empty",
-        ]);
+        assert_eq!(
+            got,
+            [
+                "metadata.ownerReferences.apiVersion: Invalid value: \"apps/\": version must not be empty",
+                "metadata.ownerReferences.kind: Invalid value: \"\": must not be empty",
+                "metadata.ownerReferences.name: Invalid value: \"\": must not be empty",
+                "metadata.ownerReferences.uid: Invalid value: \"\": must not be empty",
+            ]
+        );
     }
 
     #[test]
@@ -267,8 +277,14 @@ mod tests {
         let got = run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata")));
         assert_eq!(got.len(), 3);
         assert!(got[0].starts_with("metadata.finalizers: Invalid value: \"bad name\": name part must consist"));
-        assert_eq!(got[1], "metadata.finalizers[2]: Invalid value: \"cleanup\": name is neither a standard finalizer name nor is it fully qualified");
-        assert_eq!(got[2], "metadata.finalizers[3]: Invalid value: \"bad name\": name is neither a standard finalizer name nor is it fully qualified");
+        assert_eq!(
+            got[1],
+            "metadata.finalizers[2]: Invalid value: \"cleanup\": name is neither a standard finalizer name nor is it fully qualified"
+        );
+        assert_eq!(
+            got[2],
+            "metadata.finalizers[3]: Invalid value: \"bad name\": name is neither a standard finalizer name nor is it fully qualified"
+        );
     }
 
     #[test]
@@ -276,10 +292,13 @@ mod tests {
         let old = meta("a", "default");
         let new = meta("b", "other");
         let got = run(|e| object_meta_update(e, &new, &old, &Path::new("metadata")));
-        assert_eq!(got, [
-            "metadata.name: Invalid value: \"b\": field is immutable",
-            "metadata.namespace: Invalid value: \"other\": field is immutable",
-        ]);
+        assert_eq!(
+            got,
+            [
+                "metadata.name: Invalid value: \"b\": field is immutable",
+                "metadata.namespace: Invalid value: \"other\": field is immutable",
+            ]
+        );
     }
 
     #[test]
@@ -295,10 +314,23 @@ mod tests {
         ];
         let got = run(|e| label_selector(e, &sel, &Path::new("spec").child("selector")));
         assert_eq!(got.len(), 4);
-        assert_eq!(got[0], "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'");
-        assert_eq!(got[1], "spec.selector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'");
-        assert_eq!(got[2], "spec.selector.matchExpressions[2].operator: Invalid value: \"Near\": not a valid selector operator");
-        assert!(got[3].starts_with("spec.selector.matchExpressions[2].values[0]: Invalid value: \"bad value\": a valid label"));
+        assert_eq!(
+            got[0],
+            "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+        );
+        assert_eq!(
+            got[1],
+            "spec.selector.matchExpressions[1].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+        );
+        assert_eq!(
+            got[2],
+            "spec.selector.matchExpressions[2].operator: Invalid value: \"Near\": not a valid selector operator"
+        );
+        assert!(
+            got[3].starts_with(
+                "spec.selector.matchExpressions[2].values[0]: Invalid value: \"bad value\": a valid label"
+            )
+        );
         assert!(selector_conversion_fails(&sel));
     }
 }

@@ -7,7 +7,8 @@ use crate::api::core::ResourceRequirements;
 use crate::api::meta::Quantity;
 
 /// Upstream rejects a malformed quantity while decoding, before validation, with this text.
-const QUANTITY_FORMAT_MSG: &str = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const QUANTITY_FORMAT_MSG: &str =
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
 /// Resource names known without a domain prefix (`standardResources` upstream).
 const STANDARD_RESOURCES: &[&str] = &[
@@ -47,9 +48,8 @@ impl Qty {
     pub(super) fn parse(q: &Quantity) -> Option<Qty> {
         q.milli_value()?;
         let text = q.0.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-            .unwrap_or(text.len());
+        let split =
+            text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(text.len());
         let (number, suffix) = text.split_at(split);
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
         let negative = int_part.starts_with('-');
@@ -87,6 +87,11 @@ impl Qty {
         Some(Qty { nanos: if negative { -nanos } else { nanos }, binary })
     }
 
+    /// True below zero.
+    pub(super) fn is_negative(&self) -> bool {
+        self.nanos < 0
+    }
+
     /// `Quantity.String()`: the canonical form, e.g. `1000` → `1k`, `0.5` → `500m`,
     /// `1024Mi` → `1Gi`.
     pub(super) fn canonical(&self) -> String {
@@ -96,10 +101,10 @@ impl Qty {
         let sign = if self.nanos < 0 { "-" } else { "" };
         let abs = self.nanos.unsigned_abs();
         const NANO: u128 = 1_000_000_000;
-        if self.binary && abs % NANO == 0 && abs / NANO >= 1024 {
+        if self.binary && abs.is_multiple_of(NANO) && abs / NANO >= 1024 {
             let mut value = abs / NANO;
             let mut power = 0;
-            while power < 6 && value % 1024 == 0 {
+            while power < 6 && value.is_multiple_of(1024) {
                 value /= 1024;
                 power += 1;
             }
@@ -109,7 +114,7 @@ impl Qty {
         // Strip powers of ten, then step the exponent down to a multiple of three.
         let mut mantissa = abs;
         let mut exponent: i32 = -9;
-        while mantissa % 10 == 0 {
+        while mantissa.is_multiple_of(10) {
             mantissa /= 10;
             exponent += 1;
         }
@@ -165,9 +170,7 @@ fn container_resource_name(e: &mut Errs, name: &str, path: &Path) {
     let msgs = qualified_name(name);
     let malformed = !msgs.is_empty();
     e.invalid_each(path, name, msgs);
-    let standard = STANDARD_RESOURCES.contains(&name)
-        || is_huge_pages(name)
-        || name.starts_with("requests.hugepages-");
+    let standard = STANDARD_RESOURCES.contains(&name) || is_huge_pages(name) || name.starts_with("requests.hugepages-");
     if !malformed && !name.contains('/') && !standard {
         e.invalid(path, name, "must be a standard resource type or fully qualified");
     }
@@ -186,7 +189,7 @@ fn quantity(e: &mut Errs, q: &Quantity, path: &Path) -> Option<Qty> {
         e.invalid(path, &q.0, QUANTITY_FORMAT_MSG);
         return None;
     };
-    if parsed.nanos < 0 {
+    if parsed.is_negative() {
         e.invalid(path, parsed.canonical(), NEGATIVE_MSG);
     }
     Some(parsed)
@@ -286,65 +289,93 @@ mod tests {
 
     #[test]
     fn negative_quantities() {
-        assert_eq!(run(&res(&[("cpu", "-1")], &[])), [
-            "spec.containers[0].resources.requests[cpu]: Invalid value: \"-1\": must be greater than or equal to 0"
-        ]);
-        assert_eq!(run(&res(&[], &[("memory", "-0.5Gi")])), [
-            "spec.containers[0].resources.limits[memory]: Invalid value: \"-512Mi\": must be greater than or equal to 0"
-        ]);
+        assert_eq!(
+            run(&res(&[("cpu", "-1")], &[])),
+            ["spec.containers[0].resources.requests[cpu]: Invalid value: \"-1\": must be greater than or equal to 0"]
+        );
+        assert_eq!(
+            run(&res(&[], &[("memory", "-0.5Gi")])),
+            [
+                "spec.containers[0].resources.limits[memory]: Invalid value: \"-512Mi\": must be greater than or equal to 0"
+            ]
+        );
     }
 
     #[test]
     fn malformed_quantities() {
-        assert_eq!(run(&res(&[("cpu", "lots")], &[])), [format!(
-            "spec.containers[0].resources.requests[cpu]: Invalid value: \"lots\": {QUANTITY_FORMAT_MSG}"
-        )]);
+        assert_eq!(
+            run(&res(&[("cpu", "lots")], &[])),
+            [format!("spec.containers[0].resources.requests[cpu]: Invalid value: \"lots\": {QUANTITY_FORMAT_MSG}")]
+        );
     }
 
     #[test]
     fn requests_may_not_exceed_limits() {
-        assert_eq!(run(&res(&[("cpu", "2")], &[("cpu", "1")])), [
-            "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1"
-        ]);
-        assert_eq!(run(&res(&[("memory", "2Gi")], &[("memory", "1024Mi")])), [
-            "spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or equal to memory limit of 1Gi"
-        ]);
+        assert_eq!(
+            run(&res(&[("cpu", "2")], &[("cpu", "1")])),
+            [
+                "spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1"
+            ]
+        );
+        assert_eq!(
+            run(&res(&[("memory", "2Gi")], &[("memory", "1024Mi")])),
+            [
+                "spec.containers[0].resources.requests: Invalid value: \"2Gi\": must be less than or equal to memory limit of 1Gi"
+            ]
+        );
         assert!(run(&res(&[("cpu", "500m")], &[("cpu", "1")])).is_empty());
         assert!(run(&res(&[("cpu", "1000m")], &[("cpu", "1")])).is_empty());
     }
 
     #[test]
     fn resource_names() {
-        assert_eq!(run(&res(&[], &[("gpu", "1")])), [
-            "spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard resource type or fully qualified",
-            "spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard resource for containers",
-        ]);
-        assert_eq!(run(&res(&[], &[("pods", "1")])), [
-            "spec.containers[0].resources.limits[pods]: Invalid value: \"pods\": must be a standard resource for containers",
-        ]);
+        assert_eq!(
+            run(&res(&[], &[("gpu", "1")])),
+            [
+                "spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard resource type or fully qualified",
+                "spec.containers[0].resources.limits[gpu]: Invalid value: \"gpu\": must be a standard resource for containers",
+            ]
+        );
+        assert_eq!(
+            run(&res(&[], &[("pods", "1")])),
+            [
+                "spec.containers[0].resources.limits[pods]: Invalid value: \"pods\": must be a standard resource for containers",
+            ]
+        );
         let got = run(&res(&[], &[("bad name", "1")]));
         assert_eq!(got.len(), 2);
-        assert!(got[0].starts_with("spec.containers[0].resources.limits[bad name]: Invalid value: \"bad name\": name part must consist"));
+        assert!(got[0].starts_with(
+            "spec.containers[0].resources.limits[bad name]: Invalid value: \"bad name\": name part must consist"
+        ));
         assert!(got[1].ends_with("must be a standard resource for containers"));
         assert_eq!(run(&res(&[], &[("example.com/requests.x", "1")])).len(), 0);
+        assert_eq!(
+            run(&res(&[], &[("requests.example.com/foo", "1")])),
+            [
+                "spec.containers[0].resources.limits[requests.example.com/foo]: Invalid value: \"requests.example.com/foo\": doesn't follow extended resource name standard",
+            ]
+        );
     }
 
     #[test]
     fn extended_resources_are_not_overcommitted() {
-        assert_eq!(run(&res(&[("nvidia.com/gpu", "1")], &[])), [
-            "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources"
-        ]);
-        assert_eq!(run(&res(&[("nvidia.com/gpu", "1")], &[("nvidia.com/gpu", "2")])), [
-            "spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to nvidia.com/gpu limit of 2"
-        ]);
+        assert_eq!(
+            run(&res(&[("nvidia.com/gpu", "1")], &[])),
+            ["spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources"]
+        );
+        assert_eq!(
+            run(&res(&[("nvidia.com/gpu", "1")], &[("nvidia.com/gpu", "2")])),
+            ["spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to nvidia.com/gpu limit of 2"]
+        );
         assert!(run(&res(&[("nvidia.com/gpu", "2")], &[("nvidia.com/gpu", "2")])).is_empty());
     }
 
     #[test]
     fn huge_pages_need_cpu_or_memory() {
-        assert_eq!(run(&res(&[], &[("hugepages-2Mi", "2Mi")])), [
-            "spec.containers[0].resources: Forbidden: HugePages require cpu or memory"
-        ]);
+        assert_eq!(
+            run(&res(&[], &[("hugepages-2Mi", "2Mi")])),
+            ["spec.containers[0].resources: Forbidden: HugePages require cpu or memory"]
+        );
         assert!(run(&res(&[], &[("hugepages-2Mi", "2Mi"), ("memory", "1Gi")])).is_empty());
     }
 }
