@@ -213,7 +213,7 @@ fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded
         Kind::Deployment => strict(file, start, doc, resolved).map(Object::Deployment),
         Kind::ReplicaSet => strict(file, start, doc, resolved).map(Object::ReplicaSet),
     };
-    Some(typed.map(|object| Decoded { object, source, line: start }))
+    Some(typed.map(|object| Decoded { object, source, line: start }).map_err(|e| *e))
 }
 
 /// Rebuilds a typed object from JSON (after a merge), rejecting unknown fields.
@@ -231,7 +231,7 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_j
 }
 
 /// Deserializes with unknown fields rejected, reporting the JSON path of the culprit.
-fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) -> Result<T, DecodeError> {
+fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) -> Result<T, Box<DecodeError>> {
     let de = serde_yaml::Deserializer::from_str(doc);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();
@@ -241,7 +241,7 @@ fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) 
         let raw = raw.split_once(": ").filter(|(p, _)| !p.contains(' ')).map_or(raw.as_str(), |(_, m)| m);
         let path = e.path().to_string();
         let (message, hint) = describe_serde_error(raw, &path);
-        DecodeError::Strict { file: file.into(), kind, path, message, line, column, hint }
+        Box::new(DecodeError::Strict { file: file.into(), kind, path, message, line, column, hint })
     })
 }
 
@@ -320,6 +320,7 @@ fn line_of_key(doc: &str, key: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
+    #[allow(clippy::result_large_err)] // Test-only: the tests match on the error.
     fn one(text: &str) -> Result<Decoded, DecodeError> {
         let mut all = decode_manifests("web.yaml", text);
         assert_eq!(all.len(), 1, "expected one document");

@@ -16,25 +16,25 @@ pub fn apply_defaults(obj: &mut Object) {
             default_pod_spec(&mut pod.spec);
             // Admission, not defaulting: the ServiceAccount plugin names the account and
             // DefaultTolerationSeconds adds tolerations, to pods only (not templates).
-            pod.spec.service_account_name.get_or_insert_with(|| "default".into());
+            or_default(&mut pod.spec.service_account_name, "default");
             add_default_tolerations(&mut pod.spec);
         }
         Object::Service(svc) => {
             let spec = &mut svc.spec;
-            let type_ = spec.type_.get_or_insert_with(|| "ClusterIP".into()).clone();
-            spec.session_affinity.get_or_insert_with(|| "None".into());
+            let type_ = or_default(&mut spec.type_, "ClusterIP").clone();
+            or_default(&mut spec.session_affinity, "None");
             if type_ != "ExternalName" {
-                spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".into());
+                or_default(&mut spec.internal_traffic_policy, "Cluster");
                 if spec.ip_families.is_empty() {
                     spec.ip_families.push("IPv4".into());
                 }
-                spec.ip_family_policy.get_or_insert_with(|| "SingleStack".into());
+                or_default(&mut spec.ip_family_policy, "SingleStack");
             }
             if type_ == "NodePort" || type_ == "LoadBalancer" {
-                spec.external_traffic_policy.get_or_insert_with(|| "Cluster".into());
+                or_default(&mut spec.external_traffic_policy, "Cluster");
             }
             for port in &mut spec.ports {
-                port.protocol.get_or_insert_with(|| "TCP".into());
+                or_default(&mut port.protocol, "TCP");
                 port.target_port.get_or_insert(IntOrString::Int(port.port));
             }
         }
@@ -42,7 +42,7 @@ pub fn apply_defaults(obj: &mut Object) {
             let spec = &mut d.spec;
             spec.replicas.get_or_insert(1);
             let strategy = spec.strategy.get_or_insert_with(DeploymentStrategy::default);
-            let type_ = strategy.type_.get_or_insert_with(|| "RollingUpdate".into());
+            let type_ = or_default(&mut strategy.type_, "RollingUpdate");
             if type_ == "RollingUpdate" {
                 let ru = strategy.rolling_update.get_or_insert_with(RollingUpdateDeployment::default);
                 ru.max_unavailable.get_or_insert_with(|| IntOrString::String("25%".into()));
@@ -58,7 +58,7 @@ pub fn apply_defaults(obj: &mut Object) {
         }
         Object::Namespace(ns) => {
             ns.spec.get_or_insert_with(Default::default).finalizers = vec!["kubernetes".into()];
-            ns.status.get_or_insert_with(Default::default).phase.get_or_insert_with(|| "Active".into());
+            or_default(&mut ns.status.get_or_insert_with(Default::default).phase, "Active");
         }
         Object::Node(_) | Object::Event(_) | Object::Lease(_) => {}
     }
@@ -70,24 +70,33 @@ fn default_template(template: &mut PodTemplateSpec) {
 
 /// `SetDefaults_PodSpec` and `SetDefaults_Container`.
 pub fn default_pod_spec(spec: &mut PodSpec) {
-    spec.restart_policy.get_or_insert_with(|| "Always".into());
+    or_default(&mut spec.restart_policy, "Always");
     spec.termination_grace_period_seconds.get_or_insert(30);
-    spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
-    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
+    or_default(&mut spec.dns_policy, "ClusterFirst");
+    or_default(&mut spec.scheduler_name, "default-scheduler");
     spec.enable_service_links.get_or_insert(true);
-    spec.preemption_policy.get_or_insert_with(|| "PreemptLowerPriority".into());
+    or_default(&mut spec.preemption_policy, "PreemptLowerPriority");
     spec.priority.get_or_insert(0);
     for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
         if c.image_pull_policy.is_none() {
             let image = c.image.as_deref().unwrap_or("");
             c.image_pull_policy = Some(default_pull_policy(image).into());
         }
-        c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".into());
-        c.termination_message_policy.get_or_insert_with(|| "File".into());
+        or_default(&mut c.termination_message_path, "/dev/termination-log");
+        or_default(&mut c.termination_message_policy, "File");
         for p in &mut c.ports {
-            p.protocol.get_or_insert_with(|| "TCP".into());
+            or_default(&mut p.protocol, "TCP");
         }
     }
+}
+
+/// Sets a string field that is missing or empty, as upstream's `if x == ""` defaulting
+/// does, and returns it.
+fn or_default<'a>(field: &'a mut Option<String>, value: &str) -> &'a mut String {
+    if field.as_deref().is_none_or(str::is_empty) {
+        *field = Some(value.to_string());
+    }
+    field.as_mut().expect("just set")
 }
 
 /// `Always` for `:latest` or untagged images, otherwise `IfNotPresent`.

@@ -129,7 +129,16 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
         "Gi" => (1 << 30, 1),
         "Ti" => (1 << 40, 1),
         "Pi" => (1 << 50, 1),
-        _ => return None,
+        "Ei" => (1 << 60, 1),
+        "P" => (1_000_000_000_000_000, 1),
+        "E" => (1_000_000_000_000_000_000, 1),
+        exponent => {
+            // Decimal exponent: `1e3`, `5E-1`.
+            let digits = exponent.strip_prefix(['e', 'E'])?;
+            let power: i32 = digits.parse().ok().filter(|p: &i32| p.abs() <= 18)?;
+            let scale = 10i128.pow(power.unsigned_abs());
+            if power >= 0 { (scale, 1) } else { (1, scale) }
+        }
     };
     let milli = nanos.checked_mul(mul)? / div / 1_000_000;
     Some(if negative { -milli } else { milli })
@@ -294,6 +303,11 @@ mod tests {
         assert_eq!(parse_quantity_milli("-1"), Some(-1000));
         assert_eq!(parse_quantity_milli("abc"), None);
         assert_eq!(parse_quantity_milli("1Zi"), None);
+        assert_eq!(parse_quantity_milli("1e3"), Some(1_000_000));
+        assert_eq!(parse_quantity_milli("5E-1"), Some(500));
+        assert_eq!(parse_quantity_milli("2E"), Some(2_000_000_000_000_000_000_000));
+        assert_eq!(parse_quantity_milli("1Ei"), Some((1i128 << 60) * 1000));
+        assert_eq!(parse_quantity_milli("1e99"), None);
         assert_eq!(parse_quantity_milli(""), None);
     }
 

@@ -18,6 +18,7 @@ const SERVICE_CIDR_SIZE: u32 = 1 << 20;
 pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i32> = 30000..=32767;
 
 /// Allocated Service IPs and NodePorts.
+#[derive(Clone)]
 pub struct Allocators {
     cluster_ips: BTreeSet<u32>,
     node_ports: BTreeSet<i32>,

@@ -224,16 +224,25 @@ impl ApiServer {
             nm.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
             nm.generation = om.generation;
             nm.generate_name = om.generate_name.clone();
-            if let (Object::Service(new_svc), Object::Service(old_svc)) = (&mut obj, &*old) {
-                self.allocators.update_service(old_svc, new_svc).map_err(|errors| ApiError::Invalid {
-                    kind,
-                    name: name.clone(),
-                    errors,
-                })?;
-            }
+            // A rejected update must not keep the ports it allocated: work on a copy.
+            let allocators = match (&mut obj, &*old) {
+                (Object::Service(new_svc), Object::Service(old_svc)) => {
+                    let mut allocators = self.allocators.clone();
+                    allocators.update_service(old_svc, new_svc).map_err(|errors| ApiError::Invalid {
+                        kind,
+                        name: name.clone(),
+                        errors,
+                    })?;
+                    Some(allocators)
+                }
+                _ => None,
+            };
             let errors = validate_update(&old, &obj);
             if !errors.is_empty() {
                 return Err(ApiError::Invalid { kind, name, errors });
+            }
+            if let Some(allocators) = allocators {
+                self.allocators = allocators;
             }
             if obj.meta().generation.is_some() && obj.spec_json() != old.spec_json() {
                 obj.meta_mut().generation = old.meta().generation.map(|g| g + 1);

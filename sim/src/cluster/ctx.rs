@@ -138,13 +138,13 @@ impl Ctx<'_> {
         let meta = involved.meta();
         let dedup: EventKey =
             (meta.uid.clone(), type_.into(), reason.into(), message.into(), reporter.component.into());
-        if let Some(existing) = self.event_index.get(&dedup).and_then(|k| self.api.get(k)).cloned() {
-            if let Object::Event(mut ev) = (*existing).clone() {
-                ev.count = Some(ev.count.unwrap_or(1) + 1);
-                ev.last_timestamp = Some(Time(self.now));
-                let _ = self.update(Object::Event(ev), reason);
-                return;
-            }
+        if let Some(existing) = self.event_index.get(&dedup).and_then(|k| self.api.get(k)).cloned()
+            && let Object::Event(mut ev) = (*existing).clone()
+        {
+            ev.count = Some(ev.count.unwrap_or(1) + 1);
+            ev.last_timestamp = Some(Time(self.now));
+            let _ = self.update(Object::Event(ev), reason);
+            return;
         }
         *self.event_seq += 1;
         let unix_nanos = (EPOCH_UNIX_S * 1000 + self.now.as_ms()) * 1_000_000 + *self.event_seq;

@@ -155,11 +155,11 @@ impl NodeLifecycle {
         for obj in self.pods_on(node) {
             let Some(pod) = obj.as_pod() else { continue };
             let mut not_ready = pod.clone();
-            if let Some(c) = not_ready.status.conditions.iter_mut().find(|c| c.type_ == "Ready") {
-                if c.status != "False" {
-                    c.status = "False".into();
-                    c.last_transition_time = Some(Time(ctx.now));
-                }
+            if let Some(c) = not_ready.status.conditions.iter_mut().find(|c| c.type_ == "Ready")
+                && c.status != "False"
+            {
+                c.status = "False".into();
+                c.last_transition_time = Some(Time(ctx.now));
             }
             for cs in &mut not_ready.status.container_statuses {
                 cs.ready = false;

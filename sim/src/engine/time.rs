@@ -83,7 +83,7 @@ impl fmt::Display for SimTime {
         let total_s = self.0 / 1000;
         let (h, m, s) = (total_s / 3600, (total_s / 60) % 60, total_s % 60);
         write!(f, "{h:02}:{m:02}:{s:02}")?;
-        if self.0 % 1000 != 0 {
+        if !self.0.is_multiple_of(1000) {
             write!(f, ".{:03}", self.0 % 1000)?;
         }
         Ok(())

@@ -146,10 +146,10 @@ fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, ou
     };
     let mut merged = live.to_json();
     let mut desired = decoded.source.clone();
-    if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut) {
-        if kind.namespaced() {
-            meta.insert("namespace".into(), Value::String(key.namespace.clone()));
-        }
+    if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut)
+        && kind.namespaced()
+    {
+        meta.insert("namespace".into(), Value::String(key.namespace.clone()));
     }
     three_way_merge(&mut merged, last.as_ref(), &desired);
     if let Some(meta) = merged.get_mut("metadata").and_then(Value::as_object_mut) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::args::{Args, flag};
 use super::read::render;
 use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
-use crate::api::apps::{Deployment, PodTemplateSpec};
+use crate::api::apps::{Deployment, DeploymentSpec, PodTemplateSpec};
 use crate::api::core::{Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec};
 use crate::api::meta::{LabelSelector, ObjectMeta};
 use crate::api::{ObjKey, Object};
@@ -156,14 +156,23 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
                     ..Default::default()
                 })
                 .collect();
-            let mut d = Deployment::default();
-            d.metadata =
-                ObjectMeta { name, namespace: namespace_of(&args), labels: labels.clone(), ..Default::default() };
-            d.spec.replicas = Some(replicas);
-            d.spec.selector = Some(LabelSelector { match_labels: labels.clone(), ..Default::default() });
-            d.spec.template = PodTemplateSpec {
-                metadata: ObjectMeta { labels, ..Default::default() },
-                spec: PodSpec { containers, ..Default::default() },
+            let d = Deployment {
+                metadata: ObjectMeta {
+                    name,
+                    namespace: namespace_of(&args),
+                    labels: labels.clone(),
+                    ..Default::default()
+                },
+                spec: DeploymentSpec {
+                    replicas: Some(replicas),
+                    selector: Some(LabelSelector { match_labels: labels.clone(), ..Default::default() }),
+                    template: PodTemplateSpec {
+                        metadata: ObjectMeta { labels, ..Default::default() },
+                        spec: PodSpec { containers, ..Default::default() },
+                    },
+                    ..Default::default()
+                },
+                ..Default::default()
             };
             create_or_print(cluster, cause, &args, Object::Deployment(d), out, "kubectl create deployment");
         }
@@ -198,9 +207,7 @@ pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
         args.positional.iter().cloned().partition(|w| !w.contains('=') && !w.ends_with('-'));
     let Some((kind, names)) = kind_and_names(&targets, out) else {
         if targets.is_empty() {
-            out.fail(format!(
-                "error: one or more resources must be specified as <resource> <name> or <resource>/<name>"
-            ));
+            out.fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
         }
         return;
     };

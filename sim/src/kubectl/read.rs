@@ -5,7 +5,7 @@ use std::rc::Rc;
 use super::args::flag;
 use super::print::describe::describe as describe_object;
 use super::print::get::{TableOptions, table};
-use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
+use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, resolve_kind, selector};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::ApiError;
 use crate::cluster::Cluster;
@@ -74,41 +74,54 @@ pub fn get(cluster: &mut Cluster, words: &[String], out: &mut CmdOutput) {
         out.fail("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples");
         return;
     }
-    let Some((kind, names)) = kind_and_names(&args.positional, out) else { return };
+    let Some((kinds, names)) = kinds_and_names(&args.positional, out) else { return };
     let all_ns = args.is_set("all-namespaces");
     let ns = namespace_of(&args);
     let scope = (!all_ns).then_some(ns.as_str());
-    let Some(objects) = select(cluster, kind, &names, scope, args.get("selector"), out) else { return };
+    let mut found: Vec<(Kind, Vec<Rc<Object>>)> = Vec::new();
+    for &kind in &kinds {
+        let Some(objects) = select(cluster, kind, &names, scope, args.get("selector"), out) else { return };
+        found.push((kind, objects));
+    }
     let output = args.get("output").unwrap_or("");
+    let several = kinds.len() > 1;
     match output {
         "" | "wide" => {
-            if objects.is_empty() {
-                if names.is_empty() {
-                    out.note(no_resources(kind, scope));
-                }
-                return;
-            }
             let opts = TableOptions {
                 wide: output == "wide",
                 all_namespaces: all_ns,
                 show_labels: args.is_set("show-labels"),
                 no_headers: args.is_set("no-headers"),
+                with_kind: several,
             };
-            let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
-            out.stdout.push_str(&table(kind, &refs, &opts, cluster.api(), cluster.now()));
+            let tables: Vec<String> = found
+                .iter()
+                .filter(|(_, objects)| !objects.is_empty())
+                .map(|(kind, objects)| {
+                    let refs: Vec<&Object> = objects.iter().map(|o| &**o).collect();
+                    table(*kind, &refs, &opts, cluster.api(), cluster.now())
+                })
+                .collect();
+            if tables.is_empty() && names.is_empty() {
+                out.note(no_resources(kinds[0], scope));
+            }
+            out.stdout.push_str(&tables.join("\n"));
         }
         "name" => {
-            for o in &objects {
-                out.out(format!("{}/{}", kind.kubectl_name(), o.meta().name));
+            for (kind, objects) in &found {
+                for o in objects {
+                    out.out(format!("{}/{}", kind.kubectl_name(), o.meta().name));
+                }
             }
         }
         "yaml" | "json" => {
-            let value = if names.len() == 1 && objects.len() == 1 {
-                objects[0].to_json()
+            let items: Vec<&Rc<Object>> = found.iter().flat_map(|(_, objects)| objects).collect();
+            let value = if !several && names.len() == 1 && items.len() == 1 {
+                items[0].to_json()
             } else {
                 serde_json::json!({
                     "apiVersion": "v1",
-                    "items": objects.iter().map(|o| o.to_json()).collect::<Vec<_>>(),
+                    "items": items.iter().map(|o| o.to_json()).collect::<Vec<_>>(),
                     "kind": "List",
                     "metadata": { "resourceVersion": "" },
                 })
@@ -119,6 +132,29 @@ pub fn get(cluster: &mut Cluster, words: &[String], out: &mut CmdOutput) {
             "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: json,name,wide,yaml"
         )),
     }
+}
+
+/// The kinds `kubectl get all` lists (those kubesim serves), in kubectl's order.
+const ALL: &[Kind] = &[Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet];
+
+/// Like [`kind_and_names`], but the type may be a comma-separated list or `all`.
+fn kinds_and_names(positional: &[String], out: &mut CmdOutput) -> Option<(Vec<Kind>, Vec<String>)> {
+    let first = positional.first()?;
+    if first.contains('/') {
+        return kind_and_names(positional, out).map(|(k, n)| (vec![k], n));
+    }
+    let mut kinds = Vec::new();
+    for part in first.split(',') {
+        if part == "all" {
+            kinds.extend(ALL.iter().filter(|k| !kinds.contains(*k)).collect::<Vec<_>>());
+            continue;
+        }
+        let kind = resolve_kind(part, out)?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Some((kinds, positional[1..].to_vec()))
 }
 
 /// Renders an object as kubectl's YAML or JSON.

@@ -174,10 +174,10 @@ impl Kubelet {
         }
         if change.type_ == ChangeType::Deleted {
             // Force-deleted (or confirmed by us): make sure nothing keeps running.
-            if let Some(w) = self.workers.remove(&key) {
-                if let Sandbox::Ready(id) | Sandbox::Starting(id) = &w.sandbox {
-                    self.runtime.stop_pod_sandbox(id);
-                }
+            if let Some(w) = self.workers.remove(&key)
+                && let Sandbox::Ready(id) | Sandbox::Starting(id) = &w.sandbox
+            {
+                self.runtime.stop_pod_sandbox(id);
             }
             return;
         }
@@ -437,24 +437,24 @@ impl Kubelet {
         };
         let image = c.config.image.clone();
         let name = c.config.name.clone();
-        if let Some(finished) = previous_end {
-            if c.crash_backoff.in_backoff_since(finished, ctx.now) {
-                let delay = c.crash_backoff.delay_ms;
-                let pod = w.pod();
-                let pod_ref = format!("{}_{}({})", pod.metadata.name, pod.metadata.namespace, pod.metadata.uid);
-                let was_waiting = matches!(&c.state, CState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
-                w.containers[i].set_waiting(
-                    "CrashLoopBackOff",
-                    Some(format!("back-off {} restarting failed container={name} pod={pod_ref}", go_duration(delay))),
-                );
-                if !was_waiting {
-                    let msg = format!("Back-off restarting failed container {name} in pod {pod_ref}");
-                    ctx.event(&w.pod, reporter, "Warning", "BackOff", &msg);
-                }
-                let remaining = (finished.as_ms() + delay).saturating_sub(ctx.now.as_ms());
-                self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
-                return;
+        if let Some(finished) = previous_end
+            && c.crash_backoff.in_backoff_since(finished, ctx.now)
+        {
+            let delay = c.crash_backoff.delay_ms;
+            let pod = w.pod();
+            let pod_ref = format!("{}_{}({})", pod.metadata.name, pod.metadata.namespace, pod.metadata.uid);
+            let was_waiting = matches!(&c.state, CState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
+            w.containers[i].set_waiting(
+                "CrashLoopBackOff",
+                Some(format!("back-off {} restarting failed container={name} pod={pod_ref}", go_duration(delay))),
+            );
+            if !was_waiting {
+                let msg = format!("Back-off restarting failed container {name} in pod {pod_ref}");
+                ctx.event(&w.pod, reporter, "Warning", "BackOff", &msg);
             }
+            let remaining = (finished.as_ms() + delay).saturating_sub(ctx.now.as_ms());
+            self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
+            return;
         }
         let policy = c.pull_policy.clone();
         let present = self.runtime.image_present(&image);

@@ -575,7 +575,6 @@ mod tests {
                 "spec.containers[0].ports[4].containerPort: Invalid value: -1: must be between 1 and 65535, inclusive",
                 "spec.containers[0].ports[4].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\"",
                 "spec.containers[0].ports[5].hostPort: Invalid value: 70000: must be between 1 and 65535, inclusive",
-                "spec.containers[0].ports[5].protocol: Required value",
             ]
         );
     }

@@ -313,7 +313,6 @@ mod tests {
                 "spec.ports[1].targetPort: Invalid value: \"8080\": must contain at least one letter (a-z)",
                 "spec.ports[2].targetPort: Invalid value: -1: must be between 1 and 65535, inclusive",
                 "spec.ports[3].name: Duplicate value: \"c\"",
-                "spec.ports[3].protocol: Required value",
                 "spec.ports[3].appProtocol: Invalid value: \"bad proto\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
             ]
         );

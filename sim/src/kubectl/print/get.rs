@@ -28,6 +28,8 @@ pub struct TableOptions {
     pub show_labels: bool,
     /// `--no-headers`: no header row.
     pub no_headers: bool,
+    /// Several kinds in one `get`: names print as `kind/name`.
+    pub with_kind: bool,
 }
 
 /// The full table for `objects` (all of `kind`, in the order given): header row unless
@@ -40,7 +42,12 @@ pub fn table(kind: Kind, objects: &[&Object], opts: &TableOptions, _api: &ApiSer
     }
     for obj in objects {
         let meta = obj.meta();
-        let cells = cells(obj, opts.wide, now);
+        let mut cells = cells(obj, opts.wide, now);
+        if opts.with_kind
+            && let Some(name) = cells.first_mut()
+        {
+            *name = format!("{}/{name}", kind.kubectl_name());
+        }
         rows.push(decorate(kind, opts, cells, &meta.namespace, &format_labels(&meta.labels)));
     }
     kubectl_table(&rows)
@@ -431,7 +438,8 @@ mod tests {
     fn pods_wide_all_namespaces_with_labels() {
         let mut pod = running_pod("web");
         pod.meta_mut().labels.insert("run".into(), "web".into());
-        let opts = TableOptions { wide: true, all_namespaces: true, show_labels: true, no_headers: false };
+        let opts =
+            TableOptions { wide: true, all_namespaces: true, show_labels: true, no_headers: false, with_kind: false };
         assert_eq!(
             get(Kind::Pod, &[pod], opts, 200_000),
             "NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE     IP           NODE     NOMINATED NODE   READINESS GATES   LABELS\n\

@@ -87,11 +87,12 @@ fn running_status(started: u64) -> ContainerStatus {
 }
 
 /// A running pod `web` on node-2, created at 0 and started at 1s.
-fn web_pod(api: &mut ApiServer) -> Object {
+fn web_pod(api: &mut ApiServer, resources: Option<ResourceRequirements>) -> Object {
     let mut p = Pod::default();
     p.metadata.name = "web".into();
     p.metadata.labels.insert("run".into(), "web".into());
     p.spec.containers = vec![nginx()];
+    p.spec.containers[0].resources = resources;
     let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else { unreachable!() };
     p.spec.node_name = Some("node-2".into());
     let Some(Object::Pod(bound)) = api.update(Object::Pod(p)).unwrap().map(|c| (*c.object).clone()) else {
@@ -381,7 +382,7 @@ fn scenario(name: &str) -> String {
     let now = SimTime(90 * S);
     match name {
         "pod" => {
-            let pod = web_pod(&mut api);
+            let pod = web_pod(&mut api, None);
             let events = [
                 ("Scheduled", "default-scheduler", "Successfully assigned default/web to node-2", 0),
                 ("Pulled", "kubelet", "Container image \"nginx:1.27\" already present on machine", 2),
@@ -414,16 +415,17 @@ fn scenario(name: &str) -> String {
         "node" => {
             let node = node_fixture(&mut api);
             lease_fixture(&mut api);
-            let Object::Pod(mut pod) = web_pod(&mut api) else { unreachable!() };
-            pod.spec.containers[0].resources = Some(ResourceRequirements {
-                requests: [
-                    ("cpu".to_string(), Quantity("100m".into())),
-                    ("memory".to_string(), Quantity("128Mi".into())),
-                ]
-                .into(),
-                limits: [("memory".to_string(), Quantity("256Mi".into()))].into(),
-            });
-            api.update(Object::Pod(pod)).unwrap();
+            web_pod(
+                &mut api,
+                Some(ResourceRequirements {
+                    requests: [
+                        ("cpu".to_string(), Quantity("100m".into())),
+                        ("memory".to_string(), Quantity("128Mi".into())),
+                    ]
+                    .into(),
+                    limits: [("memory".to_string(), Quantity("256Mi".into()))].into(),
+                }),
+            );
             let message = "Node node-2 status is now: NodeReady";
             let ev = Ev {
                 type_: "Normal",
@@ -443,7 +445,7 @@ fn scenario(name: &str) -> String {
             mask_uids(&api, describe(&lease, &api, now))
         }
         "event" => {
-            let pod = web_pod(&mut api);
+            let pod = web_pod(&mut api, None);
             let ev = Ev {
                 type_: "Normal",
                 reason: "Started",
@@ -490,14 +492,6 @@ fn scenario(name: &str) -> String {
         }
         "namespace" => describe(&stored(&api, Kind::Namespace, "", "default"), &api, now),
         _ => unreachable!("no scenario {name}"),
-    }
-}
-
-#[test]
-#[ignore = "prints every scenario, to review and refresh the expected outputs"]
-fn print_scenarios() {
-    for name in ["pod", "terminating", "node", "lease", "event", "deployment", "replicaset", "service", "namespace"] {
-        println!("<<<{name}>>>\n{}<<<end>>>", scenario(name));
     }
 }
 
@@ -782,8 +776,7 @@ fn describe_deployment() {
         "MinReadySeconds:        0\n",
         "RollingUpdateStrategy:  25% max unavailable, 25% max surge\n",
         "Pod Template:\n",
-        "  Labels:           app=web\n",
-        "  Service Account:  default\n",
+        "  Labels:  app=web\n",
         "  Containers:\n",
         "   nginx:\n",
         "    Image:         nginx:1.27\n",
@@ -823,9 +816,8 @@ fn describe_replicaset() {
         "Replicas:       2 current / 2 desired\n",
         "Pods Status:    2 Running / 1 Waiting / 0 Succeeded / 0 Failed\n",
         "Pod Template:\n",
-        "  Labels:           app=web\n",
-        "                    pod-template-hash=7c5ddbdf54\n",
-        "  Service Account:  default\n",
+        "  Labels:  app=web\n",
+        "           pod-template-hash=7c5ddbdf54\n",
         "  Containers:\n",
         "   nginx:\n",
         "    Image:         nginx:1.27\n",
