@@ -39,6 +39,9 @@ pub struct Change {
     pub object: Rc<Object>,
 }
 
+/// Namespaces the apiserver refuses to delete.
+const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-public", "kube-system"];
+
 /// The characters Kubernetes uses for random name suffixes (no vowels, no confusables).
 pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -144,8 +147,18 @@ impl ApiServer {
             }
         }
         let namespace = obj.meta().namespace.clone();
-        if kind.namespaced() && !self.objects.contains_key(&ObjKey::new(Kind::Namespace, "", &namespace)) {
-            return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace });
+        if kind.namespaced() {
+            match self.objects.get(&ObjKey::new(Kind::Namespace, "", &namespace)) {
+                None => return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace }),
+                Some(ns) if ns.meta().deletion_timestamp.is_some() => {
+                    return Err(ApiError::Forbidden(format!(
+                        "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
+                        error::qualified_resource(kind),
+                        obj.meta().name
+                    )));
+                }
+                Some(_) => {}
+            }
         }
         apply_defaults(&mut obj);
         let name = obj.meta().name.clone();
@@ -294,6 +307,36 @@ impl ApiServer {
         let obj = Rc::new(Object::Pod(pod));
         self.objects.insert(key.clone(), obj.clone());
         Ok(Change { type_: ChangeType::Modified, object: obj })
+    }
+
+    /// Marks a namespace Terminating (the first step of deleting it); its content is then
+    /// deleted, and the namespace itself once it is empty.
+    pub fn terminate_namespace(&mut self, now: SimTime, name: &str) -> Result<Change, ApiError> {
+        let key = ObjKey::new(Kind::Namespace, "", name);
+        let Some(Object::Namespace(ns)) = self.objects.get(&key).map(|o| (**o).clone()) else {
+            return Err(ApiError::NotFound { kind: Kind::Namespace, name: name.into() });
+        };
+        if PROTECTED_NAMESPACES.contains(&name) {
+            return Err(ApiError::Forbidden(format!(
+                "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+            )));
+        }
+        let mut ns = ns;
+        ns.metadata.deletion_timestamp.get_or_insert(Time(now));
+        ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
+        ns.metadata.resource_version = self.next_rv();
+        let obj = Rc::new(Object::Namespace(ns));
+        self.objects.insert(key, obj.clone());
+        Ok(Change { type_: ChangeType::Modified, object: obj })
+    }
+
+    /// Keys of every object in `namespace`.
+    pub fn keys_in_namespace(&self, namespace: &str) -> Vec<ObjKey> {
+        crate::api::kinds::KINDS
+            .iter()
+            .filter(|info| info.namespaced)
+            .flat_map(|info| self.list(info.kind, Some(namespace)).map(|o| o.key()))
+            .collect()
     }
 
     /// Deletes the object at `key`. Pods running on a node are deleted gracefully: they

@@ -122,12 +122,49 @@ impl Ctx<'_> {
     }
 
     /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`).
+    /// Deleting a namespace deletes its content first, as the namespace controller does;
+    /// the namespace goes when its last object has.
     pub fn delete(&mut self, key: &ObjKey, grace_s: Option<i64>, note: &str) -> Result<Rc<Object>, ApiError> {
+        if key.kind == Kind::Namespace {
+            return self.delete_namespace(&key.name, note);
+        }
         match self.api.delete(self.now, key, grace_s) {
-            Ok(change) => Ok(self.accepted("delete", change, note)),
+            Ok(change) => {
+                let gone = change.type_ == crate::apiserver::ChangeType::Deleted;
+                let obj = self.accepted("delete", change, note);
+                if gone && key.kind.namespaced() {
+                    self.finish_namespace_if_empty(&key.namespace);
+                }
+                Ok(obj)
+            }
             Err(e) => {
                 self.rejected("delete", key.to_string(), &e);
                 Err(e)
+            }
+        }
+    }
+
+    fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
+        let terminating = match self.api.terminate_namespace(self.now, name) {
+            Ok(change) => self.accepted("delete", change, note),
+            Err(e) => {
+                self.rejected("delete", ObjKey::new(Kind::Namespace, "", name).to_string(), &e);
+                return Err(e);
+            }
+        };
+        for key in self.api.keys_in_namespace(name) {
+            let _ = self.delete(&key, None, "namespace controller: the namespace is being deleted");
+        }
+        self.finish_namespace_if_empty(name);
+        Ok(terminating)
+    }
+
+    fn finish_namespace_if_empty(&mut self, name: &str) {
+        let key = ObjKey::new(Kind::Namespace, "", name);
+        let terminating = self.api.get(&key).is_some_and(|ns| ns.meta().deletion_timestamp.is_some());
+        if terminating && self.api.keys_in_namespace(name).is_empty() {
+            if let Ok(change) = self.api.delete(self.now, &key, None) {
+                self.accepted("delete", change, "namespace controller: the namespace is empty");
             }
         }
     }
