@@ -50,6 +50,12 @@ struct ClusterArgs {
     /// Simulated time that passes after each kubectl command that changes the cluster.
     #[arg(long, default_value = "1s")]
     think_time: String,
+    /// Delay between a write to the apiserver and a component seeing it.
+    #[arg(long, default_value = "5ms")]
+    watch_latency: String,
+    /// Add images to the catalog from a YAML file (`images: {name: {pull: 2s, ...}}`).
+    #[arg(long, value_name = "FILE.yaml")]
+    images: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -104,7 +110,13 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
 
 fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
     let think = parse_duration_ms(&args.think_time).map_err(|e| format!("--think-time: {e}"))?;
-    let cluster = Cluster::new(ClusterConfig { nodes: args.nodes, seed: args.seed, ..Default::default() });
+    let watch_latency_ms = parse_duration_ms(&args.watch_latency).map_err(|e| format!("--watch-latency: {e}"))?;
+    let mut config = ClusterConfig { nodes: args.nodes, seed: args.seed, watch_latency_ms, ..Default::default() };
+    if let Some(path) = &args.images {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        config.catalog.load_file(&path.display().to_string(), &text)?;
+    }
+    let cluster = Cluster::new(config);
     Ok(Shell::new(cluster, think))
 }
 

@@ -234,6 +234,28 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_j
 fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) -> Result<T, Box<DecodeError>> {
     let de = serde_yaml::Deserializer::from_str(doc);
     serde_path_to_error::deserialize(de).map_err(|e| {
+        let YamlError { path, message, line, column, hint } = YamlError::new(&e, start);
+        Box::new(DecodeError::Strict { file: file.into(), kind, path, message, line, column, hint })
+    })
+}
+
+/// A typed-deserialization error from YAML, in the apiserver's words, with its place.
+pub struct YamlError {
+    /// JSON path of the field.
+    pub path: String,
+    /// What is wrong, e.g. `unknown field "spec.replicass"`.
+    pub message: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// A suggestion, if one is close.
+    pub hint: Option<String>,
+}
+
+impl YamlError {
+    /// Describes `e` for a document that starts at line `start` of its file.
+    pub fn new(e: &serde_path_to_error::Error<serde_yaml::Error>, start: usize) -> YamlError {
         let inner = e.inner();
         let (line, column) = inner.location().map_or((start, 1), |l| (l.line() + start - 1, l.column()));
         let raw = strip_location(&inner.to_string());
@@ -241,8 +263,8 @@ fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) 
         let raw = raw.split_once(": ").filter(|(p, _)| !p.contains(' ')).map_or(raw.as_str(), |(_, m)| m);
         let path = e.path().to_string();
         let (message, hint) = describe_serde_error(raw, &path);
-        Box::new(DecodeError::Strict { file: file.into(), kind, path, message, line, column, hint })
-    })
+        YamlError { path, message, line, column, hint }
+    }
 }
 
 /// Turns serde's wording into the apiserver's, and finds a suggestion.

@@ -228,9 +228,114 @@ impl ImageCatalog {
     }
 }
 
+/// One image in a catalog file; unset fields come from `like` (default `kubesim/web`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ImageSpec {
+    like: Option<String>,
+    pullable: Option<bool>,
+    pull: Option<String>,
+    size_bytes: Option<u64>,
+    start: Option<String>,
+    ready_after: Option<String>,
+    exit_after: Option<String>,
+    exit_code: Option<i32>,
+    #[serde(rename = "memoryMiB")]
+    memory_mib: Option<u64>,
+    /// A duration, or `never` for an image that ignores SIGTERM.
+    stop: Option<String>,
+    http_port: Option<u16>,
+    logs: Option<Vec<String>>,
+}
+
+/// A catalog file: `images:` mapping repository names to behaviours.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    images: BTreeMap<String, ImageSpec>,
+}
+
+impl ImageCatalog {
+    /// Adds the images of a catalog file (YAML), e.g.
+    ///
+    /// ```yaml
+    /// images:
+    ///   myorg/api:          # like kubesim/web unless `like:` says otherwise
+    ///     pull: 1500ms
+    ///     readyAfter: 3s
+    ///     exitAfter: 20s
+    ///     exitCode: 1
+    ///     httpPort: 8080
+    /// ```
+    ///
+    /// Errors name the file, line and column. Nothing is added unless every image is valid.
+    pub fn load_file(&mut self, file: &str, text: &str) -> Result<(), String> {
+        let de = serde_yaml::Deserializer::from_str(text);
+        let parsed: CatalogFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let e = crate::api::decode::YamlError::new(&e, 1);
+            let hint = e.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+            format!("error: error parsing {file}:{}:{}: {}{hint}", e.line, e.column, e.message)
+        })?;
+        let mut additions = Vec::new();
+        for (name, spec) in parsed.images {
+            let ms = |field: &str, text: &Option<String>| -> Result<Option<u64>, String> {
+                text.as_deref()
+                    .map(crate::engine::time::parse_duration_ms)
+                    .transpose()
+                    .map_err(|e| format!("error: {file}: images.{name}.{field}: {e}"))
+            };
+            let like = spec.like.as_deref().unwrap_or("kubesim/web");
+            let mut b = self
+                .images
+                .get(&repository(like))
+                .cloned()
+                .ok_or_else(|| format!("error: {file}: images.{name}.like: no image {like:?} in the catalog"))?;
+            b.pullable = spec.pullable.unwrap_or(b.pullable);
+            b.pull_ms = ms("pull", &spec.pull)?.unwrap_or(b.pull_ms);
+            b.size_bytes = spec.size_bytes.unwrap_or(b.size_bytes);
+            b.start_ms = ms("start", &spec.start)?.unwrap_or(b.start_ms);
+            b.ready_after_ms = ms("readyAfter", &spec.ready_after)?.unwrap_or(b.ready_after_ms);
+            if let Some(after_ms) = ms("exitAfter", &spec.exit_after)? {
+                b.lifetime = Lifetime::Exits { after_ms, code: spec.exit_code.unwrap_or(0) };
+            }
+            b.memory_mib = spec.memory_mib.unwrap_or(b.memory_mib);
+            match spec.stop.as_deref() {
+                Some("never") => b.stop_ms = None,
+                Some(_) => b.stop_ms = ms("stop", &spec.stop)?,
+                None => {}
+            }
+            b.http_port = spec.http_port.or(b.http_port);
+            b.logs = spec.logs.unwrap_or(b.logs);
+            additions.push((repository(&name), b));
+        }
+        self.images.extend(additions);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn catalog_files_add_images() {
+        let mut c = ImageCatalog::default();
+        c.load_file("images.yaml", "images:\n  myorg/api:\n    exitAfter: 20s\n    exitCode: 3\n    stop: never\n").unwrap();
+        let b = c.lookup("myorg/api:1.0").unwrap();
+        assert_eq!(b.lifetime, Lifetime::Exits { after_ms: 20_000, code: 3 });
+        assert_eq!(b.stop_ms, None);
+        assert_eq!(b.http_port, Some(8080));
+    }
+
+    #[test]
+    fn catalog_file_errors_name_the_place() {
+        let mut c = ImageCatalog::default();
+        let err = c.load_file("images.yaml", "images:\n  x:\n    pulll: 1s\n").unwrap_err();
+        assert_eq!(err, "error: error parsing images.yaml:3:5: unknown field \"images.x.pulll\" (did you mean \"pull\"?)");
+        let err = c.load_file("images.yaml", "images:\n  x:\n    pull: soon\n").unwrap_err();
+        assert!(err.contains("images.x.pull"), "{err}");
+        assert!(c.lookup("x").is_none(), "nothing added on error");
+    }
 
     #[test]
     fn references_normalize_like_containerd() {
