@@ -7,6 +7,47 @@ use crate::api::{Kind, Object};
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::engine::SimTime;
 
+/// A run and how long it took on the wall clock.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    /// Nodes in the run.
+    pub nodes: usize,
+    /// Pods created.
+    pub pods: usize,
+    /// What the simulation did.
+    pub report: Report,
+    /// Wall-clock seconds for the whole run (boot, creation, simulation).
+    pub wall_s: f64,
+}
+
+impl Timed {
+    /// The figures, one per line.
+    pub fn summary(&self) -> String {
+        let r = &self.report;
+        let per_s = |n: f64| if self.wall_s > 0.0 { n / self.wall_s } else { 0.0 };
+        format!(
+            "  pods running:       {}/{}\n  all running at:     {} simulated\n  wall time:          {:.3} s\n  events processed:   {}\n  events per second:  {:.0}\n  pods per second:    {:.0}\n  trace lines:        {}\n",
+            r.running,
+            self.pods,
+            r.all_running_at,
+            self.wall_s,
+            r.events,
+            per_s(r.events as f64),
+            per_s(self.pods as f64),
+            r.trace_lines
+        )
+    }
+}
+
+/// Runs [`run`] and measures its wall time. The wall clock is read here, at the edge of
+/// the simulation, and nowhere inside it.
+#[allow(clippy::disallowed_types)]
+pub fn timed(nodes: usize, pods: usize, seed: u64, progress: impl FnMut(usize, usize)) -> Timed {
+    let started = std::time::Instant::now();
+    let report = run(nodes, pods, seed, progress);
+    Timed { nodes, pods, report, wall_s: started.elapsed().as_secs_f64() }
+}
+
 /// What a benchmark run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {

@@ -192,19 +192,10 @@ fn tour(args: TourArgs) -> Result<ExitCode, String> {
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     println!("kubesim bench: {} pods on {} nodes (seed {})", args.pods, args.nodes, args.seed);
-    // The wall clock is read only here, at the edge, to measure the simulator.
-    #[allow(clippy::disallowed_types, clippy::disallowed_methods)]
-    let started = std::time::Instant::now();
-    let report = kubesim::bench::run(args.nodes, args.pods, args.seed, |done, total| {
+    let timed = kubesim::bench::timed(args.nodes, args.pods, args.seed, |done, total| {
         eprint!("\r  {done}/{total} pods running");
     });
-    let wall = started.elapsed().as_secs_f64();
     eprintln!();
-    println!("  all running at:     {} simulated", report.all_running_at);
-    println!("  wall time:          {wall:.3} s");
-    println!("  events processed:   {}", report.events);
-    println!("  events per second:  {:.0}", report.events as f64 / wall);
-    println!("  pods per second:    {:.0}", args.pods as f64 / wall);
-    println!("  trace lines:        {}", report.trace_lines);
-    Ok(status(report.running < args.pods))
+    print!("{}", timed.summary());
+    Ok(status(timed.report.running < args.pods))
 }

@@ -320,7 +320,8 @@ mod tests {
     #[test]
     fn catalog_files_add_images() {
         let mut c = ImageCatalog::default();
-        c.load_file("images.yaml", "images:\n  myorg/api:\n    exitAfter: 20s\n    exitCode: 3\n    stop: never\n").unwrap();
+        c.load_file("images.yaml", "images:\n  myorg/api:\n    exitAfter: 20s\n    exitCode: 3\n    stop: never\n")
+            .unwrap();
         let b = c.lookup("myorg/api:1.0").unwrap();
         assert_eq!(b.lifetime, Lifetime::Exits { after_ms: 20_000, code: 3 });
         assert_eq!(b.stop_ms, None);
@@ -331,7 +332,10 @@ mod tests {
     fn catalog_file_errors_name_the_place() {
         let mut c = ImageCatalog::default();
         let err = c.load_file("images.yaml", "images:\n  x:\n    pulll: 1s\n").unwrap_err();
-        assert_eq!(err, "error: error parsing images.yaml:3:5: unknown field \"images.x.pulll\" (did you mean \"pull\"?)");
+        assert_eq!(
+            err,
+            "error: error parsing images.yaml:3:5: unknown field \"images.x.pulll\" (did you mean \"pull\"?)"
+        );
         let err = c.load_file("images.yaml", "images:\n  x:\n    pull: soon\n").unwrap_err();
         assert!(err.contains("images.x.pull"), "{err}");
         assert!(c.lookup("x").is_none(), "nothing added on error");
