@@ -162,10 +162,11 @@ impl Ctx<'_> {
     fn finish_namespace_if_empty(&mut self, name: &str) {
         let key = ObjKey::new(Kind::Namespace, "", name);
         let terminating = self.api.get(&key).is_some_and(|ns| ns.meta().deletion_timestamp.is_some());
-        if terminating && self.api.keys_in_namespace(name).is_empty() {
-            if let Ok(change) = self.api.delete(self.now, &key, None) {
-                self.accepted("delete", change, "namespace controller: the namespace is empty");
-            }
+        if terminating
+            && self.api.keys_in_namespace(name).is_empty()
+            && let Ok(change) = self.api.delete(self.now, &key, None)
+        {
+            self.accepted("delete", change, "namespace controller: the namespace is empty");
         }
     }
 
