@@ -8,6 +8,7 @@ mod info;
 pub mod print;
 mod read;
 mod selector;
+mod yaml;
 
 use crate::api::Kind;
 use crate::cluster::Cluster;

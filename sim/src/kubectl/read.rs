@@ -168,7 +168,7 @@ pub fn render(value: &serde_json::Value, format: &str) -> String {
         text.push('\n');
         text
     } else {
-        serde_yaml::to_string(value).expect("JSON values serialize as YAML")
+        super::yaml::to_yaml(value)
     }
 }
 
