@@ -19,7 +19,7 @@ fn create_or_print(cluster: &mut Cluster, cause: u64, args: &Args, obj: Object, 
             let mut obj = obj;
             obj.set_type_meta();
             match args.get("output") {
-                Some(fmt @ ("yaml" | "json")) => out.stdout.push_str(&render(&obj.to_json(), fmt)),
+                Some(fmt @ ("yaml" | "json")) => out.stdout.push_str(&render(&client_side_json(&obj), fmt)),
                 _ => out.out(format!("{label} created (dry run)")),
             }
         }
@@ -37,6 +37,37 @@ fn create_or_print(cluster: &mut Cluster, cause: u64, args: &Args, obj: Object, 
             out.fail(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))
         }
     }
+}
+
+/// The object as kubectl prints it before sending: Go's zero values show up as
+/// `creationTimestamp: null`, `resources: {}` and `strategy: {}`.
+fn client_side_json(obj: &Object) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut value = obj.to_json();
+    let set_null_timestamp = |meta: Option<&mut Value>| {
+        if let Some(Value::Object(m)) = meta {
+            m.insert("creationTimestamp".into(), Value::Null);
+        }
+    };
+    let fill_resources = |spec: Option<&mut Value>| {
+        if let Some(Value::Array(containers)) = spec.and_then(|s| s.get_mut("containers")) {
+            for c in containers.iter_mut().filter_map(Value::as_object_mut) {
+                c.entry("resources").or_insert_with(|| json!({}));
+            }
+        }
+    };
+    set_null_timestamp(value.get_mut("metadata"));
+    if value.get("spec").and_then(|s| s.get("template")).is_some() {
+        let spec = &mut value["spec"];
+        if let Some(s) = spec.as_object_mut() {
+            s.entry("strategy").or_insert_with(|| json!({}));
+        }
+        set_null_timestamp(spec["template"].get_mut("metadata"));
+        fill_resources(spec["template"].get_mut("spec"));
+    } else {
+        fill_resources(value.get_mut("spec"));
+    }
+    value
 }
 
 fn container_ports(args: &Args, out: &mut CmdOutput) -> Option<Vec<ContainerPort>> {
@@ -97,7 +128,12 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
     let (command, container_args) =
         if args.is_set("command") { (args.rest.clone(), vec![]) } else { (vec![], args.rest.clone()) };
     let pod = Pod {
-        metadata: ObjectMeta { name: name.clone(), namespace: namespace_of(&args), labels, ..Default::default() },
+        metadata: ObjectMeta {
+            name: name.clone(),
+            namespace: args.get("namespace").unwrap_or_default().to_string(),
+            labels,
+            ..Default::default()
+        },
         spec: PodSpec {
             containers: vec![Container {
                 name,
@@ -110,6 +146,7 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
                 ..Default::default()
             }],
             restart_policy: Some(restart),
+            dns_policy: Some("ClusterFirst".into()),
             ..Default::default()
         },
         ..Default::default()
@@ -159,7 +196,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
             let d = Deployment {
                 metadata: ObjectMeta {
                     name,
-                    namespace: namespace_of(&args),
+                    namespace: args.get("namespace").unwrap_or_default().to_string(),
                     labels: labels.clone(),
                     ..Default::default()
                 },
