@@ -85,40 +85,42 @@ impl Ctx<'_> {
         self.trace("rejected", key, format!("{action}: {err}"));
     }
 
-    /// Creates an object; `note` says why, for the trace.
-    pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
-        let key = obj.key().to_string();
-        match self.api.create(self.now, obj) {
-            Ok(change) => Ok(self.accepted("create", change, note)),
+    /// Traces a write's outcome; accepted writes also become watch events.
+    fn outcome(
+        &mut self,
+        action: &str,
+        key: String,
+        result: Result<Option<Change>, ApiError>,
+        note: &str,
+    ) -> Result<Option<Rc<Object>>, ApiError> {
+        match result {
+            Ok(change) => Ok(change.map(|c| self.accepted(action, c, note))),
             Err(e) => {
-                self.rejected("create", key, &e);
+                self.rejected(action, key, &e);
                 Err(e)
             }
         }
+    }
+
+    /// Creates an object; `note` says why, for the trace.
+    pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
+        let key = obj.key().to_string();
+        let result = self.api.create(self.now, obj).map(Some);
+        self.outcome("create", key, result, note).map(|o| o.expect("a create always changes the store"))
     }
 
     /// Updates an object (not its status). `Ok(None)` when nothing changed.
     pub fn update(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
         let key = obj.key().to_string();
-        match self.api.update(obj) {
-            Ok(change) => Ok(change.map(|c| self.accepted("update", c, note))),
-            Err(e) => {
-                self.rejected("update", key, &e);
-                Err(e)
-            }
-        }
+        let result = self.api.update(obj);
+        self.outcome("update", key, result, note)
     }
 
     /// Updates an object's status. `Ok(None)` when nothing changed.
     pub fn update_status(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
         let key = obj.key().to_string();
-        match self.api.update_status(obj) {
-            Ok(change) => Ok(change.map(|c| self.accepted("update-status", c, note))),
-            Err(e) => {
-                self.rejected("update-status", key, &e);
-                Err(e)
-            }
-        }
+        let result = self.api.update_status(obj);
+        self.outcome("update-status", key, result, note)
     }
 
     /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`).
@@ -128,30 +130,19 @@ impl Ctx<'_> {
         if key.kind == Kind::Namespace {
             return self.delete_namespace(&key.name, note);
         }
-        match self.api.delete(self.now, key, grace_s) {
-            Ok(change) => {
-                let gone = change.type_ == crate::apiserver::ChangeType::Deleted;
-                let obj = self.accepted("delete", change, note);
-                if gone && key.kind.namespaced() {
-                    self.finish_namespace_if_empty(&key.namespace);
-                }
-                Ok(obj)
-            }
-            Err(e) => {
-                self.rejected("delete", key.to_string(), &e);
-                Err(e)
-            }
+        let result = self.api.delete(self.now, key, grace_s);
+        let gone = result.as_ref().is_ok_and(|c| c.type_ == crate::apiserver::ChangeType::Deleted);
+        let obj = self.outcome("delete", key.to_string(), result.map(Some), note)?;
+        if gone && key.kind.namespaced() {
+            self.finish_namespace_if_empty(&key.namespace);
         }
+        Ok(obj.expect("a delete always changes the store"))
     }
 
     fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
-        let terminating = match self.api.terminate_namespace(self.now, name) {
-            Ok(change) => self.accepted("delete", change, note),
-            Err(e) => {
-                self.rejected("delete", ObjKey::new(Kind::Namespace, "", name).to_string(), &e);
-                return Err(e);
-            }
-        };
+        let key = ObjKey::new(Kind::Namespace, "", name).to_string();
+        let result = self.api.terminate_namespace(self.now, name).map(Some);
+        let terminating = self.outcome("delete", key, result, note)?.expect("terminating changes the store");
         for key in self.api.keys_in_namespace(name) {
             let _ = self.delete(&key, None, "namespace controller: the namespace is being deleted");
         }
@@ -215,13 +206,9 @@ impl Ctx<'_> {
     /// Binds a pod to a node (the `pods/binding` subresource): sets `spec.nodeName` and
     /// the `PodScheduled` condition in one write.
     pub fn bind(&mut self, key: &ObjKey, node: &str) -> Result<Rc<Object>, ApiError> {
-        match self.api.bind(self.now, key, node) {
-            Ok(change) => Ok(self.accepted("bind", change, &format!("-> {node}"))),
-            Err(e) => {
-                self.rejected("bind", key.to_string(), &e);
-                Err(e)
-            }
-        }
+        let result = self.api.bind(self.now, key, node).map(Some);
+        self.outcome("bind", key.to_string(), result, &format!("-> {node}"))
+            .map(|o| o.expect("a bind changes the store"))
     }
 
     /// Sets `PodScheduled=False` with reason `Unschedulable` and the scheduler's message.

@@ -243,20 +243,24 @@ mod tests {
         wake.into_iter().filter_map(|(d, t)| rt.on_timer(t).map(|e| (d, e))).collect()
     }
 
-    #[test]
-    fn a_crashing_image_exits_non_zero_after_starting() {
+    /// A runtime with one sandbox started, and the wake-ups scheduled so far.
+    fn runtime_with_sandbox() -> (VirtualRuntime, Wakeups, String) {
         let mut rt = VirtualRuntime::new(Rc::new(ImageCatalog::default()), rng::stream(0, "t"));
         let mut wake = Vec::new();
-        let sb = rt.run_pod_sandbox(
-            &mut wake,
-            &SandboxConfig {
-                pod_uid: "u".into(),
-                pod_name: "p".into(),
-                namespace: "default".into(),
-                attempt: 0,
-                ip: "10.244.0.2".into(),
-            },
-        );
+        let config = SandboxConfig {
+            pod_uid: "u".into(),
+            pod_name: "p".into(),
+            namespace: "default".into(),
+            attempt: 0,
+            ip: "10.244.0.2".into(),
+        };
+        let sb = rt.run_pod_sandbox(&mut wake, &config);
+        (rt, wake, sb)
+    }
+
+    #[test]
+    fn a_crashing_image_exits_non_zero_after_starting() {
+        let (mut rt, mut wake, sb) = runtime_with_sandbox();
         let id = rt.start_container(&mut wake, &sb, &config("kubesim/crashloop", &[]));
         let events = fire(&mut rt, wake);
         assert!(matches!(events[1].1, RuntimeEvent::ContainerStarted { .. }));
@@ -277,18 +281,7 @@ mod tests {
 
     #[test]
     fn a_stopped_container_does_not_exit_twice() {
-        let mut rt = VirtualRuntime::new(Rc::new(ImageCatalog::default()), rng::stream(0, "t"));
-        let mut wake = Vec::new();
-        let sb = rt.run_pod_sandbox(
-            &mut wake,
-            &SandboxConfig {
-                pod_uid: "u".into(),
-                pod_name: "p".into(),
-                namespace: "default".into(),
-                attempt: 0,
-                ip: "10.244.0.2".into(),
-            },
-        );
+        let (mut rt, mut wake, sb) = runtime_with_sandbox();
         let id = rt.start_container(&mut wake, &sb, &config("kubesim/complete", &[]));
         rt.stop_container(&mut wake, &id, 30_000);
         let exits =

@@ -143,10 +143,10 @@ mod tests {
     use crate::api::meta::Time;
     use crate::engine::SimTime;
 
+    use super::super::field::Errs;
+
     fn run(f: impl FnOnce(&mut Errs)) -> Vec<String> {
-        let mut e = Errs::default();
-        f(&mut e);
-        e.into_vec().iter().map(ToString::to_string).collect()
+        Errs::collect(f)
     }
 
     fn ns(name: &str) -> Namespace {

@@ -161,6 +161,14 @@ impl Errs {
         let mut seen = BTreeSet::new();
         self.0.into_iter().filter(|e| seen.insert(e.to_string())).collect()
     }
+
+    /// Test helper: runs one validator and returns its messages.
+    #[cfg(test)]
+    pub(super) fn collect(f: impl FnOnce(&mut Errs)) -> Vec<String> {
+        let mut e = Errs::default();
+        f(&mut e);
+        e.into_vec().iter().map(ToString::to_string).collect()
+    }
 }
 
 fn with_detail(body: String, detail: &str) -> String {

@@ -162,10 +162,10 @@ mod tests {
     use super::*;
     use crate::api::meta::LabelSelectorRequirement;
 
+    use super::super::field::Errs;
+
     fn run(f: impl FnOnce(&mut Errs)) -> Vec<String> {
-        let mut e = Errs::default();
-        f(&mut e);
-        e.into_vec().iter().map(ToString::to_string).collect()
+        Errs::collect(f)
     }
 
     fn meta(name: &str, namespace: &str) -> ObjectMeta {

@@ -186,27 +186,11 @@ fn allocated_resources(w: &mut Writer, node: &Node, pods: &[&Pod]) {
     w.line(1, "--------\t--------\t------");
     let (reqs, limits) = total_requests_and_limits(pods);
     let alloc = allocatable(node);
-    for r in ["cpu", "memory", "ephemeral-storage"] {
+    let hugepages = alloc.keys().map(String::as_str).filter(|r| r.starts_with("hugepages-"));
+    for r in ["cpu", "memory", "ephemeral-storage"].into_iter().chain(hugepages) {
         let total = alloc.get(r).copied();
-        w.line(
-            1,
-            &format!(
-                "{r}\t{}\t{}",
-                with_percent(r, reqs.get(r).copied(), total),
-                with_percent(r, limits.get(r).copied(), total)
-            ),
-        );
-    }
-    for r in alloc.keys().filter(|r| r.starts_with("hugepages-")) {
-        let total = alloc.get(r).copied();
-        w.line(
-            1,
-            &format!(
-                "{r}\t{}\t{}",
-                with_percent(r, reqs.get(r).copied(), total),
-                with_percent(r, limits.get(r).copied(), total)
-            ),
-        );
+        let (req, limit) = (reqs.get(r).copied(), limits.get(r).copied());
+        w.line(1, &format!("{r}\t{}\t{}", with_percent(r, req, total), with_percent(r, limit, total)));
     }
     let standard = ["cpu", "memory", "ephemeral-storage", "pods"];
     for r in alloc.keys().filter(|r| !standard.contains(&r.as_str()) && !r.starts_with("hugepages-")) {
