@@ -52,13 +52,30 @@ const VERBS: &[(&str, &str)] = &[
 pub struct Shell {
     cluster: Cluster,
     think_time_ms: u64,
+    pending: Option<Heredoc>,
+}
+
+/// A here-document being read.
+struct Heredoc {
+    command: String,
+    marker: String,
+    body: String,
+}
+
+/// Splits `kubectl apply -f - <<EOF` into the command and the end marker (quotes around
+/// the marker are allowed, as in a shell).
+fn heredoc(line: &str) -> Option<(&str, &str)> {
+    let (command, marker) = line.rsplit_once("<<")?;
+    let marker = marker.trim().trim_start_matches('-').trim_matches(|c| c == '\'' || c == '"');
+    let valid = !marker.is_empty() && marker.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then_some((command.trim_end(), marker))
 }
 
 impl Shell {
     /// A shell on `cluster`; after each kubectl command that changes the cluster,
     /// `think_time_ms` of simulated time passes, as at a real terminal.
     pub fn new(cluster: Cluster, think_time_ms: u64) -> Shell {
-        Shell { cluster, think_time_ms }
+        Shell { cluster, think_time_ms, pending: None }
     }
 
     /// The cluster.
@@ -67,33 +84,82 @@ impl Shell {
     }
 
     /// Runs a whole script and returns its transcript: each command echoed as
-    /// `$ <command>`, comments kept, then its output. The flag is true if any line failed.
+    /// `$ <command>` (with its here-document, if any), comments kept, then its output.
+    /// The flag is true if any line failed.
     pub fn transcript(&mut self, script: &str) -> (String, bool) {
         let mut text = String::new();
         let mut failed = false;
         for line in script.lines() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            if trimmed.starts_with('#') {
-                text.push_str(trimmed);
+            let out = if self.pending.is_some() {
+                text.push_str(line);
                 text.push('\n');
-                continue;
+                self.feed(line)
+            } else {
+                let trimmed = line.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if trimmed.starts_with('#') {
+                    text.push_str(trimmed);
+                    text.push('\n');
+                    continue;
+                }
+                text.push_str(&format!("$ {trimmed}\n"));
+                self.feed(trimmed)
+            };
+            if let Some(out) = out {
+                text.push_str(&out.text);
+                failed |= out.failed;
+                if out.quit {
+                    break;
+                }
             }
-            text.push_str(&format!("$ {trimmed}\n"));
-            let out = self.execute(trimmed);
-            text.push_str(&out.text);
-            failed |= out.failed;
-            if out.quit {
-                break;
-            }
+        }
+        if let Some(pending) = self.pending.take() {
+            text.push_str(&format!(
+                "error: here-document not terminated: no line \"{}\" before the end\n",
+                pending.marker
+            ));
+            failed = true;
         }
         (text, failed)
     }
 
+    /// Takes one input line. A line ending in `<<EOF` starts a here-document: the lines
+    /// up to `EOF` become the command's standard input (for `kubectl apply -f -`), and
+    /// the command runs when the document ends. Returns the output of a command that ran.
+    pub fn feed(&mut self, line: &str) -> Option<LineOutput> {
+        if let Some(mut pending) = self.pending.take() {
+            if line.trim() == pending.marker {
+                return Some(self.execute_with_stdin(&pending.command, Some(&pending.body)));
+            }
+            pending.body.push_str(line);
+            pending.body.push('\n');
+            self.pending = Some(pending);
+            return None;
+        }
+        match heredoc(line) {
+            Some((command, marker)) => {
+                self.pending =
+                    Some(Heredoc { command: command.to_string(), marker: marker.to_string(), body: String::new() });
+                None
+            }
+            None => Some(self.execute(line)),
+        }
+    }
+
+    /// True while a here-document is being read.
+    pub fn in_heredoc(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// Runs one line.
     pub fn execute(&mut self, line: &str) -> LineOutput {
+        self.execute_with_stdin(line, None)
+    }
+
+    /// Runs one line with `stdin` as its standard input.
+    pub fn execute_with_stdin(&mut self, line: &str, stdin: Option<&str>) -> LineOutput {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             return LineOutput::default();
@@ -101,7 +167,7 @@ impl Shell {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["kubectl", ..] => {
-                let out = self.cluster.kubectl(line);
+                let out = self.cluster.kubectl_with_stdin(line, stdin);
                 if out.wrote {
                     self.cluster.advance_ms(self.think_time_ms);
                 }

@@ -80,11 +80,17 @@ impl fmt::Display for DecodeError {
             DecodeError::Syntax { file, line, column, message } => {
                 write!(f, "error: error parsing {file}: line {line}, column {column}: {message}")
             }
-            DecodeError::MissingTypeMeta { file, missing, line } => write!(
-                f,
-                "error: error validating \"{file}\": error validating data: [{}]; if you choose to ignore these errors, turn validation off with --validate=false\n  at {file}:{line}: every manifest needs `apiVersion:` and `kind:` (e.g. apiVersion: v1, kind: Pod)",
-                missing.join(", ")
-            ),
+            DecodeError::MissingTypeMeta { file, missing, line } => {
+                // kubectl brackets the list only when there is more than one problem.
+                let list = match missing.as_slice() {
+                    [one] => one.to_string(),
+                    many => format!("[{}]", many.join(", ")),
+                };
+                write!(
+                    f,
+                    "error: error validating \"{file}\": error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false\n  at {file}:{line}: every manifest needs `apiVersion:` and `kind:` (e.g. apiVersion: v1, kind: Pod)"
+                )
+            }
             DecodeError::NoMatch { file, name, namespace, mismatch, line } => {
                 write!(
                     f,
@@ -157,8 +163,14 @@ pub fn decode_manifests(file: &str, text: &str) -> Vec<Result<Decoded, DecodeErr
 /// Decodes one document that starts at line `start`; `None` for an empty document.
 fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded, DecodeError>> {
     let syntax = |e: &serde_yaml::Error| {
-        let (line, column) = e.location().map_or((start, 1), |l| (l.line() + start - 1, l.column()));
-        DecodeError::Syntax { file: file.into(), line, column, message: strip_location(&e.to_string()) }
+        // libyaml names where it gave up and, for unclosed constructs, where the construct
+        // began ("while parsing a flow sequence at line 5 column 11"); the beginning is
+        // where the mistake is, and where go-yaml (so kubectl) points.
+        let text = e.to_string();
+        let (line, column) = last_location(&text)
+            .or_else(|| e.location().map(|l| (l.line(), l.column())))
+            .map_or((start, 1), |(l, c)| (l + start - 1, c));
+        DecodeError::Syntax { file: file.into(), line, column, message: strip_location(&text) }
     };
     let value: serde_yaml::Value = match serde_yaml::from_str(doc) {
         Ok(v) => v,
@@ -315,6 +327,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// The last ` at line L column C` in a serde_yaml message.
+fn last_location(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.rfind(" at line ")? + " at line ".len()..];
+    let (line, rest) = rest.split_once(" column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.parse().ok()?, column.parse().ok()?))
 }
 
 /// serde_yaml puts ` at line L column C` in its messages; we report the location

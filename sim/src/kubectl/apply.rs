@@ -16,21 +16,34 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 
 /// Reads every `-f` file and decodes its documents; decode errors are reported into
 /// `out` and skipped, so good documents still apply (as kubectl does).
-pub(super) fn load_files(files: &[String], namespace: Option<&str>, out: &mut CmdOutput) -> Vec<(String, Decoded)> {
+pub(super) fn load_files(
+    files: &[String],
+    namespace: Option<&str>,
+    stdin: Option<&str>,
+    out: &mut CmdOutput,
+) -> Vec<(String, Decoded)> {
     let mut loaded = Vec::new();
     if files.is_empty() {
         out.fail("error: must specify one of -f and -k");
         return loaded;
     }
     for file in files {
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(_) => {
-                out.fail(format!("error: the path \"{file}\" does not exist"));
+        // `-f -` reads standard input, which kubectl calls STDIN in its messages.
+        let (name, text) = match (file.as_str(), stdin) {
+            ("-", Some(text)) => ("STDIN".to_string(), text.to_string()),
+            ("-", None) => {
+                out.fail("error: no objects passed to apply (-f - reads standard input, and there was none)");
                 continue;
             }
+            _ => match std::fs::read_to_string(file) {
+                Ok(t) => (file.clone(), t),
+                Err(_) => {
+                    out.fail(format!("error: the path \"{file}\" does not exist"));
+                    continue;
+                }
+            },
         };
-        for doc in decode_manifests(file, &text) {
+        for doc in decode_manifests(&name, &text) {
             match doc {
                 Ok(mut d) => {
                     let kind = d.object.kind();
@@ -46,7 +59,7 @@ pub(super) fn load_files(files: &[String], namespace: Option<&str>, out: &mut Cm
                             _ => {}
                         }
                     }
-                    loaded.push((file.clone(), d));
+                    loaded.push((name.clone(), d));
                 }
                 Err(e) => out.fail(e.to_string()),
             }
@@ -111,11 +124,11 @@ fn three_way_merge(live: &mut Value, last: Option<&Value>, desired: &Value) {
 }
 
 /// `kubectl apply -f FILE...`.
-pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {
     let specs = [flag("filename", Some('f'), true), flag("validate", None, true), flag("dry-run", None, true)];
     let Some(args) = parse_flags("apply", words, &specs, out) else { return };
     let namespace = args.get("namespace").map(str::to_string);
-    for (file, decoded) in load_files(args.all("filename"), namespace.as_deref(), out) {
+    for (file, decoded) in load_files(args.all("filename"), namespace.as_deref(), stdin, out) {
         apply_one(cluster, cause, &file, decoded, out);
     }
 }
@@ -181,9 +194,10 @@ pub(super) fn create_from_files(
     cause: u64,
     files: &[String],
     namespace: Option<&str>,
+    stdin: Option<&str>,
     out: &mut CmdOutput,
 ) {
-    for (file, decoded) in load_files(files, namespace, out) {
+    for (file, decoded) in load_files(files, namespace, stdin, out) {
         let label = format!("{}/{}", decoded.object.kind().kubectl_name(), decoded.object.meta().name);
         match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(decoded.object, "kubectl create")) {
             Ok(_) => {
@@ -200,7 +214,7 @@ pub(super) fn create_from_files(
 const DELETE_WAIT_EXTRA_MS: u64 = 60_000;
 
 /// `kubectl delete`.
-pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {
     let specs = [
         flag("filename", Some('f'), true),
         flag("selector", Some('l'), true),
@@ -216,7 +230,7 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
     let ns = namespace_of(&args);
     let mut targets: Vec<ObjKey> = Vec::new();
     if !args.all("filename").is_empty() {
-        for (_, d) in load_files(args.all("filename"), args.get("namespace"), out) {
+        for (_, d) in load_files(args.all("filename"), args.get("namespace"), stdin, out) {
             targets.push(d.object.key());
         }
     } else {

@@ -155,7 +155,7 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
 }
 
 /// `kubectl create deployment|namespace|-f`.
-pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {
     let specs = [
         flag("filename", Some('f'), true),
         flag("image", None, true),
@@ -166,7 +166,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
     ];
     let Some(args) = parse_flags("create", words, &specs, out) else { return };
     if !args.all("filename").is_empty() {
-        super::apply::create_from_files(cluster, cause, args.all("filename"), args.get("namespace"), out);
+        super::apply::create_from_files(cluster, cause, args.all("filename"), args.get("namespace"), stdin, out);
         return;
     }
     let what = args.positional.first().map(String::as_str);

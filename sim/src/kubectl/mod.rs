@@ -103,6 +103,11 @@ const NOT_YET: &[&str] = &[
 impl Cluster {
     /// Runs one kubectl command line (with or without the leading `kubectl`).
     pub fn kubectl(&mut self, line: &str) -> CmdOutput {
+        self.kubectl_with_stdin(line, None)
+    }
+
+    /// Runs one kubectl command line whose standard input is `stdin` (for `-f -`).
+    pub fn kubectl_with_stdin(&mut self, line: &str, stdin: Option<&str>) -> CmdOutput {
         let words = match args::split_words(line) {
             Ok(w) => w,
             Err(e) => return CmdOutput::failed(format!("error: {e}")),
@@ -119,9 +124,9 @@ impl Cluster {
         match verb.as_str() {
             "get" => read::get(self, rest, &mut out),
             "describe" => read::describe(self, rest, &mut out),
-            "apply" => apply::apply(self, cause, rest, &mut out),
-            "create" => imperative::create(self, cause, rest, &mut out),
-            "delete" => apply::delete(self, cause, rest, &mut out),
+            "apply" => apply::apply(self, cause, rest, stdin, &mut out),
+            "create" => imperative::create(self, cause, rest, stdin, &mut out),
+            "delete" => apply::delete(self, cause, rest, stdin, &mut out),
             "run" => imperative::run(self, cause, rest, &mut out),
             "label" => imperative::label(self, cause, rest, &mut out, "label"),
             "annotate" => imperative::label(self, cause, rest, &mut out, "annotate"),
