@@ -268,6 +268,14 @@ impl ApiServer {
         if new == *old {
             return Ok(None);
         }
+        // The last finalizer of an object being deleted is gone: delete it now.
+        let finalized = old.meta().deletion_timestamp.is_some()
+            && !old.meta().finalizers.is_empty()
+            && new.meta().finalizers.is_empty()
+            && graceful_pod_pending(&new).is_none();
+        if finalized {
+            return Ok(Some(self.remove(&key, &new)));
+        }
         new.meta_mut().resource_version = self.next_rv();
         let new = Rc::new(new);
         self.objects.insert(key, new.clone());
@@ -341,8 +349,16 @@ impl ApiServer {
 
     /// Deletes the object at `key`. Pods running on a node are deleted gracefully: they
     /// get a deletionTimestamp and stay until their kubelet confirms with grace 0.
-    /// `grace_s` overrides the pod's terminationGracePeriodSeconds.
-    pub fn delete(&mut self, now: SimTime, key: &ObjKey, grace_s: Option<i64>) -> Result<Change, ApiError> {
+    /// `grace_s` overrides the pod's terminationGracePeriodSeconds. `Foreground` and
+    /// `Orphan` propagation add their finalizer, for the garbage collector to finish.
+    /// `Ok(None)` when the object was already being deleted that way.
+    pub fn delete(
+        &mut self,
+        now: SimTime,
+        key: &ObjKey,
+        grace_s: Option<i64>,
+        propagation: Propagation,
+    ) -> Result<Option<Change>, ApiError> {
         let Some(old) = self.objects.get(key).cloned() else {
             return Err(ApiError::NotFound { kind: key.kind, name: key.name.clone() });
         };
@@ -354,35 +370,85 @@ impl ApiServer {
             }
             _ => None,
         };
-        let has_finalizers = !old.meta().finalizers.is_empty() && key.kind != Kind::Namespace;
+        let mut finalizers = old.meta().finalizers.clone();
+        if let Some(f) = propagation.finalizer().filter(|f| !finalizers.iter().any(|x| x == f)) {
+            finalizers.push(f.to_string());
+        }
+        let has_finalizers = !finalizers.is_empty() && key.kind != Kind::Namespace;
         if graceful.is_some() || has_finalizers {
             let already = old.meta().deletion_timestamp.is_some();
             let current_grace = old.meta().deletion_grace_period_seconds;
-            // A second delete may only shorten the grace period.
-            if already && (graceful.is_none() || graceful >= current_grace) {
-                return Ok(Change { type_: ChangeType::Modified, object: old });
+            // A second delete may only shorten the grace period or add a finalizer.
+            let shorter = graceful.is_some() && graceful < current_grace;
+            if already && !shorter && finalizers == old.meta().finalizers {
+                return Ok(None);
             }
             let mut new = (*old).clone();
             let grace = graceful.unwrap_or(0);
             let meta = new.meta_mut();
-            meta.deletion_timestamp = Some(Time(now.plus_ms(grace as u64 * 1000)));
-            meta.deletion_grace_period_seconds = Some(grace);
-            if let Some(g) = meta.generation.as_mut() {
-                *g += 1;
+            if !already || shorter {
+                meta.deletion_timestamp = Some(Time(now.plus_ms(grace as u64 * 1000)));
+                meta.deletion_grace_period_seconds = Some(grace);
+                if let Some(g) = meta.generation.as_mut() {
+                    *g += 1;
+                }
             }
+            meta.finalizers = finalizers;
             meta.resource_version = self.next_rv();
             let new = Rc::new(new);
             self.objects.insert(key.clone(), new.clone());
-            return Ok(Change { type_: ChangeType::Modified, object: new });
+            return Ok(Some(Change { type_: ChangeType::Modified, object: new }));
         }
+        Ok(Some(self.remove(key, &old)))
+    }
+
+    /// Takes an object out of the store for good.
+    fn remove(&mut self, key: &ObjKey, old: &Object) -> Change {
         self.objects.remove(key);
-        if let Object::Service(svc) = &*old {
+        if let Object::Service(svc) = old {
             self.allocators.release_service(svc);
         }
-        let mut last = (*old).clone();
+        let mut last = old.clone();
         last.meta_mut().resource_version = self.next_rv();
-        Ok(Change { type_: ChangeType::Deleted, object: Rc::new(last) })
+        Change { type_: ChangeType::Deleted, object: Rc::new(last) }
     }
+}
+
+/// What happens to an object's dependents when it is deleted (`--cascade`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// Delete the object now; the garbage collector deletes its dependents after.
+    #[default]
+    Background,
+    /// Delete the dependents first; the object goes when they are gone.
+    Foreground,
+    /// Keep the dependents, without their owner reference.
+    Orphan,
+}
+
+impl Propagation {
+    /// The finalizer that makes the garbage collector act before the object goes.
+    pub fn finalizer(self) -> Option<&'static str> {
+        match self {
+            Propagation::Background => None,
+            Propagation::Foreground => Some(FOREGROUND_FINALIZER),
+            Propagation::Orphan => Some(ORPHAN_FINALIZER),
+        }
+    }
+}
+
+/// Finalizer of foreground cascading deletion.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+/// Finalizer of orphaning deletion.
+pub const ORPHAN_FINALIZER: &str = "orphan";
+
+/// For a pod still running on a node, the node it waits on: such a pod goes only when its
+/// kubelet confirms, whatever its finalizers.
+fn graceful_pod_pending(obj: &Object) -> Option<&str> {
+    let pod = obj.as_pod()?;
+    let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
+    let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
+    pod.spec.node_name.as_deref().filter(|_| !terminal && grace > 0)
 }
 
 /// Resets what a client may not set on create (status), and gives pods their first status.

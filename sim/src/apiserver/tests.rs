@@ -1,4 +1,5 @@
 use super::*;
+
 use crate::api::core::{Container, Namespace, Pod};
 
 fn ns(name: &str) -> Object {
@@ -97,10 +98,10 @@ fn bound_pods_are_deleted_gracefully() {
         p.spec.node_name = Some("node-1".into());
     }
     let key = api.create(SimTime::ZERO, p).unwrap().object.key();
-    let change = api.delete(SimTime(1000), &key, None).unwrap();
+    let change = api.delete(SimTime(1000), &key, None, Propagation::Background).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Modified);
     assert_eq!(change.object.meta().deletion_grace_period_seconds, Some(30));
-    let change = api.delete(SimTime(2000), &key, Some(0)).unwrap();
+    let change = api.delete(SimTime(2000), &key, Some(0), Propagation::Background).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Deleted);
     assert!(api.get(&key).is_none());
 }
@@ -109,7 +110,10 @@ fn bound_pods_are_deleted_gracefully() {
 fn unbound_pods_are_deleted_at_once() {
     let mut api = server();
     let key = api.create(SimTime::ZERO, pod("web")).unwrap().object.key();
-    assert_eq!(api.delete(SimTime(1), &key, None).unwrap().type_, ChangeType::Deleted);
+    assert_eq!(
+        api.delete(SimTime(1), &key, None, Propagation::Background).unwrap().expect("a change").type_,
+        ChangeType::Deleted
+    );
 }
 
 #[test]
@@ -125,4 +129,19 @@ fn list_is_scoped_and_ordered() {
     assert_eq!(names, ["a", "b"]);
     assert_eq!(api.list(Kind::Pod, None).count(), 3);
     assert_eq!(api.list(Kind::Namespace, None).count(), 2);
+}
+
+#[test]
+fn foreground_deletion_waits_for_the_finalizer() {
+    let mut api = server();
+    let key = api.create(SimTime::ZERO, pod("web")).unwrap().object.key();
+    let change = api.delete(SimTime(1), &key, None, Propagation::Foreground).unwrap().expect("a change");
+    assert_eq!(change.type_, ChangeType::Modified);
+    assert_eq!(change.object.meta().finalizers, [FOREGROUND_FINALIZER]);
+    assert!(api.delete(SimTime(2), &key, None, Propagation::Foreground).unwrap().is_none(), "idempotent");
+    let mut done = (*change.object).clone();
+    done.meta_mut().finalizers.clear();
+    let gone = api.update(done).unwrap().expect("a change");
+    assert_eq!(gone.type_, ChangeType::Deleted);
+    assert!(api.get(&key).is_none());
 }

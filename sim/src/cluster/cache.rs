@@ -1,26 +1,44 @@
 //! A component's watch-fed view of the cluster. It lags the store by the watch latency:
 //! components decide on what they have seen, never on the store itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 
-/// Objects as last seen through a watch.
+/// Objects as last seen through a watch, indexed by owner.
 #[derive(Debug, Default)]
 pub struct Cache {
     objects: BTreeMap<ObjKey, Rc<Object>>,
+    /// Owner uid → the objects that name it in their ownerReferences.
+    dependents: BTreeMap<String, BTreeSet<ObjKey>>,
 }
 
 impl Cache {
     /// Applies a watch event; returns the previous version of the object, if any.
     pub fn apply(&mut self, change: &Change) -> Option<Rc<Object>> {
         let key = change.object.key();
-        match change.type_ {
-            ChangeType::Added | ChangeType::Modified => self.objects.insert(key, change.object.clone()),
+        let previous = match change.type_ {
+            ChangeType::Added | ChangeType::Modified => self.objects.insert(key.clone(), change.object.clone()),
             ChangeType::Deleted => self.objects.remove(&key),
+        };
+        if let Some(old) = &previous {
+            for owner in &old.meta().owner_references {
+                if let Some(set) = self.dependents.get_mut(&owner.uid) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        self.dependents.remove(&owner.uid);
+                    }
+                }
+            }
         }
+        if change.type_ != ChangeType::Deleted {
+            for owner in &change.object.meta().owner_references {
+                self.dependents.entry(owner.uid.clone()).or_default().insert(key.clone());
+            }
+        }
+        previous
     }
 
     /// The object at `key`.
@@ -34,8 +52,20 @@ impl Cache {
         self.objects.range(start..).take_while(move |(k, _)| k.kind == kind).map(|(_, v)| v)
     }
 
+    /// Cached objects of `kind` in `namespace`.
+    pub fn list_in(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Rc<Object>> {
+        let start = ObjKey { kind, namespace: namespace.to_string(), name: String::new() };
+        self.objects.range(start..).take_while(move |(k, _)| k.kind == kind && k.namespace == namespace).map(|(_, v)| v)
+    }
+
+    /// Objects whose ownerReferences name the owner with `uid`.
+    pub fn dependents_of(&self, uid: &str) -> impl Iterator<Item = &Rc<Object>> {
+        self.dependents.get(uid).into_iter().flatten().filter_map(|k| self.objects.get(k))
+    }
+
     /// Forgets everything (a restarted component starts empty and relists).
     pub fn clear(&mut self) {
         self.objects.clear();
+        self.dependents.clear();
     }
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use crate::api::core::{Event, EventSource, ObjectReference};
 use crate::api::meta::Time;
 use crate::api::{Kind, ObjKey, Object};
-use crate::apiserver::{ApiError, ApiServer, Change};
+use crate::apiserver::{ApiError, ApiServer, Change, ChangeType, Propagation};
 use crate::engine::time::EPOCH_UNIX_S;
 use crate::engine::{EventQueue, SimTime, Trace};
 
@@ -123,20 +123,33 @@ impl Ctx<'_> {
         self.outcome("update-status", key, result, note)
     }
 
-    /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`).
+    /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`);
+    /// dependents are garbage-collected afterwards. `Ok(None)` when it was already
+    /// being deleted.
+    pub fn delete(&mut self, key: &ObjKey, grace_s: Option<i64>, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        self.delete_with(key, grace_s, Propagation::Background, note)
+    }
+
+    /// Deletes an object with the given propagation of the deletion to its dependents.
     /// Deleting a namespace deletes its content first, as the namespace controller does;
     /// the namespace goes when its last object has.
-    pub fn delete(&mut self, key: &ObjKey, grace_s: Option<i64>, note: &str) -> Result<Rc<Object>, ApiError> {
+    pub fn delete_with(
+        &mut self,
+        key: &ObjKey,
+        grace_s: Option<i64>,
+        propagation: Propagation,
+        note: &str,
+    ) -> Result<Option<Rc<Object>>, ApiError> {
         if key.kind == Kind::Namespace {
-            return self.delete_namespace(&key.name, note);
+            return self.delete_namespace(&key.name, note).map(Some);
         }
-        let result = self.api.delete(self.now, key, grace_s);
-        let gone = result.as_ref().is_ok_and(|c| c.type_ == crate::apiserver::ChangeType::Deleted);
-        let obj = self.outcome("delete", key.to_string(), result.map(Some), note)?;
+        let result = self.api.delete(self.now, key, grace_s, propagation);
+        let gone = result.as_ref().is_ok_and(|c| c.as_ref().is_some_and(|c| c.type_ == ChangeType::Deleted));
+        let obj = self.outcome("delete", key.to_string(), result, note)?;
         if gone && key.kind.namespaced() {
             self.finish_namespace_if_empty(&key.namespace);
         }
-        Ok(obj.expect("a delete always changes the store"))
+        Ok(obj)
     }
 
     fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
@@ -155,7 +168,7 @@ impl Ctx<'_> {
         let terminating = self.api.get(&key).is_some_and(|ns| ns.meta().deletion_timestamp.is_some());
         if terminating
             && self.api.keys_in_namespace(name).is_empty()
-            && let Ok(change) = self.api.delete(self.now, &key, None)
+            && let Ok(Some(change)) = self.api.delete(self.now, &key, None, Propagation::Background)
         {
             self.accepted("delete", change, "namespace controller: the namespace is empty");
         }

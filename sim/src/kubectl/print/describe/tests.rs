@@ -409,7 +409,7 @@ fn scenario(name: &str) -> String {
                 count: 4,
             };
             record(&mut api, &pod, ev);
-            api.delete(SimTime(60 * S), &pod.key(), None).unwrap();
+            api.delete(SimTime(60 * S), &pod.key(), None, crate::apiserver::Propagation::Background).unwrap();
             describe(&stored(&api, Kind::Pod, "default", "api"), &api, SimTime(70 * S))
         }
         "node" => {
