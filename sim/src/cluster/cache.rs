@@ -13,6 +13,8 @@ pub struct Cache {
     objects: BTreeMap<ObjKey, Rc<Object>>,
     /// Owner uid → the objects that name it in their ownerReferences.
     dependents: BTreeMap<String, BTreeSet<ObjKey>>,
+    /// Objects without a controller owner (candidates for adoption).
+    uncontrolled: BTreeSet<ObjKey>,
 }
 
 impl Cache {
@@ -23,6 +25,7 @@ impl Cache {
             ChangeType::Added | ChangeType::Modified => self.objects.insert(key.clone(), change.object.clone()),
             ChangeType::Deleted => self.objects.remove(&key),
         };
+        self.uncontrolled.remove(&key);
         if let Some(old) = &previous {
             for owner in &old.meta().owner_references {
                 if let Some(set) = self.dependents.get_mut(&owner.uid) {
@@ -34,6 +37,9 @@ impl Cache {
             }
         }
         if change.type_ != ChangeType::Deleted {
+            if change.object.meta().controller_ref().is_none() {
+                self.uncontrolled.insert(key.clone());
+            }
             for owner in &change.object.meta().owner_references {
                 self.dependents.entry(owner.uid.clone()).or_default().insert(key.clone());
             }
@@ -63,9 +69,19 @@ impl Cache {
         self.dependents.get(uid).into_iter().flatten().filter_map(|k| self.objects.get(k))
     }
 
+    /// Objects of `kind` in `namespace` that have no controller owner.
+    pub fn uncontrolled_in(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Rc<Object>> {
+        let start = ObjKey { kind, namespace: namespace.to_string(), name: String::new() };
+        self.uncontrolled
+            .range(start..)
+            .take_while(move |k| k.kind == kind && k.namespace == namespace)
+            .filter_map(|k| self.objects.get(k))
+    }
+
     /// Forgets everything (a restarted component starts empty and relists).
     pub fn clear(&mut self) {
         self.objects.clear();
         self.dependents.clear();
+        self.uncontrolled.clear();
     }
 }

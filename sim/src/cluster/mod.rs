@@ -7,6 +7,8 @@ mod ctx;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use rand::seq::SliceRandom;
+
 pub use cache::Cache;
 pub use ctx::{Ctx, Reporter};
 
@@ -14,8 +16,12 @@ use crate::api::core::{Namespace, Service, ServicePort};
 use crate::api::meta::IntOrString;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{ApiServer, Change};
+use crate::controllers::deployment::DeploymentController;
+use crate::controllers::garbage_collector::GarbageCollector;
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
-use crate::engine::{EventQueue, SimTime, Trace, rng};
+use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::{self, ControllerManager};
+use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
 use crate::kubelet::{self, Kubelet, Machine};
 use crate::runtime::VirtualRuntime;
 use crate::runtime::images::ImageCatalog;
@@ -63,6 +69,8 @@ pub enum Watcher {
     NodeLifecycle,
     /// The kubelet of a node.
     Kubelet(String),
+    /// A controller of the controller manager, by index.
+    Controller(usize),
 }
 
 /// Something due in the event queue.
@@ -88,6 +96,13 @@ pub enum SimEvent {
     },
     /// A node lifecycle controller wake-up.
     NodeLifecycle(node_lifecycle::Timer),
+    /// A wake-up for a controller of the controller manager.
+    Controller {
+        /// Which controller.
+        index: usize,
+        /// What to do.
+        timer: controllers::manager::Timer,
+    },
 }
 
 /// A simulated cluster.
@@ -101,6 +116,9 @@ pub struct Cluster {
     event_seq: u64,
     scheduler: Scheduler,
     node_lifecycle: NodeLifecycle,
+    controllers: ControllerManager,
+    /// Orders the controllers' deliveries of one change, from the seed.
+    controller_order: SimRng,
     kubelets: BTreeMap<String, Kubelet>,
     events_processed: u64,
     /// Crashed nodes and the trace id of the crash, for causal links.
@@ -137,6 +155,8 @@ impl Cluster {
             event_seq: 0,
             scheduler: Scheduler::new(rng::stream(seed, "scheduler")),
             node_lifecycle: NodeLifecycle::default(),
+            controllers: default_controllers(),
+            controller_order: rng::stream(seed, "controller-manager"),
             kubelets,
             config,
             events_processed: 0,
@@ -264,6 +284,9 @@ impl Cluster {
                 Object::Lease(_) => to.push(Watcher::NodeLifecycle),
                 _ => {}
             }
+            let mut interested: Vec<usize> = self.controllers.watchers_of(&change).collect();
+            interested.shuffle(&mut self.controller_order);
+            to.extend(interested.into_iter().map(Watcher::Controller));
             for watcher in to {
                 self.queue.push(at, trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
             }
@@ -321,6 +344,7 @@ impl Cluster {
             event_seq,
             scheduler,
             node_lifecycle,
+            controllers,
             kubelets,
             now,
             silenced,
@@ -351,6 +375,14 @@ impl Cluster {
                 node_lifecycle.on_change(&mut ctx!("node-controller"), &change)
             }
             SimEvent::Scheduler(timer) => scheduler.on_timer(&mut ctx!("default-scheduler"), timer),
+            SimEvent::Deliver { to: Watcher::Controller(index), change } => {
+                let name = controllers.name(index);
+                controllers.on_change(&mut ctx!(name), index, &change)
+            }
+            SimEvent::Controller { index, timer } => {
+                let name = controllers.name(index);
+                controllers.on_timer(&mut ctx!(name), index, timer)
+            }
             SimEvent::NodeLifecycle(timer) => node_lifecycle.on_timer(&mut ctx!("node-controller"), timer),
             SimEvent::Deliver { to: Watcher::Kubelet(node), change } => {
                 if let Some(k) = kubelets.get_mut(&node) {
@@ -436,6 +468,16 @@ impl Cluster {
         self.kubelets.insert(node, kubelet);
         result
     }
+}
+
+/// The controller manager's reconcilers, in a fixed order (deliveries of one change are
+/// then ordered from the seed).
+fn default_controllers() -> ControllerManager {
+    let mut manager = ControllerManager::default();
+    manager.register(Box::new(DeploymentController));
+    manager.register(Box::new(ReplicaSetController::default()));
+    manager.register(Box::new(GarbageCollector::default()));
+    manager
 }
 
 fn unknown_node<'a>(node: &str, known: impl Iterator<Item = &'a String>) -> String {

@@ -1,3 +1,13 @@
-//! The controller manager's controllers.
+//! The controller manager's controllers. All but the node lifecycle controller are
+//! [`Reconciler`]s run by the [`ControllerManager`].
 
+pub mod deployment;
+pub mod garbage_collector;
+pub mod manager;
 pub mod node_lifecycle;
+pub mod pods;
+pub mod reconciler;
+pub mod replicaset;
+
+pub use manager::ControllerManager;
+pub use reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};

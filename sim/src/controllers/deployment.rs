@@ -1,0 +1,538 @@
+//! The Deployment controller: one ReplicaSet per pod template (named with the template's
+//! hash), rolled from old to new within `maxSurge`/`maxUnavailable` (RollingUpdate) or
+//! old-first (Recreate), with revisions, history clean-up, progress deadline and the
+//! Available/Progressing conditions, as `pkg/controller/deployment` does.
+
+use std::collections::BTreeMap;
+
+use super::pods::{controller_of, controller_ref, is_active};
+use super::reconciler::{ApiRequest, Reconcile, Reconciler};
+use crate::api::apps::{Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet, ReplicaSetSpec};
+use crate::api::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, Time, find_condition, set_condition};
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{Change, NAME_ALPHABET, Propagation};
+use crate::cluster::Cache;
+use crate::engine::SimTime;
+
+/// Label and selector key that ties a ReplicaSet's pods to its template.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+/// Annotation with a ReplicaSet's (and its Deployment's) revision.
+pub const REVISION: &str = "deployment.kubernetes.io/revision";
+const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
+const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
+
+/// `ComputeHash`: FNV-32a of the pod template (and the collision count), its decimal
+/// digits mapped onto Kubernetes' safe alphabet. kubesim hashes the template's JSON where
+/// upstream hashes Go's printed struct, so hashes differ from a real cluster's but are
+/// stable and change exactly when the template does.
+pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u32::from(*b);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+    };
+    feed(serde_json::to_string(template).expect("templates serialize").as_bytes());
+    if let Some(count) = collision_count {
+        let mut bytes = [0u8; 8];
+        bytes[..4].copy_from_slice(&(count as u32).to_le_bytes());
+        feed(&bytes);
+    }
+    hash.to_string().bytes().map(|d| NAME_ALPHABET[usize::from(d) % NAME_ALPHABET.len()] as char).collect()
+}
+
+/// Resolves an int-or-percent against `total`, rounding up or down.
+fn scaled(value: &Option<IntOrString>, total: i32, round_up: bool) -> i32 {
+    match value {
+        Some(IntOrString::Int(i)) => *i,
+        Some(IntOrString::String(s)) => {
+            let percent: i64 = s.trim_end_matches('%').parse().unwrap_or(0);
+            let product = percent * i64::from(total);
+            (if round_up { (product + 99) / 100 } else { product / 100 }) as i32
+        }
+        None => 0,
+    }
+}
+
+/// `ResolveFenceposts`: (maxSurge rounded up, maxUnavailable rounded down); both zero
+/// makes maxUnavailable one.
+pub fn fenceposts(d: &Deployment) -> (i32, i32) {
+    let desired = d.spec.replicas.unwrap_or(1);
+    let strategy = d.spec.strategy.as_ref();
+    if strategy.and_then(|s| s.type_.as_deref()) == Some("Recreate") {
+        return (0, desired);
+    }
+    let ru = strategy.and_then(|s| s.rolling_update.clone()).unwrap_or_default();
+    let surge = scaled(&ru.max_surge, desired, true);
+    let unavailable = scaled(&ru.max_unavailable, desired, false);
+    if surge == 0 && unavailable == 0 { (0, 1) } else { (surge, unavailable) }
+}
+
+/// The template without the hash label, for comparison (`EqualIgnoreHash`).
+fn without_hash(template: &PodTemplateSpec) -> PodTemplateSpec {
+    let mut t = template.clone();
+    t.metadata.labels.remove(POD_TEMPLATE_HASH);
+    t
+}
+
+fn revision_of(meta: &ObjectMeta) -> i64 {
+    meta.annotations.get(REVISION).and_then(|r| r.parse().ok()).unwrap_or(0)
+}
+
+/// The controller.
+#[derive(Default)]
+pub struct DeploymentController;
+
+/// A Deployment's ReplicaSets as the view shows them: the one matching the template
+/// (if any) and the others, oldest first.
+struct Sets {
+    new: Option<ReplicaSet>,
+    old: Vec<ReplicaSet>,
+}
+
+impl Sets {
+    fn all(&self) -> impl Iterator<Item = &ReplicaSet> {
+        self.new.iter().chain(self.old.iter())
+    }
+    fn spec_total(&self) -> i32 {
+        self.all().map(|rs| rs.spec.replicas.unwrap_or(0)).sum()
+    }
+    fn available(&self) -> i32 {
+        self.all().map(|rs| rs.status.available_replicas.unwrap_or(0)).sum()
+    }
+}
+
+fn sets_of(d: &Deployment, view: &Cache) -> Sets {
+    let template = without_hash(&d.spec.template);
+    let mut owned: Vec<ReplicaSet> = view
+        .dependents_of(&d.metadata.uid)
+        .filter_map(|o| match &**o {
+            Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => {
+                Some(rs.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    owned.sort_by(|a, b| {
+        (a.metadata.creation_timestamp, &a.metadata.name).cmp(&(b.metadata.creation_timestamp, &b.metadata.name))
+    });
+    let new_index = owned.iter().position(|rs| without_hash(&rs.spec.template) == template);
+    let new = new_index.map(|i| owned.remove(i));
+    Sets { new, old: owned }
+}
+
+/// A request that sets a ReplicaSet's replicas (and the Deployment's annotations on it),
+/// with the event upstream records.
+fn scale(d: &Deployment, rs: &ReplicaSet, to: i32, requests: &mut Vec<ApiRequest>) {
+    let from = rs.spec.replicas.unwrap_or(0);
+    let (surge, _) = fenceposts(d);
+    let desired = d.spec.replicas.unwrap_or(1);
+    let mut scaled_rs = rs.clone();
+    scaled_rs.spec.replicas = Some(to);
+    scaled_rs.metadata.annotations.insert(DESIRED_REPLICAS.into(), desired.to_string());
+    scaled_rs.metadata.annotations.insert(MAX_REPLICAS.into(), (desired + surge).to_string());
+    if scaled_rs == *rs {
+        return;
+    }
+    requests.push(ApiRequest::Update(Object::ReplicaSet(scaled_rs)));
+    if to != from {
+        let direction = if to > from { "up" } else { "down" };
+        requests.push(ApiRequest::normal_event(
+            deployment_key(d),
+            "ScalingReplicaSet",
+            format!("Scaled {direction} replica set {} to {to} from {from}", rs.metadata.name),
+        ));
+    }
+}
+
+fn deployment_key(d: &Deployment) -> ObjKey {
+    ObjKey::new(Kind::Deployment, &d.metadata.namespace, &d.metadata.name)
+}
+
+/// The ReplicaSet a Deployment's current template calls for.
+fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
+    let hash = pod_template_hash(&d.spec.template, d.status.collision_count);
+    let mut template = d.spec.template.clone();
+    template.metadata.labels.insert(POD_TEMPLATE_HASH.into(), hash.clone());
+    let mut selector = d.spec.selector.clone().unwrap_or_default();
+    selector.match_labels.insert(POD_TEMPLATE_HASH.into(), hash.clone());
+    let (surge, _) = fenceposts(d);
+    let desired = d.spec.replicas.unwrap_or(1);
+    let owner = Object::Deployment(d.clone());
+    ReplicaSet {
+        metadata: ObjectMeta {
+            name: format!("{}-{hash}", d.metadata.name),
+            namespace: d.metadata.namespace.clone(),
+            labels: template.metadata.labels.clone(),
+            annotations: BTreeMap::from([
+                (DESIRED_REPLICAS.to_string(), desired.to_string()),
+                (MAX_REPLICAS.to_string(), (desired + surge).to_string()),
+                (REVISION.to_string(), revision.to_string()),
+            ]),
+            owner_references: vec![controller_ref(&owner)],
+            ..Default::default()
+        },
+        spec: ReplicaSetSpec {
+            replicas: Some(replicas),
+            min_ready_seconds: d.spec.min_ready_seconds,
+            selector: Some(LabelSelector { ..selector }),
+            template,
+        },
+        ..Default::default()
+    }
+}
+
+impl Reconciler for DeploymentController {
+    fn name(&self) -> &'static str {
+        "deployment-controller"
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::Deployment, Kind::ReplicaSet, Kind::Pod]
+    }
+
+    fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {
+        let obj = &change.object;
+        let ns = &obj.meta().namespace;
+        match obj.kind() {
+            Kind::Deployment => vec![obj.key()],
+            Kind::ReplicaSet => controller_of(obj, Kind::Deployment)
+                .map(|r| ObjKey::new(Kind::Deployment, ns, &r.name))
+                .into_iter()
+                .collect(),
+            // Recreate waits for old pods to be gone: their deletion matters.
+            Kind::Pod if change.type_ == crate::apiserver::ChangeType::Deleted => controller_of(obj, Kind::ReplicaSet)
+                .and_then(|r| view.get(&ObjKey::new(Kind::ReplicaSet, ns, &r.name)))
+                .and_then(|rs| controller_of(rs, Kind::Deployment))
+                .map(|r| ObjKey::new(Kind::Deployment, ns, &r.name))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile {
+        let Some(Object::Deployment(d)) = view.get(key).map(|o| (**o).clone()) else { return Reconcile::done() };
+        if d.metadata.deletion_timestamp.is_some() {
+            return Reconcile::done();
+        }
+        let sets = sets_of(&d, view);
+        let mut requests = Vec::new();
+        let paused = d.spec.paused == Some(true);
+        let max_revision = sets.all().map(|rs| revision_of(&rs.metadata)).max().unwrap_or(0);
+        let recreate = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
+        if !paused {
+            match &sets.new {
+                None => {
+                    let old_running = sets.old.iter().any(|rs| rs.spec.replicas.unwrap_or(0) > 0);
+                    if recreate && old_running {
+                        for rs in &sets.old {
+                            scale(&d, rs, 0, &mut requests);
+                        }
+                    } else if !recreate || !old_pods_running(&sets, view) {
+                        let replicas = first_replicas(&d, &sets, recreate);
+                        let rs = new_replica_set(&d, max_revision + 1, replicas);
+                        let message = format!("Scaled up replica set {} to {replicas}", rs.metadata.name);
+                        requests.push(ApiRequest::Create(Object::ReplicaSet(rs)));
+                        requests.push(ApiRequest::normal_event(key.clone(), "ScalingReplicaSet", message));
+                        let mut annotated = d.clone();
+                        annotated.metadata.annotations.insert(REVISION.into(), (max_revision + 1).to_string());
+                        requests.push(ApiRequest::Update(Object::Deployment(annotated)));
+                    }
+                }
+                Some(new) if recreate => rollout_recreate(&d, new, &sets, view, &mut requests),
+                Some(new) => rollout_rolling(&d, new, &sets, &mut requests),
+            }
+            // A re-used template (a rollback) takes the next revision.
+            if let Some(new) = &sets.new {
+                let revision = revision_of(&new.metadata);
+                let target = if revision < max_revision { max_revision + 1 } else { revision };
+                if target != revision {
+                    let mut bumped = new.clone();
+                    bumped.metadata.annotations.insert(REVISION.into(), target.to_string());
+                    requests.push(ApiRequest::Update(Object::ReplicaSet(bumped)));
+                }
+                if d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
+                    let mut annotated = d.clone();
+                    annotated.metadata.annotations.insert(REVISION.into(), target.to_string());
+                    requests.push(ApiRequest::Update(Object::Deployment(annotated)));
+                }
+            }
+        }
+        if requests.is_empty() {
+            cleanup_history(&d, &sets, &mut requests);
+        }
+        let (status, requeue_after_ms) = status_for(&d, &sets, now);
+        // After a write to the Deployment itself our copy is stale; the watch brings the
+        // next reconcile, which writes the status.
+        let wrote_deployment = requests.iter().any(|r| matches!(r, ApiRequest::Update(Object::Deployment(_))));
+        if status != d.status && !wrote_deployment {
+            let mut updated = d.clone();
+            updated.status = status;
+            requests.push(ApiRequest::UpdateStatus(Object::Deployment(updated)));
+        }
+        Reconcile { requests, requeue_after_ms }
+    }
+}
+
+/// Replicas for a freshly created ReplicaSet (`NewRSNewReplicas`).
+fn first_replicas(d: &Deployment, sets: &Sets, recreate: bool) -> i32 {
+    let desired = d.spec.replicas.unwrap_or(1);
+    if recreate {
+        return desired;
+    }
+    let (surge, _) = fenceposts(d);
+    let room = desired + surge - sets.spec_total();
+    room.clamp(0, desired)
+}
+
+fn old_pods_running(sets: &Sets, view: &Cache) -> bool {
+    sets.old.iter().any(|rs| {
+        view.dependents_of(&rs.metadata.uid)
+            .any(|o| o.as_pod().is_some_and(|p| is_active(p) || p.metadata.deletion_timestamp.is_some()))
+    })
+}
+
+/// One step of a rolling update: scale the new ReplicaSet up within the surge, else the
+/// old ones down within the availability floor (`rolloutRolling`).
+fn rollout_rolling(d: &Deployment, new: &ReplicaSet, sets: &Sets, requests: &mut Vec<ApiRequest>) {
+    let desired = d.spec.replicas.unwrap_or(1);
+    let (surge, max_unavailable) = fenceposts(d);
+    let new_replicas = new.spec.replicas.unwrap_or(0);
+    if new_replicas > desired {
+        return scale(d, new, desired, requests);
+    }
+    if new_replicas < desired {
+        let room = desired + surge - sets.spec_total();
+        if room > 0 {
+            return scale(d, new, new_replicas + room.min(desired - new_replicas), requests);
+        }
+    }
+    // Scale down old ReplicaSets, never below the availability floor.
+    let min_available = desired - max_unavailable;
+    let new_unavailable = new_replicas - new.status.available_replicas.unwrap_or(0);
+    let max_scaled_down = sets.spec_total() - min_available - new_unavailable;
+    if max_scaled_down <= 0 {
+        return;
+    }
+    // Unhealthy old pods go first: they do not count towards availability anyway.
+    let mut budget = max_scaled_down;
+    let mut planned: BTreeMap<String, i32> = BTreeMap::new();
+    for rs in &sets.old {
+        let replicas = rs.spec.replicas.unwrap_or(0);
+        let unhealthy = (replicas - rs.status.available_replicas.unwrap_or(0)).clamp(0, replicas);
+        let cut = unhealthy.min(budget);
+        if cut > 0 {
+            planned.insert(rs.metadata.name.clone(), replicas - cut);
+            budget -= cut;
+        }
+    }
+    let available = sets.available();
+    let mut scale_down = (available - min_available).min(budget);
+    for rs in &sets.old {
+        let current = planned.get(&rs.metadata.name).copied().unwrap_or(rs.spec.replicas.unwrap_or(0));
+        let cut = current.min(scale_down.max(0));
+        if cut > 0 {
+            planned.insert(rs.metadata.name.clone(), current - cut);
+            scale_down -= cut;
+        }
+    }
+    for rs in &sets.old {
+        if let Some(to) = planned.get(&rs.metadata.name) {
+            scale(d, rs, *to, requests);
+        }
+    }
+}
+
+/// Recreate: old ReplicaSets to zero, wait for their pods to go, then the new one up.
+fn rollout_recreate(d: &Deployment, new: &ReplicaSet, sets: &Sets, view: &Cache, requests: &mut Vec<ApiRequest>) {
+    if sets.old.iter().any(|rs| rs.spec.replicas.unwrap_or(0) > 0) {
+        for rs in &sets.old {
+            scale(d, rs, 0, requests);
+        }
+        return;
+    }
+    if !old_pods_running(sets, view) {
+        scale(d, new, d.spec.replicas.unwrap_or(1), requests);
+    }
+}
+
+/// Deletes the oldest empty ReplicaSets beyond `revisionHistoryLimit`.
+fn cleanup_history(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) {
+    let limit = d.spec.revision_history_limit.unwrap_or(10).max(0) as usize;
+    let empty: Vec<&ReplicaSet> = sets
+        .old
+        .iter()
+        .filter(|rs| {
+            rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0 && rs.metadata.deletion_timestamp.is_none()
+        })
+        .collect();
+    for rs in empty.iter().take(empty.len().saturating_sub(limit)) {
+        requests.push(ApiRequest::Delete {
+            key: ObjKey::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name),
+            propagation: Propagation::Background,
+        });
+    }
+}
+
+fn condition(type_: &str, ok: bool, reason: &str, message: String, now: SimTime) -> Condition {
+    Condition {
+        type_: type_.into(),
+        status: if ok { "True" } else { "False" }.into(),
+        last_update_time: Some(Time(now)),
+        last_transition_time: Some(Time(now)),
+        reason: Some(reason.into()),
+        message: Some(message),
+        ..Default::default()
+    }
+}
+
+/// The status and conditions (`calculateStatus`, `syncRolloutStatus`), and when to look
+/// again for the progress deadline.
+fn status_for(d: &Deployment, sets: &Sets, now: SimTime) -> (DeploymentStatus, Option<u64>) {
+    let desired = d.spec.replicas.unwrap_or(1);
+    let (_, max_unavailable) = fenceposts(d);
+    let sum = |f: &dyn Fn(&ReplicaSet) -> i32| sets.all().map(f).sum::<i32>();
+    let replicas = sum(&|rs| rs.status.replicas);
+    let updated = sets.new.as_ref().map_or(0, |rs| rs.status.replicas);
+    let ready = sum(&|rs| rs.status.ready_replicas.unwrap_or(0));
+    let available = sum(&|rs| rs.status.available_replicas.unwrap_or(0));
+    let mut status = DeploymentStatus {
+        observed_generation: d.metadata.generation,
+        replicas: Some(replicas),
+        updated_replicas: Some(updated),
+        ready_replicas: Some(ready),
+        available_replicas: Some(available),
+        unavailable_replicas: Some((desired - available).max(0)),
+        conditions: d.status.conditions.clone(),
+        collision_count: d.status.collision_count,
+    };
+    // Upstream omits zero counts.
+    for field in [
+        &mut status.replicas,
+        &mut status.updated_replicas,
+        &mut status.ready_replicas,
+        &mut status.available_replicas,
+        &mut status.unavailable_replicas,
+    ] {
+        if *field == Some(0) {
+            *field = None;
+        }
+    }
+    let keep_times = |conditions: &mut Vec<Condition>, mut new: Condition| {
+        if let Some(old) = find_condition(conditions, &new.type_)
+            && old.status == new.status
+            && old.reason == new.reason
+            && old.message == new.message
+        {
+            new.last_update_time = old.last_update_time;
+        }
+        set_condition(conditions, new);
+    };
+    let minimum = available >= desired - max_unavailable;
+    keep_times(
+        &mut status.conditions,
+        if minimum {
+            condition("Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.".into(), now)
+        } else {
+            condition(
+                "Available",
+                false,
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.".into(),
+                now,
+            )
+        },
+    );
+    let Some(new) = &sets.new else { return (status, None) };
+    let name = &new.metadata.name;
+    let complete = updated == desired && replicas == desired && available == desired;
+    let deadline_s = d.spec.progress_deadline_seconds.unwrap_or(600);
+    let previous = find_condition(&d.status.conditions, "Progressing").cloned();
+    let mut requeue = None;
+    let progressing = if complete {
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{name}\" has successfully progressed."),
+            now,
+        )
+    } else if d.spec.paused == Some(true) {
+        condition("Progressing", false, "DeploymentPaused", "Deployment is paused".into(), now)
+    } else {
+        let progressed = d.status.updated_replicas.unwrap_or(0) != status.updated_replicas.unwrap_or(0)
+            || d.status.available_replicas.unwrap_or(0) != status.available_replicas.unwrap_or(0)
+            || d.status.replicas.unwrap_or(0) != status.replicas.unwrap_or(0);
+        let last_progress = match &previous {
+            Some(p) if !progressed && p.reason.as_deref() != Some("NewReplicaSetAvailable") => {
+                p.last_update_time.map_or(now, |t| t.0)
+            }
+            _ => now,
+        };
+        let due = last_progress.as_ms() + deadline_s.max(0) as u64 * 1000;
+        if previous.as_ref().is_some_and(|p| p.reason.as_deref() == Some("ProgressDeadlineExceeded"))
+            || now.as_ms() >= due
+        {
+            condition(
+                "Progressing",
+                false,
+                "ProgressDeadlineExceeded",
+                format!("ReplicaSet \"{name}\" has timed out progressing."),
+                now,
+            )
+        } else {
+            requeue = Some(due - now.as_ms());
+            let mut c = condition(
+                "Progressing",
+                true,
+                "ReplicaSetUpdated",
+                format!("ReplicaSet \"{name}\" is progressing."),
+                now,
+            );
+            c.last_update_time = Some(Time(last_progress));
+            c
+        }
+    };
+    keep_times(&mut status.conditions, progressing);
+    (status, requeue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::apps::{DeploymentStrategy, RollingUpdateDeployment};
+
+    fn deployment(replicas: i32, surge: &str, unavailable: &str) -> Deployment {
+        let mut d = Deployment::default();
+        d.spec.replicas = Some(replicas);
+        d.spec.strategy = Some(DeploymentStrategy {
+            type_: Some("RollingUpdate".into()),
+            rolling_update: Some(RollingUpdateDeployment {
+                max_surge: Some(IntOrString::String(surge.into())),
+                max_unavailable: Some(IntOrString::String(unavailable.into())),
+            }),
+        });
+        d
+    }
+
+    #[test]
+    fn fenceposts_round_like_upstream() {
+        assert_eq!(fenceposts(&deployment(10, "25%", "25%")), (3, 2));
+        assert_eq!(fenceposts(&deployment(3, "25%", "25%")), (1, 0));
+        assert_eq!(fenceposts(&deployment(1, "0%", "0%")), (0, 1));
+    }
+
+    #[test]
+    fn template_hash_is_stable_and_uses_the_safe_alphabet() {
+        let t = PodTemplateSpec::default();
+        let h = pod_template_hash(&t, None);
+        assert_eq!(h, pod_template_hash(&t, None));
+        assert!(h.len() >= 8 && h.bytes().all(|b| NAME_ALPHABET.contains(&b)), "{h}");
+        assert_ne!(h, pod_template_hash(&t, Some(1)));
+        let mut changed = t.clone();
+        changed.metadata.labels.insert("app".into(), "web".into());
+        assert_ne!(h, pod_template_hash(&changed, None));
+    }
+}

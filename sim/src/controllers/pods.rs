@@ -1,0 +1,162 @@
+//! Facts about pods that several controllers need: activity, readiness, availability,
+//! controller references, and upstream's ranking of which pods to delete first.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::api::core::Pod;
+use crate::api::meta::{OwnerReference, find_condition};
+use crate::api::{Kind, Object};
+use crate::engine::SimTime;
+
+/// Not finished and not being deleted (`FilterActivePods` upstream).
+pub fn is_active(pod: &Pod) -> bool {
+    !matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed")) && pod.metadata.deletion_timestamp.is_none()
+}
+
+/// When the pod last became Ready, if it is Ready now.
+pub fn ready_since(pod: &Pod) -> Option<SimTime> {
+    find_condition(&pod.status.conditions, "Ready")
+        .filter(|c| c.status == "True")
+        .map(|c| c.last_transition_time.map_or(SimTime::ZERO, |t| t.0))
+}
+
+/// Ready for at least `min_ready_s` (`IsPodAvailable`).
+pub fn is_available(pod: &Pod, min_ready_s: i32, now: SimTime) -> bool {
+    ready_since(pod).is_some_and(|since| now.since(since) >= min_ready_s.max(0) as u64 * 1000)
+}
+
+/// Milliseconds until a ready pod becomes available, if it is ready but not yet available.
+pub fn until_available(pod: &Pod, min_ready_s: i32, now: SimTime) -> Option<u64> {
+    let since = ready_since(pod)?;
+    let due = since.as_ms() + min_ready_s.max(0) as u64 * 1000;
+    (due > now.as_ms()).then(|| due - now.as_ms())
+}
+
+/// An owner reference that makes `owner` the controller of its dependent.
+pub fn controller_ref(owner: &Object) -> OwnerReference {
+    let kind = owner.kind();
+    OwnerReference {
+        api_version: kind.api_version().into(),
+        kind: kind.name().into(),
+        name: owner.meta().name.clone(),
+        uid: owner.meta().uid.clone(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+/// The pods in `pods`, as typed references.
+pub fn typed(pods: &[Rc<Object>]) -> Vec<&Pod> {
+    pods.iter().filter_map(|o| o.as_pod()).collect()
+}
+
+fn phase_rank(pod: &Pod) -> u8 {
+    match pod.status.phase.as_deref() {
+        Some("Pending") => 0,
+        Some("Unknown") => 1,
+        Some("Running") => 2,
+        _ => 3,
+    }
+}
+
+fn deletion_cost(pod: &Pod) -> i64 {
+    pod.metadata.annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+fn restarts(pod: &Pod) -> i32 {
+    pod.status.container_statuses.iter().map(|c| c.restart_count).sum()
+}
+
+/// Orders pods so the first are the best to delete (`ActivePodsWithRanks.Less`):
+/// unscheduled, then pending before unknown before running, not ready before ready,
+/// lower deletion cost, more pods of the same owner on the node, ready for less time,
+/// more restarts, created later.
+pub fn deletion_order<'a>(pods: &[&'a Pod]) -> Vec<&'a Pod> {
+    let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in pods {
+        if let Some(node) = p.spec.node_name.as_deref() {
+            *per_node.entry(node).or_default() += 1;
+        }
+    }
+    let rank = |p: &Pod| p.spec.node_name.as_deref().map_or(0, |n| per_node.get(n).copied().unwrap_or(0));
+    let mut ordered = pods.to_vec();
+    ordered.sort_by(|a, b| {
+        let assigned = |p: &Pod| p.spec.node_name.is_some();
+        assigned(a)
+            .cmp(&assigned(b))
+            .then_with(|| phase_rank(a).cmp(&phase_rank(b)))
+            .then_with(|| ready_since(a).is_some().cmp(&ready_since(b).is_some()))
+            .then_with(|| deletion_cost(a).cmp(&deletion_cost(b)))
+            .then_with(|| rank(b).cmp(&rank(a)))
+            .then_with(|| match (ready_since(a), ready_since(b)) {
+                (Some(x), Some(y)) => y.cmp(&x),
+                _ => Ordering::Equal,
+            })
+            .then_with(|| restarts(b).cmp(&restarts(a)))
+            .then_with(|| {
+                let created = |p: &Pod| p.metadata.creation_timestamp;
+                created(b).cmp(&created(a))
+            })
+    });
+    ordered
+}
+
+/// The kind and name of the object's controller, if it has one of `kind`.
+pub fn controller_of(obj: &Object, kind: Kind) -> Option<&OwnerReference> {
+    obj.meta().controller_ref().filter(|r| r.kind == kind.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::meta::{Condition, Time};
+
+    fn pod(name: &str, node: Option<&str>, phase: &str, ready: bool) -> Pod {
+        let mut p = Pod::default();
+        p.metadata.name = name.into();
+        p.spec.node_name = node.map(Into::into);
+        p.status.phase = Some(phase.into());
+        if ready {
+            p.status.conditions.push(Condition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                last_transition_time: Some(Time(SimTime(1000))),
+                ..Default::default()
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn deletion_prefers_unscheduled_pending_and_unready_pods() {
+        let running = pod("running", Some("n1"), "Running", true);
+        let unready = pod("unready", Some("n2"), "Running", false);
+        let pending = pod("pending", Some("n3"), "Pending", false);
+        let unscheduled = pod("unscheduled", None, "Pending", false);
+        let order: Vec<&str> = deletion_order(&[&running, &unready, &pending, &unscheduled])
+            .iter()
+            .map(|p| p.metadata.name.as_str())
+            .collect();
+        assert_eq!(order, ["unscheduled", "pending", "unready", "running"]);
+    }
+
+    #[test]
+    fn deletion_prefers_crowded_nodes() {
+        let a = pod("a", Some("n1"), "Running", true);
+        let b = pod("b", Some("n1"), "Running", true);
+        let c = pod("c", Some("n2"), "Running", true);
+        let first = deletion_order(&[&c, &a, &b])[0].metadata.name.clone();
+        assert_ne!(first, "c");
+    }
+
+    #[test]
+    fn availability_waits_for_min_ready_seconds() {
+        let p = pod("p", Some("n1"), "Running", true);
+        assert!(is_available(&p, 0, SimTime(1000)));
+        assert!(!is_available(&p, 10, SimTime(5000)));
+        assert_eq!(until_available(&p, 10, SimTime(5000)), Some(6000));
+        assert!(is_available(&p, 10, SimTime(11_000)));
+    }
+}
