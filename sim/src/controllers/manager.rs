@@ -132,19 +132,22 @@ fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey) {
 /// Sends requests to the apiserver as the controller `name`, in order.
 fn execute(ctx: &mut Ctx<'_>, name: &'static str, requests: &[ApiRequest]) -> Vec<Outcome> {
     let reporter = Reporter { component: name, host: None };
-    requests
-        .iter()
-        .map(|request| match request {
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(requests.len());
+    for request in requests {
+        let previous_failed = outcomes.last().is_some_and(Result::is_err);
+        let outcome = match request {
             ApiRequest::Create(obj) => ctx.create(obj.clone(), name).map(Some),
             ApiRequest::Update(obj) => ctx.update(obj.clone(), name),
             ApiRequest::UpdateStatus(obj) => ctx.update_status(obj.clone(), name),
             ApiRequest::Delete { key, propagation } => ctx.delete_with(key, None, *propagation, name),
             ApiRequest::Event { involved, type_, reason, message } => {
-                if let Some(obj) = ctx.get(involved) {
+                if !previous_failed && let Some(obj) = ctx.get(involved) {
                     ctx.event(&obj, reporter, type_, reason, message);
                 }
                 Ok(None)
             }
-        })
-        .collect()
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
 }

@@ -26,7 +26,8 @@ pub enum ApiRequest {
         /// What happens to its dependents.
         propagation: Propagation,
     },
-    /// Record a core/v1 Event about an object.
+    /// Record a core/v1 Event about an object. An event right after a write reports
+    /// that write: it is recorded only if the write succeeded.
     Event {
         /// The object the event is about.
         involved: ObjKey,

@@ -8,6 +8,7 @@ mod info;
 pub mod print;
 mod read;
 mod selector;
+mod workloads;
 mod yaml;
 
 use crate::api::Kind;
@@ -69,7 +70,10 @@ const VERBS: &[&str] = &[
     "get",
     "label",
     "logs",
+    "rollout",
     "run",
+    "scale",
+    "set",
     "version",
 ];
 
@@ -91,9 +95,6 @@ const NOT_YET: &[&str] = &[
     "port-forward",
     "proxy",
     "replace",
-    "rollout",
-    "scale",
-    "set",
     "taint",
     "top",
     "uncordon",
@@ -134,6 +135,9 @@ impl Cluster {
             "api-resources" => info::api_resources(rest, &mut out),
             "explain" => info::explain(rest, &mut out),
             "version" => info::version(&mut out),
+            "scale" => workloads::scale(self, cause, rest, &mut out),
+            "set" => workloads::set(self, cause, rest, &mut out),
+            "rollout" => workloads::rollout(self, cause, rest, &mut out),
             v if NOT_YET.contains(&v) => {
                 out.fail(format!("error: kubesim does not simulate \"kubectl {v}\" yet (it is a real kubectl command)"))
             }

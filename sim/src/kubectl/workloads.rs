@@ -1,0 +1,323 @@
+//! Verbs on workloads: `scale`, `set image`, and `rollout status|history|undo|restart|
+//! pause|resume`.
+
+use std::rc::Rc;
+
+use super::args::flag;
+use super::{CmdOutput, kind_and_names, namespace_of, parse_flags};
+use crate::api::apps::{Deployment, ReplicaSet};
+use crate::api::meta::find_condition;
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::ApiError;
+use crate::cluster::Cluster;
+use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION};
+
+/// Looks up each named object of a kind the verb accepts.
+fn targets(
+    cluster: &Cluster,
+    verb: &str,
+    positional: &[String],
+    namespace: &str,
+    allowed: &[Kind],
+    out: &mut CmdOutput,
+) -> Vec<Rc<Object>> {
+    let Some((kind, names)) = kind_and_names(positional, out) else {
+        if positional.is_empty() {
+            out.fail(format!("error: required resource not specified\nSee 'kubectl {verb} -h' for help and examples"));
+        }
+        return Vec::new();
+    };
+    if !allowed.contains(&kind) {
+        out.fail(format!(
+            "error: kubesim's kubectl {verb} works on {}",
+            allowed.iter().map(|k| k.plural()).collect::<Vec<_>>().join(", ")
+        ));
+        return Vec::new();
+    }
+    if names.is_empty() {
+        out.fail("error: resource(s) were provided, but no name was specified");
+        return Vec::new();
+    }
+    names
+        .iter()
+        .filter_map(|name| match cluster.api().get(&ObjKey::new(kind, namespace, name)) {
+            Some(o) => Some(o.clone()),
+            None => {
+                out.fail(ApiError::NotFound { kind, name: name.clone() }.to_string());
+                None
+            }
+        })
+        .collect()
+}
+
+/// Writes `obj` as the user and prints `<kind>/<name> <past>` (or the error).
+fn write(cluster: &mut Cluster, cause: u64, obj: Object, past: &str, note: &str, out: &mut CmdOutput) {
+    let label = format!("{}/{}", obj.kind().kubectl_name(), obj.meta().name);
+    match cluster.with_ctx("kubectl", cause, |ctx| ctx.update(obj, note)) {
+        Ok(changed) => {
+            out.wrote |= changed.is_some();
+            out.out(format!("{label} {past}"));
+        }
+        Err(e) => out.fail(e.to_string()),
+    }
+}
+
+/// `kubectl scale (deployment|replicaset) NAME --replicas=N`.
+pub fn scale(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [flag("replicas", None, true), flag("current-replicas", None, true)];
+    let Some(args) = parse_flags("scale", words, &specs, out) else { return };
+    let replicas = match args.get("replicas").map(str::parse::<i32>) {
+        Some(Ok(n)) if n >= 0 => n,
+        _ => {
+            return out
+                .fail("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
+        }
+    };
+    let ns = namespace_of(&args);
+    for obj in targets(cluster, "scale", &args.positional, &ns, &[Kind::Deployment, Kind::ReplicaSet], out) {
+        let current = match &*obj {
+            Object::Deployment(d) => d.spec.replicas,
+            Object::ReplicaSet(rs) => rs.spec.replicas,
+            _ => None,
+        };
+        if let Some(expected) = args.get("current-replicas").and_then(|c| c.parse::<i32>().ok())
+            && Some(expected) != current
+        {
+            out.fail(format!("error: Expected replicas to be {expected}, was {}", current.unwrap_or(0)));
+            continue;
+        }
+        let mut scaled = (*obj).clone();
+        match &mut scaled {
+            Object::Deployment(d) => d.spec.replicas = Some(replicas),
+            Object::ReplicaSet(rs) => rs.spec.replicas = Some(replicas),
+            _ => {}
+        }
+        write(cluster, cause, scaled, "scaled", "kubectl scale", out);
+    }
+}
+
+/// `kubectl set image (deployment|replicaset|pod) NAME CONTAINER=IMAGE...` (`*=IMAGE` for all).
+pub fn set(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let Some(args) = parse_flags("set", words, &[], out) else { return };
+    if args.positional.first().map(String::as_str) != Some("image") {
+        return out.fail("error: kubesim's kubectl set supports: image");
+    }
+    let (targets_words, pairs): (Vec<String>, Vec<String>) =
+        args.positional[1..].iter().cloned().partition(|w| !w.contains('='));
+    if pairs.is_empty() {
+        return out.fail("error: at least one image update is required");
+    }
+    let ns = namespace_of(&args);
+    let kinds = [Kind::Deployment, Kind::ReplicaSet, Kind::Pod];
+    for obj in targets(cluster, "set image", &targets_words, &ns, &kinds, out) {
+        let mut updated = (*obj).clone();
+        let containers = match &mut updated {
+            Object::Deployment(d) => &mut d.spec.template.spec.containers,
+            Object::ReplicaSet(rs) => &mut rs.spec.template.spec.containers,
+            Object::Pod(p) => &mut p.spec.containers,
+            _ => continue,
+        };
+        let mut missing = None;
+        for pair in &pairs {
+            let (name, image) = pair.split_once('=').expect("partitioned on '='");
+            let mut found = false;
+            for c in containers.iter_mut().filter(|c| name == "*" || c.name == name) {
+                c.image = Some(image.to_string());
+                found = true;
+            }
+            if !found {
+                missing = Some(name.to_string());
+            }
+        }
+        match missing {
+            Some(name) => out.fail(format!("error: unable to find container named \"{name}\"")),
+            None => write(cluster, cause, updated, "image updated", "kubectl set image", out),
+        }
+    }
+}
+
+/// `kubectl rollout SUBCOMMAND deployment/NAME`.
+pub fn rollout(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [
+        flag("to-revision", None, true),
+        flag("revision", None, true),
+        flag("timeout", None, true),
+        flag("watch", Some('w'), true),
+    ];
+    let Some(args) = parse_flags("rollout", words, &specs, out) else { return };
+    let Some((sub, rest)) = args.positional.split_first() else {
+        return out.fail("error: Required subcommand: one of history, pause, restart, resume, status, undo");
+    };
+    let ns = namespace_of(&args);
+    for obj in targets(cluster, &format!("rollout {sub}"), rest, &ns, &[Kind::Deployment], out) {
+        let Object::Deployment(d) = &*obj else { continue };
+        match sub.as_str() {
+            "status" => status(cluster, d, out),
+            "history" => history(cluster, d, out),
+            "undo" => undo(cluster, cause, d, args.get("to-revision"), out),
+            "restart" => {
+                let mut restarted = d.clone();
+                let now = cluster.now().rfc3339();
+                restarted.spec.template.metadata.annotations.insert("kubectl.kubernetes.io/restartedAt".into(), now);
+                write(cluster, cause, Object::Deployment(restarted), "restarted", "kubectl rollout restart", out);
+            }
+            "pause" | "resume" => {
+                let pause = sub == "pause";
+                if d.spec.paused.unwrap_or(false) == pause {
+                    out.fail(format!(
+                        "error: deployments.apps \"{}\" is already {}",
+                        d.metadata.name,
+                        if pause { "paused" } else { "resumed" }
+                    ));
+                    continue;
+                }
+                let mut toggled = d.clone();
+                toggled.spec.paused = pause.then_some(true);
+                let past = if pause { "paused" } else { "resumed" };
+                write(cluster, cause, Object::Deployment(toggled), past, "kubectl rollout", out);
+            }
+            other => out.fail(format!("error: unknown command \"{other}\" for \"kubectl rollout\"")),
+        }
+    }
+}
+
+/// The ReplicaSets a Deployment controls, as the store has them.
+fn replica_sets(cluster: &Cluster, d: &Deployment) -> Vec<ReplicaSet> {
+    cluster
+        .api()
+        .list(Kind::ReplicaSet, Some(&d.metadata.namespace))
+        .filter_map(|o| match &**o {
+            Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => {
+                Some(rs.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn revision(rs: &ReplicaSet) -> i64 {
+    rs.metadata.annotations.get(REVISION).and_then(|r| r.parse().ok()).unwrap_or(0)
+}
+
+/// What `rollout status` would print now, and whether the rollout is over.
+fn status_line(d: &Deployment) -> (String, bool) {
+    let name = &d.metadata.name;
+    let desired = d.spec.replicas.unwrap_or(1);
+    let s = &d.status;
+    let (updated, replicas, available) =
+        (s.updated_replicas.unwrap_or(0), s.replicas.unwrap_or(0), s.available_replicas.unwrap_or(0));
+    if d.metadata.generation > s.observed_generation {
+        return ("Waiting for deployment spec update to be observed...".to_string(), false);
+    }
+    if find_condition(&s.conditions, "Progressing").and_then(|c| c.reason.as_deref())
+        == Some("ProgressDeadlineExceeded")
+    {
+        return (format!("error: deployment \"{name}\" exceeded its progress deadline"), true);
+    }
+    if updated < desired {
+        return (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {updated} out of {desired} new replicas have been updated..."
+            ),
+            false,
+        );
+    }
+    if replicas > updated {
+        return (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...",
+                replicas - updated
+            ),
+            false,
+        );
+    }
+    if available < updated {
+        return (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available..."
+            ),
+            false,
+        );
+    }
+    (format!("deployment \"{name}\" successfully rolled out"), true)
+}
+
+/// How long `rollout status` watches before giving up (kubectl watches until the
+/// progress deadline passes).
+const STATUS_WATCH_MAX_MS: u64 = 15 * 60 * 1000;
+
+/// `kubectl rollout status`: watches (runs the simulation) until the rollout ends,
+/// printing each new state.
+fn status(cluster: &mut Cluster, d: &Deployment, out: &mut CmdOutput) {
+    let key = ObjKey::new(Kind::Deployment, &d.metadata.namespace, &d.metadata.name);
+    let mut last = String::new();
+    let mut finished = false;
+    cluster.run_while(STATUS_WATCH_MAX_MS, |c| {
+        let Some(Object::Deployment(d)) = c.api().get(&key).map(|o| (**o).clone()) else {
+            finished = true;
+            return true;
+        };
+        let (line, done) = status_line(&d);
+        if line != last {
+            if line.starts_with("error:") {
+                out.fail(&line);
+            } else {
+                out.out(&line);
+            }
+            last = line;
+        }
+        finished = done;
+        done
+    });
+    if !finished {
+        out.fail("error: timed out waiting for the condition");
+    }
+}
+
+/// `kubectl rollout history`.
+fn history(cluster: &Cluster, d: &Deployment, out: &mut CmdOutput) {
+    let mut sets = replica_sets(cluster, d);
+    sets.sort_by_key(revision);
+    let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".to_string()]];
+    for rs in &sets {
+        let cause =
+            rs.metadata.annotations.get("kubernetes.io/change-cause").cloned().unwrap_or_else(|| "<none>".into());
+        rows.push(vec![revision(rs).to_string(), cause]);
+    }
+    out.out(format!("deployment.apps/{}", d.metadata.name));
+    let table = super::print::tabwriter::kubectl_table(&rows);
+    out.stdout.push_str(&table);
+    out.stdout.push('\n');
+}
+
+/// `kubectl rollout undo [--to-revision=N]`: the Deployment gets that revision's template.
+fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out: &mut CmdOutput) {
+    let sets = replica_sets(cluster, d);
+    let current = d.metadata.annotations.get(REVISION).and_then(|r| r.parse::<i64>().ok()).unwrap_or(0);
+    let target = match to.map(str::parse::<i64>) {
+        Some(Ok(0)) | None => sets.iter().map(revision).filter(|r| *r != current).max(),
+        Some(Ok(n)) => sets.iter().map(revision).find(|r| *r == n),
+        Some(Err(_)) => {
+            return out.fail(format!("error: invalid argument \"{}\" for \"--to-revision\" flag", to.unwrap_or("")));
+        }
+    };
+    let Some(rs) = target.and_then(|t| sets.iter().find(|rs| revision(rs) == t)) else {
+        return match to {
+            Some(n) if n != "0" => out.fail(format!("error: unable to find specified revision {n} in history")),
+            _ => out.fail("error: no rollout history found for deployment \"".to_string() + &d.metadata.name + "\""),
+        };
+    };
+    let mut template = rs.spec.template.clone();
+    template.metadata.labels.remove(POD_TEMPLATE_HASH);
+    if template == d.spec.template {
+        out.out(format!(
+            "deployment.apps/{} skipped rollback (current template already matches revision {})",
+            d.metadata.name,
+            revision(rs)
+        ));
+        return;
+    }
+    let mut rolled = d.clone();
+    rolled.spec.template = template;
+    write(cluster, cause, Object::Deployment(rolled), "rolled back", "kubectl rollout undo", out);
+}
