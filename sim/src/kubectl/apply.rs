@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::args::flag;
 use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
 use crate::api::ObjKey;
+use crate::apiserver::Propagation;
 use crate::api::decode::{Decoded, decode_manifests, from_json};
 use crate::apiserver::ApiError;
 use crate::cluster::Cluster;
@@ -277,6 +278,17 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
         None if args.is_set("now") => Some(1),
         None => None,
     };
+    let propagation = match args.get("cascade") {
+        None | Some("background") | Some("true") => Propagation::Background,
+        Some("foreground") => Propagation::Foreground,
+        Some("orphan") | Some("false") => Propagation::Orphan,
+        Some(other) => {
+            out.fail(format!(
+                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\""
+            ));
+            return;
+        }
+    };
     let force = args.is_set("force");
     let grace = if force && grace.is_none_or(|g| g == 0) { Some(0) } else { grace };
     if force && grace == Some(0) {
@@ -284,7 +296,7 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
     }
     let mut deleted: Vec<ObjKey> = Vec::new();
     for key in targets {
-        let res = cluster.with_ctx("kubectl", cause, |ctx| ctx.delete(&key, grace, "kubectl delete"));
+        let res = cluster.with_ctx("kubectl", cause, |ctx| ctx.delete_with(&key, grace, propagation, "kubectl delete"));
         let label = format!("{} \"{}\"", key.kind.kubectl_name(), key.name);
         match res {
             Ok(_) => {
