@@ -21,6 +21,7 @@ pub mod bench;
 pub mod cluster;
 pub mod controllers;
 pub mod engine;
+pub mod invariants;
 pub mod kubectl;
 pub mod kubelet;
 pub mod runtime;

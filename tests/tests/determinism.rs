@@ -40,6 +40,14 @@ fn command() -> impl Strategy<Value = String> {
         node.clone().prop_map(|n| format!("crash node {n}")),
         node.prop_map(|n| format!("recover node {n}")),
         name.prop_map(|n| format!("explain-why pod/{n}")),
+        (0u32..5).prop_map(|n| format!("kubectl create deployment app --image=nginx:1.27 --replicas={n}")),
+        (0u32..6).prop_map(|n| format!("kubectl scale deployment app --replicas={n}")),
+        prop::sample::select(vec!["1.27", "1.28"])
+            .prop_map(|v| format!("kubectl set image deployment/app nginx=nginx:{v}")),
+        Just("kubectl rollout undo deployment/app".to_string()),
+        Just("kubectl get deploy,rs -o wide".to_string()),
+        prop::sample::select(vec!["background", "foreground", "orphan"])
+            .prop_map(|c| format!("kubectl delete deployment app --cascade={c}")),
     ]
 }
 

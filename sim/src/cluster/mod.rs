@@ -398,6 +398,18 @@ impl Cluster {
             }
         }
         self.route(changes);
+        #[cfg(debug_assertions)]
+        self.assert_invariants();
+    }
+
+    /// Debug builds check every invariant after every event: a violation is a simulator
+    /// bug, reported with the event that caused it and the seed that reproduces it.
+    #[cfg(debug_assertions)]
+    fn assert_invariants(&self) {
+        if let Some(v) = crate::invariants::check(&self.api).first() {
+            let last = self.trace.events().last().map_or(0, |e| e.id);
+            panic!("{v} (after trace event #{last}; reproduce with seed {})", self.config.seed);
+        }
     }
 
     /// Powers a node off: its kubelet and containers stop, nothing is reported.

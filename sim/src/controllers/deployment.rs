@@ -18,7 +18,8 @@ use crate::engine::SimTime;
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 /// Annotation with a ReplicaSet's (and its Deployment's) revision.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
-const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
+/// Annotation with the Deployment replica count a ReplicaSet was last scaled for.
+pub const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
 
 /// `ComputeHash`: FNV-32a of the pod template (and the collision count), its decimal
@@ -241,6 +242,7 @@ impl Reconciler for DeploymentController {
                         requests.push(ApiRequest::Update(Object::Deployment(annotated)));
                     }
                 }
+                Some(new) if is_scaling_event(&d, &sets) => proportional_scale(&d, new, &sets, &mut requests),
                 Some(new) if recreate => rollout_recreate(&d, new, &sets, view, &mut requests),
                 Some(new) => rollout_rolling(&d, new, &sets, &mut requests),
             }
@@ -273,6 +275,77 @@ impl Reconciler for DeploymentController {
             requests.push(ApiRequest::UpdateStatus(Object::Deployment(updated)));
         }
         Reconcile { requests, requeue_after_ms }
+    }
+}
+
+/// The Deployment's replica count changed since its active ReplicaSets were last scaled
+/// (`isScalingEvent`).
+fn is_scaling_event(d: &Deployment, sets: &Sets) -> bool {
+    let desired = d.spec.replicas.unwrap_or(1).to_string();
+    sets.all()
+        .filter(|rs| rs.spec.replicas.unwrap_or(0) > 0)
+        .any(|rs| rs.metadata.annotations.get(DESIRED_REPLICAS).is_some_and(|r| *r != desired))
+}
+
+/// A scale during a rollout: spread the change over the active ReplicaSets in
+/// proportion to their sizes, within replicas + maxSurge (`scale` upstream).
+fn proportional_scale(d: &Deployment, new: &ReplicaSet, sets: &Sets, requests: &mut Vec<ApiRequest>) {
+    let desired = d.spec.replicas.unwrap_or(1);
+    let active: Vec<&ReplicaSet> = sets.all().filter(|rs| rs.spec.replicas.unwrap_or(0) > 0).collect();
+    // One active ReplicaSet (or none: the newest) simply takes the full count.
+    if active.len() <= 1 {
+        let target = active.first().copied().unwrap_or(new);
+        return scale(d, target, desired, requests);
+    }
+    let saturated = new.spec.replicas == Some(desired) && new.status.available_replicas == Some(desired);
+    if saturated {
+        for rs in &sets.old {
+            scale(d, rs, 0, requests);
+        }
+        return;
+    }
+    let (surge, _) = fenceposts(d);
+    let allowed = if desired > 0 { desired + surge } else { 0 };
+    let total: i32 = active.iter().map(|rs| rs.spec.replicas.unwrap_or(0)).sum();
+    let to_add = allowed - total;
+    // Larger first; on ties newer first when growing, older first when shrinking.
+    let mut ordered = active.clone();
+    ordered.sort_by(|a, b| {
+        let by_size = b.spec.replicas.cmp(&a.spec.replicas);
+        let by_age = a.metadata.creation_timestamp.cmp(&b.metadata.creation_timestamp);
+        by_size.then(if to_add > 0 { by_age.reverse() } else { by_age })
+    });
+    let mut added = 0;
+    let mut sizes: Vec<i32> = Vec::with_capacity(ordered.len());
+    for rs in &ordered {
+        let replicas = rs.spec.replicas.unwrap_or(0);
+        let proportion = if to_add == 0 || to_add == added {
+            0
+        } else {
+            let fraction = if desired == 0 {
+                -replicas
+            } else {
+                let before: i32 = rs
+                    .metadata
+                    .annotations
+                    .get(MAX_REPLICAS)
+                    .and_then(|m| m.parse().ok())
+                    .filter(|m| *m > 0)
+                    .unwrap_or(total);
+                ((f64::from(replicas) * f64::from(allowed)) / f64::from(before)).round() as i32 - replicas
+            };
+            let left = to_add - added;
+            if to_add > 0 { fraction.min(left) } else { fraction.max(left) }
+        };
+        added += proportion;
+        sizes.push(replicas + proportion);
+    }
+    // Leftovers go to the largest.
+    if let Some(first) = sizes.first_mut() {
+        *first = (*first + to_add - added).max(0);
+    }
+    for (rs, size) in ordered.iter().zip(sizes) {
+        scale(d, rs, size, requests);
     }
 }
 

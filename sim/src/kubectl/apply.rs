@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::args::flag;
 use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
 use crate::api::ObjKey;
-use crate::apiserver::Propagation;
 use crate::api::decode::{Decoded, decode_manifests, from_json};
 use crate::apiserver::ApiError;
+use crate::apiserver::Propagation;
 use crate::cluster::Cluster;
 
 /// The annotation client-side apply keeps the last applied manifest in.

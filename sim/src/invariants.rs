@@ -1,0 +1,150 @@
+//! Named invariants of a healthy cluster, checked against the apiserver's store. Debug
+//! builds check them after every event; tests and the property harness call
+//! [`check`] directly. A violation names the invariant and the object that broke it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::api::{Kind, Object};
+use crate::apiserver::ApiServer;
+use crate::controllers::deployment::{DESIRED_REPLICAS, fenceposts};
+
+/// A broken invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant's name, e.g. `one-controller-owner`.
+    pub invariant: &'static str,
+    /// The object concerned (`Pod default/web`).
+    pub object: String,
+    /// What is wrong.
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invariant {} broken by {}: {}", self.invariant, self.object, self.detail)
+    }
+}
+
+/// Every invariant, by name, with what it promises.
+pub const INVARIANTS: &[(&str, &str)] = &[
+    ("one-controller-owner", "no object has more than one ownerReference with controller: true"),
+    ("pods-on-existing-nodes", "every pod bound to a node names a node that exists"),
+    (
+        "rollout-surge-bound",
+        "a settled RollingUpdate Deployment's ReplicaSets ask for at most replicas + maxSurge pods",
+    ),
+    ("status-counts-consistent", "status counts nest: replicas >= ready >= available, for ReplicaSets and Deployments"),
+];
+
+/// Checks every invariant; returns the violations (empty when all hold).
+pub fn check(api: &ApiServer) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let mut violation = |invariant: &'static str, obj: &Object, detail: String| {
+        found.push(Violation { invariant, object: obj.key().to_string(), detail });
+    };
+    for obj in api.all() {
+        let controllers = obj.meta().owner_references.iter().filter(|r| r.controller == Some(true)).count();
+        if controllers > 1 {
+            violation("one-controller-owner", obj, format!("{controllers} controller owners"));
+        }
+    }
+    for obj in api.list(Kind::Pod, None) {
+        if let Some(node) = obj.as_pod().and_then(|p| p.spec.node_name.as_ref())
+            && api.get(&crate::api::ObjKey::new(Kind::Node, "", node)).is_none()
+        {
+            violation("pods-on-existing-nodes", obj, format!("bound to node {node}, which does not exist"));
+        }
+    }
+    // Per owning Deployment: the pods its ReplicaSets ask for, and the replica counts
+    // they were last scaled for.
+    let mut spec_total: BTreeMap<String, (i32, Vec<String>)> = BTreeMap::new();
+    for obj in api.list(Kind::ReplicaSet, None) {
+        let Object::ReplicaSet(rs) = &**obj else { continue };
+        let s = &rs.status;
+        let (ready, available) = (s.ready_replicas.unwrap_or(0), s.available_replicas.unwrap_or(0));
+        if !(s.replicas >= ready && ready >= available) {
+            violation(
+                "status-counts-consistent",
+                obj,
+                format!("replicas {} ready {ready} available {available}", s.replicas),
+            );
+        }
+        if let Some(owner) = rs.metadata.controller_ref() {
+            let entry = spec_total.entry(owner.uid.clone()).or_default();
+            entry.0 += rs.spec.replicas.unwrap_or(0);
+            entry.1.push(rs.metadata.annotations.get(DESIRED_REPLICAS).cloned().unwrap_or_default());
+        }
+    }
+    for obj in api.list(Kind::Deployment, None) {
+        let Object::Deployment(d) = &**obj else { continue };
+        let s = &d.status;
+        let (replicas, ready, available) =
+            (s.replicas.unwrap_or(0), s.ready_replicas.unwrap_or(0), s.available_replicas.unwrap_or(0));
+        if !(replicas >= ready && ready >= available) {
+            violation(
+                "status-counts-consistent",
+                obj,
+                format!("replicas {replicas} ready {ready} available {available}"),
+            );
+        }
+        let desired = d.spec.replicas.unwrap_or(1);
+        let (surge, _) = fenceposts(d);
+        let settled = s.observed_generation == d.metadata.generation && d.spec.paused != Some(true);
+        // A scale of the Deployment is carried out before the bound applies again.
+        if let Some((total, scaled_for)) = spec_total.get(&d.metadata.uid)
+            && settled
+            && scaled_for.iter().all(|r| *r == desired.to_string())
+            && *total > desired + surge
+        {
+            violation(
+                "rollout-surge-bound",
+                obj,
+                format!("ReplicaSets ask for {total} pods, more than {desired} + {surge}"),
+            );
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Cluster, ClusterConfig};
+
+    #[test]
+    fn a_rolling_update_keeps_every_invariant() {
+        let mut cluster = Cluster::new(ClusterConfig::default());
+        cluster.kubectl("kubectl create deployment web --image=nginx:1.27 --replicas=4");
+        cluster.advance_ms(20_000);
+        cluster.kubectl("kubectl set image deployment/web nginx=nginx:1.28");
+        let mut checked = 0;
+        cluster.run_while(60_000, |c| {
+            checked += 1;
+            let broken = check(c.api());
+            assert!(broken.is_empty(), "{broken:?}");
+            // Without faults, a rollout also keeps its pods within both bounds.
+            let pods: Vec<_> = c
+                .api()
+                .list(Kind::Pod, Some("default"))
+                .filter_map(|o| o.as_pod())
+                .filter(|p| crate::controllers::pods::is_active(p))
+                .collect();
+            let ready = pods.iter().filter(|p| crate::controllers::pods::ready_since(p).is_some()).count();
+            assert!(pods.len() <= 4 + 1, "{} pods exist", pods.len());
+            assert!(ready >= 4 - 1, "only {ready} pods are ready");
+            false
+        });
+        assert!(checked > 50, "the rollout produced only {checked} events");
+    }
+
+    #[test]
+    fn violations_name_the_invariant() {
+        let v = Violation {
+            invariant: "one-controller-owner",
+            object: "Pod default/x".into(),
+            detail: "2 controller owners".into(),
+        };
+        assert_eq!(v.to_string(), "invariant one-controller-owner broken by Pod default/x: 2 controller owners");
+    }
+}

@@ -1,0 +1,57 @@
+//! Random sequences of scale, set image, crash, recover and advance, on random seeds,
+//! never break an invariant (debug builds check them after every event) and converge
+//! once the faults stop: every Deployment ends with all replicas updated and available.
+
+use kubesim::api::{Kind, Object};
+use kubesim::cluster::{Cluster, ClusterConfig};
+use kubesim::shell::Shell;
+use proptest::prelude::*;
+
+fn step() -> impl Strategy<Value = String> {
+    let deploy = prop::sample::select(vec!["web", "api"]);
+    let node = prop::sample::select(vec!["node-1", "node-2", "node-3"]);
+    prop_oneof![
+        (deploy.clone(), 0u32..6).prop_map(|(d, n)| format!("kubectl scale deployment {d} --replicas={n}")),
+        (deploy.clone(), prop::sample::select(vec!["1.27", "1.28", "1.29"]))
+            .prop_map(|(d, v)| format!("kubectl set image deployment/{d} *=nginx:{v}")),
+        deploy.clone().prop_map(|d| format!("kubectl rollout undo deployment/{d}")),
+        deploy.prop_map(|d| format!("kubectl rollout restart deployment/{d}")),
+        node.clone().prop_map(|n| format!("crash node {n}")),
+        node.prop_map(|n| format!("recover node {n}")),
+        (1u64..120).prop_map(|s| format!("advance {s}s")),
+    ]
+}
+
+fn converged(cluster: &Cluster) -> Result<(), String> {
+    for obj in cluster.api().list(Kind::Deployment, Some("default")) {
+        let Object::Deployment(d) = &**obj else { continue };
+        let desired = d.spec.replicas.unwrap_or(1);
+        let s = &d.status;
+        let counts = (s.updated_replicas.unwrap_or(0), s.available_replicas.unwrap_or(0), s.replicas.unwrap_or(0));
+        if counts != (desired, desired, desired) {
+            return Err(format!("{}: want {desired} updated/available/total, have {counts:?}", d.metadata.name));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn deployments_converge_after_faults_stop(seed in any::<u64>(), steps in prop::collection::vec(step(), 1..20)) {
+        let mut shell = Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed, ..Default::default() }), 1_000);
+        shell.execute("kubectl create deployment web --image=nginx:1.27 --replicas=3");
+        shell.execute("kubectl create deployment api --image=nginx:1.27 --replicas=2");
+        shell.execute("advance 20s");
+        for line in &steps {
+            shell.execute(line);
+        }
+        // Heal: every node back, then time for eviction, replacement and rollouts.
+        for node in ["node-1", "node-2", "node-3"] {
+            shell.execute(&format!("recover node {node}"));
+        }
+        shell.execute("advance 15m");
+        prop_assert_eq!(converged(shell.cluster()), Ok(()), "steps: {:?}", steps);
+    }
+}
