@@ -94,6 +94,7 @@ const TOUR: &[(&str, &str)] = &[
     ("Declarative: a manifest", include_str!("../../scenarios/tour/03-declarative-pod.shell")),
     ("When containers fail", include_str!("../../scenarios/tour/04-failing-containers.shell")),
     ("When a node fails", include_str!("../../scenarios/tour/05-node-failure.shell")),
+    ("Deployments keep Pods alive", include_str!("../../scenarios/tour/06-deployment.shell")),
 ];
 
 /// The tour's seed: its narration names the nodes this seed's scheduler picks.
