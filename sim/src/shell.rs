@@ -7,6 +7,9 @@ use crate::cluster::Cluster;
 use crate::engine::SimTime;
 use crate::engine::time::parse_duration_ms;
 
+/// The longest single `advance`: a week of heartbeats is still quick to simulate.
+const MAX_ADVANCE_MS: u64 = 7 * 24 * 3_600_000;
+
 /// What one shell line produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineOutput {
@@ -174,6 +177,9 @@ impl Shell {
                 LineOutput { text: format!("{}{}", out.stdout, out.stderr), failed: out.code != 0, quit: false }
             }
             ["advance", d] => match parse_duration_ms(d) {
+                Ok(ms) if ms > MAX_ADVANCE_MS => LineOutput::err(format!(
+                    "error: advance at most 7d at a time (kubesim plays every heartbeat in between); asked for {d}"
+                )),
                 Ok(ms) => {
                     self.cluster.record_input("advance", "", line);
                     self.cluster.advance_ms(ms);
@@ -197,6 +203,10 @@ impl Shell {
             ["help"] => LineOutput::ok(help()),
             ["exit" | "quit"] => LineOutput { quit: true, ..Default::default() },
             [verb, ..] => {
+                // A known verb with the wrong arguments: show how it is used.
+                if let Some((usage, _)) = VERBS.iter().find(|(v, _)| v.split_whitespace().next() == Some(*verb)) {
+                    return LineOutput::err(format!("error: usage: {usage}"));
+                }
                 let names: Vec<&str> = VERBS.iter().map(|(v, _)| v.split_whitespace().next().unwrap_or("")).collect();
                 let hint = closest(verb, &names).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
                 LineOutput::err(format!("error: unknown command \"{verb}\"{hint} (type `help` for the list)"))

@@ -20,6 +20,17 @@ proptest! {
     }
 
     #[test]
+    fn command_shaped_lines_with_nasty_values_never_panic(lines in prop::collection::vec(shaped_line(), 1..12)) {
+        let mut shell = shell();
+        shell.execute("kubectl create deployment web --image=nginx:1.27 --replicas=2");
+        shell.execute("kubectl run pod --image=nginx:1.27");
+        for line in lines {
+            let _ = shell.execute(&line);
+        }
+        let _ = shell.execute("advance 10m");
+    }
+
+    #[test]
     fn kubectl_with_arbitrary_arguments_never_panics(args in prop::collection::vec("[-a-z0-9=/.,:]{0,12}", 0..6), verb in prop::sample::select(vec!["get", "describe", "run", "create", "delete", "label", "logs", "apply", "explain", "annotate"])) {
         let mut shell = shell();
         let _ = shell.execute(&format!("kubectl {verb} {}", args.join(" ")));
@@ -37,6 +48,61 @@ proptest! {
         let _ = shell.execute("advance 30s");
         let _ = shell.execute(&format!("kubectl delete -f {}", path.display()));
     }
+}
+
+/// Values that break naive arithmetic and parsing.
+fn nasty_value() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "0",
+        "-1",
+        "1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "99999999999999999999",
+        "1e309",
+        "NaN",
+        "",
+        "é",
+        "🚀",
+        "web",
+        "a/b",
+        "--",
+        "=",
+        "1.5",
+        "0x10",
+        "7d",
+        "100000h",
+        "1ms",
+    ])
+    .prop_map(String::from)
+}
+
+/// Lines shaped like real commands, with nasty values in every slot.
+fn shaped_line() -> impl Strategy<Value = String> {
+    let template = prop::sample::select(vec![
+        "kubectl run web --image=nginx:1.27 --restart={}",
+        "kubectl run {} --image={}",
+        "kubectl create deployment web --image=nginx --replicas={}",
+        "kubectl scale deployment web --replicas={}",
+        "kubectl delete pod web --grace-period={}",
+        "kubectl delete pod {} --grace-period={} --force",
+        "kubectl get pods -l {}",
+        "kubectl get pods -o {}",
+        "kubectl label pod web {}={}",
+        "kubectl set image deployment/web {}={}",
+        "kubectl rollout undo deployment/web --to-revision={}",
+        "kubectl logs {} -c {}",
+        "kubectl delete deployment web --cascade={}",
+        "advance {}",
+        "advance {}s",
+        "crash node {}",
+        "recover node {}",
+        "kill pod {} --container {}",
+        "explain-why pod/{}",
+        "kubectl create namespace {}",
+        "kubectl get {} {}",
+    ]);
+    (template, nasty_value(), nasty_value()).prop_map(|(t, a, b)| t.replacen("{}", &a, 1).replacen("{}", &b, 1))
 }
 
 /// YAML that is often nearly right: real kinds with mutated fields and values.
@@ -59,8 +125,23 @@ fn yaml_document() -> impl Strategy<Value = String> {
         "-x",
         "ok.name",
     ]);
-    let value =
-        prop::sample::select(vec!["nginx:1.27", "-1", "\"\"", "[]", "{}", "null", "3", "abc", "'100m'", "30080", "80"]);
+    let value = prop::sample::select(vec![
+        "nginx:1.27",
+        "-1",
+        "\"\"",
+        "[]",
+        "{}",
+        "null",
+        "3",
+        "abc",
+        "'100m'",
+        "30080",
+        "80",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "1e400",
+        "2147483648",
+    ]);
     let field = prop::sample::select(vec![
         "image",
         "replicas",

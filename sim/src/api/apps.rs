@@ -6,15 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::core::PodSpec;
-use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta};
+use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, null_as_default};
 
 /// A pod template: the metadata and spec of the pods a controller makes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodTemplateSpec {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub spec: PodSpec,
 }
 
@@ -26,11 +26,11 @@ pub struct Deployment {
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub spec: DeploymentSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: DeploymentStatus,
 }
 
@@ -42,7 +42,7 @@ pub struct DeploymentSpec {
     pub replicas: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<LabelSelector>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub template: PodTemplateSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<DeploymentStrategy>,
@@ -92,7 +92,7 @@ pub struct DeploymentStatus {
     pub available_replicas: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable_replicas: Option<i32>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collision_count: Option<i32>,
@@ -106,11 +106,11 @@ pub struct ReplicaSet {
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub spec: ReplicaSetSpec,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub status: ReplicaSetStatus,
 }
 
@@ -124,7 +124,7 @@ pub struct ReplicaSetSpec {
     pub min_ready_seconds: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<LabelSelector>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub template: PodTemplateSpec,
 }
 
@@ -142,6 +142,6 @@ pub struct ReplicaSetStatus {
     pub available_replicas: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Condition>,
 }

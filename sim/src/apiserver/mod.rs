@@ -39,6 +39,10 @@ pub struct Change {
     pub object: Rc<Object>,
 }
 
+/// Most pods kubesim stores: the official envelope is 150,000; beyond a margin a runaway
+/// `replicas` must not exhaust memory.
+pub const MAX_PODS: usize = 200_000;
+
 /// Namespaces the apiserver refuses to delete.
 const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-public", "kube-system"];
 
@@ -52,6 +56,8 @@ pub struct ApiServer {
     uid_rng: SimRng,
     name_rng: SimRng,
     allocators: Allocators,
+    /// Pods in the store (for the [`MAX_PODS`] limit).
+    pods: usize,
 }
 
 impl ApiServer {
@@ -64,6 +70,7 @@ impl ApiServer {
             uid_rng: rng::stream(seed, "apiserver/uid"),
             name_rng: rng::stream(seed, "apiserver/generate-name"),
             allocators: Allocators::new(seed),
+            pods: 0,
         }
     }
 
@@ -170,6 +177,11 @@ impl ApiServer {
         if self.objects.contains_key(&key) {
             return Err(ApiError::AlreadyExists { kind, name });
         }
+        if kind == Kind::Pod && self.pods >= MAX_PODS {
+            return Err(ApiError::Forbidden(format!(
+                "pods \"{name}\" is forbidden: kubesim holds at most {MAX_PODS} pods (Kubernetes' tested limit is 150000)"
+            )));
+        }
         prepare_for_create(&mut obj);
         if let Object::Service(svc) = &mut obj {
             self.allocators.allocate_service(svc).map_err(|errors| ApiError::Invalid {
@@ -191,6 +203,7 @@ impl ApiServer {
         obj.set_type_meta();
         let obj = Rc::new(obj);
         self.objects.insert(key, obj.clone());
+        self.pods += usize::from(kind == Kind::Pod);
         Ok(Change { type_: ChangeType::Added, object: obj })
     }
 
@@ -387,7 +400,7 @@ impl ApiServer {
             let grace = graceful.unwrap_or(0);
             let meta = new.meta_mut();
             if !already || shorter {
-                meta.deletion_timestamp = Some(Time(now.plus_ms(grace as u64 * 1000)));
+                meta.deletion_timestamp = Some(Time(now.plus_ms(crate::engine::time::secs_to_ms(grace))));
                 meta.deletion_grace_period_seconds = Some(grace);
                 if let Some(g) = meta.generation.as_mut() {
                     *g += 1;
@@ -405,6 +418,7 @@ impl ApiServer {
     /// Takes an object out of the store for good.
     fn remove(&mut self, key: &ObjKey, old: &Object) -> Change {
         self.objects.remove(key);
+        self.pods -= usize::from(key.kind == Kind::Pod);
         if let Object::Service(svc) = old {
             self.allocators.release_service(svc);
         }

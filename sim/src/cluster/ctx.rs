@@ -189,7 +189,10 @@ impl Ctx<'_> {
             return;
         }
         *self.event_seq += 1;
-        let unix_nanos = (EPOCH_UNIX_S * 1000 + self.now.as_ms()) * 1_000_000 + *self.event_seq;
+        let unix_nanos = (EPOCH_UNIX_S * 1000)
+            .saturating_add(self.now.as_ms())
+            .saturating_mul(1_000_000)
+            .saturating_add(*self.event_seq);
         let mut ev = Event::default();
         ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name);
         ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };

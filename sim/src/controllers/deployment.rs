@@ -13,6 +13,7 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, NAME_ALPHABET, Propagation};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
+use crate::engine::time::secs_to_ms;
 
 /// Label and selector key that ties a ReplicaSet's pods to its template.
 pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
@@ -544,7 +545,7 @@ fn status_for(d: &Deployment, sets: &Sets, now: SimTime) -> (DeploymentStatus, O
             }
             _ => now,
         };
-        let due = last_progress.as_ms() + deadline_s.max(0) as u64 * 1000;
+        let due = last_progress.as_ms().saturating_add(secs_to_ms(i64::from(deadline_s)));
         if previous.as_ref().is_some_and(|p| p.reason.as_deref() == Some("ProgressDeadlineExceeded"))
             || now.as_ms() >= due
         {

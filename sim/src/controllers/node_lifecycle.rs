@@ -11,6 +11,7 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::Change;
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::SimTime;
+use crate::engine::time::secs_to_ms;
 
 /// `--node-monitor-period`.
 pub const MONITOR_PERIOD_MS: u64 = 5_000;
@@ -31,8 +32,12 @@ pub enum Timer {
     Evict {
         /// The pod.
         pod: ObjKey,
+        /// Its uid: a pod re-created under the same name is another pod.
+        uid: String,
         /// The node it was on.
         node: String,
+        /// When its node was found unreachable.
+        since: SimTime,
     },
 }
 
@@ -71,7 +76,7 @@ impl NodeLifecycle {
                 }
                 ctx.schedule(MONITOR_PERIOD_MS, SimEvent::NodeLifecycle(Timer::Monitor));
             }
-            Timer::Evict { pod, node } => self.evict(ctx, &pod, &node),
+            Timer::Evict { pod, uid, node, since } => self.evict(ctx, &pod, &uid, &node, since),
         }
     }
 
@@ -161,9 +166,8 @@ impl NodeLifecycle {
                 c.status = "False".into();
                 c.last_transition_time = Some(Time(ctx.now));
             }
-            for cs in &mut not_ready.status.container_statuses {
-                cs.ready = false;
-            }
+            // Only the Ready condition changes (`MarkPodsNotReady`): the containers' own
+            // readiness is whatever the silent kubelet last reported.
             not_ready.metadata.resource_version.clear();
             if let Ok(Some(updated)) =
                 ctx.update_status(Object::Pod(not_ready), "node-controller marked the pod not ready")
@@ -171,43 +175,44 @@ impl NodeLifecycle {
                 ctx.event(&updated, NODE_CONTROLLER, "Warning", "NodeNotReady", "Node is not ready");
             }
             // Taint-based eviction: the pod leaves when its toleration runs out.
-            let tolerated_s = pod
-                .spec
-                .tolerations
-                .iter()
-                .find(|t| {
-                    t.tolerates(&Taint {
-                        key: UNREACHABLE_TAINT.into(),
-                        value: None,
-                        effect: "NoExecute".into(),
-                        time_added: None,
-                    })
-                })
-                .map(|t| t.toleration_seconds);
-            match tolerated_s {
-                Some(None) => {} // Tolerates forever.
-                Some(Some(s)) => ctx.schedule(
-                    s.max(0) as u64 * 1000,
-                    SimEvent::NodeLifecycle(Timer::Evict { pod: obj.key(), node: node.into() }),
-                ),
-                None => ctx.schedule(0, SimEvent::NodeLifecycle(Timer::Evict { pod: obj.key(), node: node.into() })),
+            if let Some(after_ms) = eviction_delay_ms(pod) {
+                let evict =
+                    Timer::Evict { pod: obj.key(), uid: pod.metadata.uid.clone(), node: node.into(), since: ctx.now };
+                ctx.schedule(after_ms, SimEvent::NodeLifecycle(evict));
             }
         }
     }
 
-    fn evict(&mut self, ctx: &mut Ctx<'_>, pod: &ObjKey, node: &str) {
+    /// Evicts the pod if it is still the same pod, on the same node, and the node has
+    /// been unreachable since the outage that scheduled this eviction.
+    fn evict(&mut self, ctx: &mut Ctx<'_>, pod: &ObjKey, uid: &str, node: &str, since: SimTime) {
         let node_key = ObjKey::new(Kind::Node, "", node);
-        let still_tainted = self
-            .cache
-            .get(&node_key)
-            .and_then(|o| o.as_node())
-            .is_some_and(|n| n.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == "NoExecute"));
+        let same_outage = self.cache.get(&node_key).and_then(|o| o.as_node()).is_some_and(|n| {
+            n.spec.taints.iter().any(|t| {
+                t.key == UNREACHABLE_TAINT
+                    && t.effect == "NoExecute"
+                    && t.time_added.is_none_or(|added| added.0 <= since)
+            })
+        });
         let Some(obj) = self.cache.get(pod).cloned() else { return };
-        if !still_tainted || obj.meta().deletion_timestamp.is_some() {
+        let same_pod = obj.meta().uid == uid && obj.as_pod().and_then(|p| p.spec.node_name.as_deref()) == Some(node);
+        if !same_outage || !same_pod || obj.meta().deletion_timestamp.is_some() {
             return;
         }
         let message = format!("Marking for deletion Pod {}/{}", pod.namespace, pod.name);
         ctx.event(&obj, TAINT_EVICTION, "Normal", "TaintManagerEviction", &message);
         let _ = ctx.delete(pod, None, "taint-eviction-controller: toleration expired");
     }
+}
+
+/// How long a pod tolerates its node being unreachable (`getMinTolerationTime`): the
+/// shortest `tolerationSeconds` among the matching tolerations, none for "forever", and
+/// zero when nothing tolerates the taint.
+fn eviction_delay_ms(pod: &crate::api::core::Pod) -> Option<u64> {
+    let taint = Taint { key: UNREACHABLE_TAINT.into(), value: None, effect: "NoExecute".into(), time_added: None };
+    let matching: Vec<_> = pod.spec.tolerations.iter().filter(|t| t.tolerates(&taint)).collect();
+    if matching.is_empty() {
+        return Some(0);
+    }
+    matching.iter().filter_map(|t| t.toleration_seconds).min().map(secs_to_ms)
 }

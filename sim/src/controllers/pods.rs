@@ -9,6 +9,7 @@ use crate::api::core::Pod;
 use crate::api::meta::{OwnerReference, find_condition};
 use crate::api::{Kind, Object};
 use crate::engine::SimTime;
+use crate::engine::time::secs_to_ms;
 
 /// Not finished and not being deleted (`FilterActivePods` upstream).
 pub fn is_active(pod: &Pod) -> bool {
@@ -24,13 +25,13 @@ pub fn ready_since(pod: &Pod) -> Option<SimTime> {
 
 /// Ready for at least `min_ready_s` (`IsPodAvailable`).
 pub fn is_available(pod: &Pod, min_ready_s: i32, now: SimTime) -> bool {
-    ready_since(pod).is_some_and(|since| now.since(since) >= min_ready_s.max(0) as u64 * 1000)
+    ready_since(pod).is_some_and(|since| now.since(since) >= secs_to_ms(i64::from(min_ready_s)))
 }
 
 /// Milliseconds until a ready pod becomes available, if it is ready but not yet available.
 pub fn until_available(pod: &Pod, min_ready_s: i32, now: SimTime) -> Option<u64> {
     let since = ready_since(pod)?;
-    let due = since.as_ms() + min_ready_s.max(0) as u64 * 1000;
+    let due = since.as_ms().saturating_add(secs_to_ms(i64::from(min_ready_s)));
     (due > now.as_ms()).then(|| due - now.as_ms())
 }
 

@@ -118,6 +118,11 @@ fn days_from_civil(y: i64, m: u64, d: u64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Seconds (an API field, possibly negative or huge) as milliseconds, saturating.
+pub fn secs_to_ms(secs: i64) -> u64 {
+    (secs.max(0) as u64).saturating_mul(1000)
+}
+
 /// Parses a duration the way `kubectl` and Go do for simple cases: `90s`, `5m`, `1h30m`,
 /// `250ms`, or a bare number of seconds. Returns milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
@@ -126,7 +131,7 @@ pub fn parse_duration_ms(text: &str) -> Result<u64, String> {
         return Err("empty duration".into());
     }
     if let Ok(secs) = text.parse::<u64>() {
-        return Ok(secs * 1000);
+        return secs.checked_mul(1000).ok_or_else(|| format!("invalid duration {text:?}: too large"));
     }
     let mut total: u64 = 0;
     let mut rest = text;

@@ -108,6 +108,11 @@ fn three_way_merge(live: &mut Value, last: Option<&Value>, desired: &Value) {
     };
     for (k, dv) in desired_map {
         let last_k = last.and_then(|l| l.get(k));
+        // In an apply patch, null deletes the field.
+        if dv.is_null() {
+            live_map.remove(k);
+            continue;
+        }
         match live_map.get_mut(k) {
             Some(lv) if lv.is_object() && dv.is_object() => three_way_merge(lv, last_k, dv),
             _ => {
@@ -129,7 +134,21 @@ pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<
     let specs = [flag("filename", Some('f'), true), flag("validate", None, true), flag("dry-run", None, true)];
     let Some(args) = parse_flags("apply", words, &specs, out) else { return };
     let namespace = args.get("namespace").map(str::to_string);
+    let dry_run = match args.get("dry-run") {
+        None | Some("none") | Some("false") => false,
+        Some("client") | Some("true") => true,
+        Some(other) => {
+            out.fail(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."));
+            return;
+        }
+    };
     for (file, decoded) in load_files(args.all("filename"), namespace.as_deref(), stdin, out) {
+        if dry_run {
+            let key = decoded.object.key();
+            let verb = if cluster.api().get(&key).is_some() { "configured" } else { "created" };
+            out.out(format!("{}/{} {verb} (dry run)", key.kind.kubectl_name(), key.name));
+            continue;
+        }
         apply_one(cluster, cause, &file, decoded, out);
     }
 }
@@ -269,14 +288,18 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
             targets.extend(names.iter().map(|n| ObjKey::new(kind, &ns, n)));
         }
     }
+    // -1 means the object's own grace period.
     let grace: Option<i64> = match args.get("grace-period").map(str::parse::<i64>) {
+        Some(Ok(-1)) | None if !args.is_set("now") => None,
         Some(Ok(g)) if g >= 0 => Some(g),
+        None => Some(1),
         Some(_) => {
-            out.fail("error: invalid argument for --grace-period: must be a non-negative number");
+            out.fail(format!(
+                "error: invalid argument \"{}\" for \"--grace-period\" flag: must be -1 (the default) or a non-negative number of seconds",
+                args.get("grace-period").unwrap_or_default()
+            ));
             return;
         }
-        None if args.is_set("now") => Some(1),
-        None => None,
     };
     let propagation = match args.get("cascade") {
         None | Some("background") | Some("true") => Propagation::Background,
@@ -290,7 +313,12 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
         }
     };
     let force = args.is_set("force");
-    let grace = if force && grace.is_none_or(|g| g == 0) { Some(0) } else { grace };
+    // kubectl turns --grace-period=0 into 1 unless --force asks for immediate deletion.
+    let grace = match (force, grace) {
+        (true, None | Some(0)) => Some(0),
+        (false, Some(0)) => Some(1),
+        (_, g) => g,
+    };
     if force && grace == Some(0) {
         out.note("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.");
     }
@@ -325,7 +353,7 @@ fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mut CmdOutput
         .filter_map(|o| o.meta().deletion_grace_period_seconds)
         .max()
         .unwrap_or(0);
-    let budget = max_grace_s.max(0) as u64 * 1000 + DELETE_WAIT_EXTRA_MS;
+    let budget = crate::engine::time::secs_to_ms(max_grace_s).saturating_add(DELETE_WAIT_EXTRA_MS);
     let gone = cluster.run_while(budget, |c| keys.iter().all(|k| c.api().get(k).is_none()));
     if !gone {
         let left: Vec<String> =
@@ -350,6 +378,14 @@ mod tests {
         let desired = json!({"spec": {"template": {"x": 2}}});
         three_way_merge(&mut live, Some(&last), &desired);
         assert_eq!(live, json!({"spec": {"replicas": 5, "template": {"x": 2}}, "status": {"a": 1}}));
+    }
+
+    #[test]
+    fn null_in_the_file_deletes_the_field() {
+        let mut live = json!({"metadata": {"labels": {"a": "1", "b": "2"}}});
+        let desired = json!({"metadata": {"labels": {"a": null}}});
+        three_way_merge(&mut live, None, &desired);
+        assert_eq!(live, json!({"metadata": {"labels": {"b": "2"}}}));
     }
 
     #[test]

@@ -113,10 +113,21 @@ impl Cluster {
             Ok(w) => w,
             Err(e) => return CmdOutput::failed(format!("error: {e}")),
         };
-        let words: &[String] = match words.first() {
-            Some(first) if first == "kubectl" => &words[1..],
-            _ => &words,
+        let mut words: Vec<String> = match words.first() {
+            Some(first) if first == "kubectl" => words[1..].to_vec(),
+            _ => words,
         };
+        // Global flags may come before the verb (`kubectl -n kube-system get pods`).
+        let mut globals = Vec::new();
+        while words.first().is_some_and(|w| w.starts_with('-')) {
+            let flag = words.remove(0);
+            let takes_value = flag == "-n" || flag == "--namespace";
+            globals.push(flag);
+            if takes_value && !words.is_empty() {
+                globals.push(words.remove(0));
+            }
+        }
+        words.extend(globals);
         let Some((verb, rest)) = words.split_first() else {
             return CmdOutput::failed("error: no command given\nRun 'kubectl --help' for usage.");
         };

@@ -14,7 +14,7 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::SimTime;
-use crate::engine::time::go_duration;
+use crate::engine::time::{go_duration, secs_to_ms};
 use crate::runtime::{ContainerConfig, ContainerRuntime, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
 use pod_worker::{CState, ContainerWorker, Op, PodWorker, Sandbox, image_id};
 
@@ -182,7 +182,10 @@ impl Kubelet {
             return;
         }
         match self.workers.get_mut(&key) {
-            Some(w) => w.pod = change.object.clone(),
+            Some(w) => {
+                w.pod = change.object.clone();
+                self.replace_changed_containers(ctx, &key);
+            }
             None => {
                 let worker = new_worker(key.clone(), change.object.clone(), ctx.now);
                 self.workers.insert(key.clone(), worker);
@@ -329,6 +332,37 @@ impl Kubelet {
         self.schedule(ctx, LEASE_RENEW_MS, Timer::RenewLease);
     }
 
+    /// Containers whose image changed in the pod spec are stopped and started again with
+    /// the new image, as the kubelet does when a container's spec hash changes.
+    fn replace_changed_containers(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey) {
+        let Some(w) = self.workers.get_mut(key) else { return };
+        let spec = w.pod.as_pod().map(|p| p.spec.containers.clone()).unwrap_or_default();
+        let mut wake = Vec::new();
+        let mut killed = Vec::new();
+        for (c, wanted) in w.containers.iter_mut().zip(&spec) {
+            let image = wanted.image.clone().unwrap_or_default();
+            if c.config.image == image {
+                continue;
+            }
+            c.config.image = image;
+            c.image_id = None;
+            c.replacing = true;
+            if let (true, Some(id)) = (c.is_live(), c.id.clone()) {
+                let grace_ms =
+                    secs_to_ms(w.pod.as_pod().and_then(|p| p.spec.termination_grace_period_seconds).unwrap_or(30));
+                self.runtime.stop_container(&mut wake, &id, grace_ms);
+                c.op = Op::Stopping;
+                killed.push(c.config.name.clone());
+            }
+        }
+        let pod = w.pod.clone();
+        self.schedule_wakeups(ctx, wake);
+        for name in killed {
+            let message = format!("Container {name} definition changed, will be restarted");
+            ctx.event(&pod, self.reporter(), "Normal", "Killing", &message);
+        }
+    }
+
     fn allocate_ip(&mut self) -> String {
         let used: Vec<&str> = self.workers.values().filter_map(|w| w.ip.as_deref()).collect();
         for _ in 0..254 {
@@ -361,7 +395,7 @@ impl Kubelet {
     fn terminate(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) -> bool {
         if !w.terminating {
             w.terminating = true;
-            let grace_ms = w.pod.meta().deletion_grace_period_seconds.unwrap_or(30).max(0) as u64 * 1000;
+            let grace_ms = secs_to_ms(w.pod.meta().deletion_grace_period_seconds.unwrap_or(30));
             let mut wake = Vec::new();
             for c in &mut w.containers {
                 if let (true, Some(id)) = (c.is_live(), c.id.clone()) {
@@ -426,6 +460,7 @@ impl Kubelet {
             return;
         }
         let previous_end = match &c.state {
+            CState::Terminated(_) if c.replacing => None,
             CState::Terminated(t) => {
                 if !w.should_restart(t.exit_code) {
                     return;
@@ -480,7 +515,10 @@ impl Kubelet {
                 return;
             }
             c.op = Op::Pulling;
-            if !matches!(c.state, CState::Waiting { .. }) || c.last_terminated.is_none() {
+            // A retried pull keeps showing the back-off reason until it finishes.
+            if !matches!(c.state, CState::Waiting { .. })
+                || (c.last_terminated.is_none() && c.pull_backoff.delay_ms == 0)
+            {
                 c.set_waiting("ContainerCreating", None);
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
@@ -503,6 +541,7 @@ impl Kubelet {
     fn start_container(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker, i: usize) {
         let Sandbox::Ready(sandbox) = w.sandbox.clone() else { return };
         let c = &mut w.containers[i];
+        c.replacing = false;
         let restarting = c.last_terminated.is_some() || matches!(c.state, CState::Terminated(_));
         if restarting {
             c.crash_backoff.next(ctx.now);
@@ -753,6 +792,7 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
             op: Op::Idle,
             crash_backoff: Default::default(),
             pull_backoff: Default::default(),
+            replacing: false,
         })
         .collect();
     PodWorker {

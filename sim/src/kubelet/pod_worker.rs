@@ -73,6 +73,9 @@ pub struct ContainerWorker {
     pub crash_backoff: Backoff,
     /// Pull backoff.
     pub pull_backoff: Backoff,
+    /// The spec changed (a new image): the container is being replaced, and starts again
+    /// whatever the restart policy, without back-off.
+    pub replacing: bool,
 }
 
 impl ContainerWorker {

@@ -274,7 +274,7 @@ impl ImageCatalog {
         let parsed: CatalogFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let e = crate::api::decode::YamlError::new(&e, 1);
             let hint = e.hint.map(|h| format!(" ({h})")).unwrap_or_default();
-            format!("error: error parsing {file}:{}:{}: {}{hint}", e.line, e.column, e.message)
+            format!("error parsing {file}:{}:{}: {}{hint}", e.line, e.column, e.message)
         })?;
         let mut additions = Vec::new();
         for (name, spec) in parsed.images {
@@ -282,14 +282,14 @@ impl ImageCatalog {
                 text.as_deref()
                     .map(crate::engine::time::parse_duration_ms)
                     .transpose()
-                    .map_err(|e| format!("error: {file}: images.{name}.{field}: {e}"))
+                    .map_err(|e| format!("{file}: images.{name}.{field}: {e}"))
             };
             let like = spec.like.as_deref().unwrap_or("kubesim/web");
             let mut b = self
                 .images
                 .get(&repository(like))
                 .cloned()
-                .ok_or_else(|| format!("error: {file}: images.{name}.like: no image {like:?} in the catalog"))?;
+                .ok_or_else(|| format!("{file}: images.{name}.like: no image {like:?} in the catalog"))?;
             b.pullable = spec.pullable.unwrap_or(b.pullable);
             b.pull_ms = ms("pull", &spec.pull)?.unwrap_or(b.pull_ms);
             b.size_bytes = spec.size_bytes.unwrap_or(b.size_bytes);
@@ -332,10 +332,7 @@ mod tests {
     fn catalog_file_errors_name_the_place() {
         let mut c = ImageCatalog::default();
         let err = c.load_file("images.yaml", "images:\n  x:\n    pulll: 1s\n").unwrap_err();
-        assert_eq!(
-            err,
-            "error: error parsing images.yaml:3:5: unknown field \"images.x.pulll\" (did you mean \"pull\"?)"
-        );
+        assert_eq!(err, "error parsing images.yaml:3:5: unknown field \"images.x.pulll\" (did you mean \"pull\"?)");
         let err = c.load_file("images.yaml", "images:\n  x:\n    pull: soon\n").unwrap_err();
         assert!(err.contains("images.x.pull"), "{err}");
         assert!(c.lookup("x").is_none(), "nothing added on error");
