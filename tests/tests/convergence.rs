@@ -52,6 +52,8 @@ proptest! {
             shell.execute(&format!("recover node {node}"));
         }
         shell.execute("advance 15m");
+        prop_assert_eq!(shell.cluster().violations(), &[], "steps: {:?}", steps);
+        prop_assert_eq!(kubesim::invariants::check_settled(shell.cluster().api()), vec![], "steps: {:?}", steps);
         prop_assert_eq!(converged(shell.cluster()), Ok(()), "steps: {:?}", steps);
     }
 }

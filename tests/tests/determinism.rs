@@ -8,6 +8,7 @@ fn run(seed: u64, nodes: usize, script: &str) -> (String, String) {
     let cluster = Cluster::new(ClusterConfig { nodes, seed, ..Default::default() });
     let mut shell = Shell::new(cluster, 1_000);
     let (transcript, _) = shell.transcript(script);
+    assert_eq!(shell.cluster().violations(), &[], "invariants broken by:\n{script}");
     let trace: String = shell.cluster().trace().events().iter().map(|e| e.json() + "\n").collect();
     (transcript, trace)
 }
@@ -38,7 +39,8 @@ fn command() -> impl Strategy<Value = String> {
         name.clone().prop_map(|n| format!("kill pod {n}")),
         (1u64..400).prop_map(|s| format!("advance {s}s")),
         node.clone().prop_map(|n| format!("crash node {n}")),
-        node.prop_map(|n| format!("recover node {n}")),
+        node.clone().prop_map(|n| format!("recover node {n}")),
+        node.prop_map(|n| format!("kubectl delete node {n}")),
         name.prop_map(|n| format!("explain-why pod/{n}")),
         (0u32..5).prop_map(|n| format!("kubectl create deployment app --image=nginx:1.27 --replicas={n}")),
         (0u32..6).prop_map(|n| format!("kubectl scale deployment app --replicas={n}")),

@@ -13,6 +13,7 @@ fn transcripts() {
         std::env::set_current_dir(dir).expect("cd into tests/");
         let mut shell = Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000);
         let (transcript, _) = shell.transcript(&script);
+        assert_eq!(shell.cluster().violations(), &[]);
         insta::assert_snapshot!(transcript);
     });
 }

@@ -40,6 +40,8 @@ pub enum ApiError {
     },
     /// The request is refused for a reason stated in full (403).
     Forbidden(String),
+    /// The request is malformed (400).
+    BadRequest(String),
 }
 
 /// `pods`, `deployments.apps`: how the apiserver names a resource in messages.
@@ -77,6 +79,7 @@ impl fmt::Display for ApiError {
                 }
             }
             ApiError::Forbidden(message) => write!(f, "Error from server (Forbidden): {message}"),
+            ApiError::BadRequest(message) => write!(f, "Error from server (BadRequest): {message}"),
         }
     }
 }

@@ -43,8 +43,9 @@ pub struct Change {
 /// `replicas` must not exhaust memory.
 pub const MAX_PODS: usize = 200_000;
 
-/// Namespaces the apiserver refuses to delete.
-const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-public", "kube-system"];
+/// Namespaces the apiserver refuses to delete. Upstream protects the first three and
+/// re-creates `kube-node-lease` when it goes; kubesim simply protects it too.
+const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-public", "kube-system", "kube-node-lease"];
 
 /// The characters Kubernetes uses for random name suffixes (no vowels, no confusables).
 pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
@@ -119,6 +120,9 @@ impl ApiServer {
     /// Creates `obj`: defaults, admission, validation, then store.
     pub fn create(&mut self, now: SimTime, mut obj: Object) -> Result<Change, ApiError> {
         let kind = obj.kind();
+        if !obj.meta().resource_version.is_empty() {
+            return Err(ApiError::BadRequest("resourceVersion should not be set on objects to be created".into()));
+        }
         {
             let meta = obj.meta_mut();
             if kind.namespaced() && meta.namespace.is_empty() {

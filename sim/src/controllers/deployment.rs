@@ -10,7 +10,7 @@ use super::reconciler::{ApiRequest, Reconcile, Reconciler};
 use crate::api::apps::{Deployment, DeploymentStatus, PodTemplateSpec, ReplicaSet, ReplicaSetSpec};
 use crate::api::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, Time, find_condition, set_condition};
 use crate::api::{Kind, ObjKey, Object};
-use crate::apiserver::{Change, NAME_ALPHABET, Propagation};
+use crate::apiserver::{Change, NAME_ALPHABET};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
 use crate::engine::time::secs_to_ms;
@@ -443,10 +443,7 @@ fn cleanup_history(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) 
         })
         .collect();
     for rs in empty.iter().take(empty.len().saturating_sub(limit)) {
-        requests.push(ApiRequest::Delete {
-            key: ObjKey::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name),
-            propagation: Propagation::Background,
-        });
+        requests.push(ApiRequest::delete(ObjKey::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name)));
     }
 }
 

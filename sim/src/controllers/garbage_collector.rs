@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
 use crate::api::{Kind, ObjKey, Object};
-use crate::apiserver::{Change, ChangeType, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Propagation};
+use crate::apiserver::{Change, ChangeType, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
 
@@ -105,7 +105,7 @@ impl Reconciler for GarbageCollector {
 /// the reference.
 fn delete_or_disown(dep: &Object, owner_uid: &str) -> ApiRequest {
     if dep.meta().owner_references.iter().all(|r| r.uid == owner_uid) {
-        ApiRequest::Delete { key: dep.key(), propagation: Propagation::Background }
+        ApiRequest::delete(dep.key())
     } else {
         ApiRequest::Update(without_owner(dep, owner_uid))
     }

@@ -139,7 +139,7 @@ fn execute(ctx: &mut Ctx<'_>, name: &'static str, requests: &[ApiRequest]) -> Ve
             ApiRequest::Create(obj) => ctx.create(obj.clone(), name).map(Some),
             ApiRequest::Update(obj) => ctx.update(obj.clone(), name),
             ApiRequest::UpdateStatus(obj) => ctx.update_status(obj.clone(), name),
-            ApiRequest::Delete { key, propagation } => ctx.delete_with(key, None, *propagation, name),
+            ApiRequest::Delete { key, grace_s, propagation } => ctx.delete_with(key, *grace_s, *propagation, name),
             ApiRequest::Event { involved, type_, reason, message } => {
                 if !previous_failed && let Some(obj) = ctx.get(involved) {
                     ctx.event(&obj, reporter, type_, reason, message);

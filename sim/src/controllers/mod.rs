@@ -5,6 +5,7 @@ pub mod deployment;
 pub mod garbage_collector;
 pub mod manager;
 pub mod node_lifecycle;
+pub mod pod_gc;
 pub mod pods;
 pub mod reconciler;
 pub mod replicaset;

@@ -23,6 +23,8 @@ pub enum ApiRequest {
     Delete {
         /// What to delete.
         key: ObjKey,
+        /// Override of the grace period (`Some(0)`: at once).
+        grace_s: Option<i64>,
         /// What happens to its dependents.
         propagation: Propagation,
     },
@@ -41,6 +43,11 @@ pub enum ApiRequest {
 }
 
 impl ApiRequest {
+    /// A plain delete: the object's own grace period, dependents collected after.
+    pub fn delete(key: ObjKey) -> ApiRequest {
+        ApiRequest::Delete { key, grace_s: None, propagation: Propagation::Background }
+    }
+
     /// A Normal event about `involved`.
     pub fn normal_event(involved: ObjKey, reason: &str, message: String) -> ApiRequest {
         ApiRequest::Event { involved, type_: "Normal".into(), reason: reason.into(), message }

@@ -12,7 +12,7 @@ use crate::api::apps::{ReplicaSet, ReplicaSetStatus};
 use crate::api::core::Pod;
 use crate::api::meta::ObjectMeta;
 use crate::api::{Kind, ObjKey, Object};
-use crate::apiserver::{Change, ChangeType, Propagation};
+use crate::apiserver::{Change, ChangeType};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
 
@@ -162,7 +162,7 @@ impl Reconciler for ReplicaSetController {
                 for victim in deletion_order(&active).into_iter().take(n) {
                     let victim_key = ObjKey::new(Kind::Pod, &victim.metadata.namespace, &victim.metadata.name);
                     exp.deletes.insert(victim_key.clone());
-                    requests.push(ApiRequest::Delete { key: victim_key, propagation: Propagation::Background });
+                    requests.push(ApiRequest::delete(victim_key));
                 }
             }
         }

@@ -217,18 +217,26 @@ impl Kubelet {
 
     fn register(&mut self, ctx: &mut Ctx<'_>) {
         let key = ObjKey::new(Kind::Node, "", &self.machine.name);
-        match ctx.get(&key) {
+        let rebooted = match ctx.get(&key) {
             None => {
                 let node = self.node_object(ctx.now);
                 let _ = ctx.create(Object::Node(node), "kubelet registered the node");
+                false
             }
-            Some(_) => self.post_node_status(ctx),
-        }
+            Some(_) => {
+                self.post_node_status(ctx);
+                true
+            }
+        };
         self.renew_lease(ctx);
         self.schedule(ctx, NODE_STATUS_REPORT_MS, Timer::NodeStatus);
         let node = ctx.get(&key);
         if let Some(node) = node {
             ctx.event(&node, self.reporter(), "Normal", "Starting", "Starting kubelet.");
+            if rebooted {
+                let message = format!("Node {} has been rebooted, boot id: boot-{}", self.machine.name, self.boot);
+                ctx.event(&node, self.reporter(), "Warning", "Rebooted", &message);
+            }
             ctx.event(
                 &node,
                 self.reporter(),
@@ -393,12 +401,20 @@ impl Kubelet {
     /// Stops the pod's containers; once all have stopped, confirms the deletion.
     /// Returns true when the pod is gone.
     fn terminate(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) -> bool {
-        if !w.terminating {
+        let grace_ms = secs_to_ms(w.pod.meta().deletion_grace_period_seconds.unwrap_or(30));
+        // A second delete with a shorter grace period cuts the wait short.
+        let shorter = w.stop_grace_ms.is_some_and(|applied| grace_ms < applied);
+        if !w.terminating || shorter {
+            let first = !w.terminating;
             w.terminating = true;
-            let grace_ms = secs_to_ms(w.pod.meta().deletion_grace_period_seconds.unwrap_or(30));
+            w.stop_grace_ms = Some(grace_ms);
             let mut wake = Vec::new();
             for c in &mut w.containers {
                 if let (true, Some(id)) = (c.is_live(), c.id.clone()) {
+                    if !first {
+                        self.runtime.stop_container(&mut wake, &id, grace_ms);
+                        continue;
+                    }
                     let msg = format!("Stopping container {}", c.config.name);
                     ctx.event(
                         &w.pod,
@@ -763,8 +779,14 @@ impl Kubelet {
     }
 }
 
+/// A worker for a pod this kubelet (re)discovers. After a reboot the pod's status still
+/// names containers that ran before: they count as exited (`Unknown`, 255), so their
+/// restart counts carry on and the pod keeps its start time.
 fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
-    let spec = &pod.as_pod().expect("pod").spec;
+    let typed = pod.as_pod().expect("pod");
+    let spec = &typed.spec;
+    let previous =
+        |name: &str| typed.status.container_statuses.iter().find(|s| s.name == name && s.container_id.is_some());
     let containers = spec
         .containers
         .iter()
@@ -784,8 +806,16 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
             pull_policy: c.image_pull_policy.clone().unwrap_or_else(|| "IfNotPresent".into()),
             has_readiness_probe: c.readiness_probe.is_some(),
             state: CState::Waiting { reason: "ContainerCreating".into(), message: None },
-            last_terminated: None,
-            restart_count: 0,
+            last_terminated: previous(&c.name).map(|s| ContainerStateTerminated {
+                exit_code: 255,
+                signal: None,
+                reason: Some("Unknown".into()),
+                message: None,
+                started_at: s.state.running.as_ref().and_then(|r| r.started_at),
+                finished_at: Some(Time(now)),
+                container_id: s.container_id.clone(),
+            }),
+            restart_count: previous(&c.name).map_or(0, |s| s.restart_count),
             id: None,
             image_id: None,
             serving: false,
@@ -795,15 +825,17 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
             replacing: false,
         })
         .collect();
+    let start_time = typed.status.start_time.map_or(now, |t| t.0);
     PodWorker {
         key,
         pod,
         sandbox: Sandbox::None,
         ip: None,
         containers,
-        start_time: now,
+        start_time,
         posted: None,
         terminating: false,
+        stop_grace_ms: None,
     }
 }
 

@@ -128,6 +128,8 @@ pub struct PodWorker {
     pub posted: Option<PodStatus>,
     /// Stop requested (deletion).
     pub terminating: bool,
+    /// The grace period the containers were stopped with (a later, shorter one re-stops).
+    pub stop_grace_ms: Option<u64>,
 }
 
 /// A fake but stable image digest, as `imageID` shows it.

@@ -864,7 +864,7 @@ fn describe_service() {
 fn describe_namespace() {
     let expected = concat!(
         "Name:         default\n",
-        "Labels:       <none>\n",
+        "Labels:       kubernetes.io/metadata.name=default\n",
         "Annotations:  <none>\n",
         "Status:       Active\n",
         "\n",
