@@ -101,11 +101,48 @@ pub fn check(api: &ApiServer) -> Vec<Violation> {
 
 /// Properties that hold once the cluster has been left alone long enough (PodGC needs
 /// 40 s to collect the pods of a deleted node, say), for tests after quiescence.
-pub const EVENTUAL: &[(&str, &str)] =
-    &[("pods-on-existing-nodes", "every pod bound to a node names a node that exists")];
+pub const EVENTUAL: &[(&str, &str)] = &[
+    ("pods-on-existing-nodes", "every pod bound to a node names a node that exists"),
+    ("endpoints-are-ready-pods", "a Service's ready endpoints are ready pods its selector matches"),
+];
 
 /// Checks the [`EVENTUAL`] properties.
 pub fn check_settled(api: &ApiServer) -> Vec<Violation> {
+    let mut found = endpoint_violations(api);
+    found.extend(pods_on_missing_nodes(api));
+    found
+}
+
+fn endpoint_violations(api: &ApiServer) -> Vec<Violation> {
+    let mut found = Vec::new();
+    for obj in api.list(Kind::Endpoints, None) {
+        let Object::Endpoints(ep) = &**obj else { continue };
+        let svc_key = crate::api::ObjKey::new(Kind::Service, &ep.metadata.namespace, &ep.metadata.name);
+        let Some(Object::Service(svc)) = api.get(&svc_key).map(|o| &**o) else { continue };
+        for address in ep.subsets.iter().flat_map(|s| &s.addresses) {
+            let pod = address
+                .target_ref
+                .as_ref()
+                .and_then(|r| r.name.as_ref())
+                .and_then(|name| api.get(&crate::api::ObjKey::new(Kind::Pod, &ep.metadata.namespace, name)));
+            let ok = pod.and_then(|p| p.as_pod()).is_some_and(|p| {
+                crate::controllers::pods::ready_since(p).is_some()
+                    && p.metadata.deletion_timestamp.is_none()
+                    && svc.spec.selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v))
+            });
+            if !ok {
+                found.push(Violation {
+                    invariant: "endpoints-are-ready-pods",
+                    object: obj.key().to_string(),
+                    detail: format!("address {} is not a ready pod the Service selects", address.ip),
+                });
+            }
+        }
+    }
+    found
+}
+
+fn pods_on_missing_nodes(api: &ApiServer) -> Vec<Violation> {
     api.list(Kind::Pod, None)
         .filter_map(|obj| {
             let node = obj.as_pod()?.spec.node_name.as_ref()?;

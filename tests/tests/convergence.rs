@@ -43,6 +43,8 @@ proptest! {
         let mut shell = Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed, ..Default::default() }), 1_000);
         shell.execute("kubectl create deployment web --image=nginx:1.27 --replicas=3");
         shell.execute("kubectl create deployment api --image=nginx:1.27 --replicas=2");
+        let created = shell.execute_with_stdin("kubectl create -f -", Some(include_str!("manifests/web-service.yaml")));
+        prop_assert!(!created.failed, "{}", created.text);
         shell.execute("advance 20s");
         for line in &steps {
             shell.execute(line);

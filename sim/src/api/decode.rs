@@ -224,6 +224,8 @@ fn decode_document(file: &str, start: usize, doc: &str) -> Option<Result<Decoded
         Kind::Lease => strict(file, start, doc, resolved).map(Object::Lease),
         Kind::Deployment => strict(file, start, doc, resolved).map(Object::Deployment),
         Kind::ReplicaSet => strict(file, start, doc, resolved).map(Object::ReplicaSet),
+        Kind::Endpoints => strict(file, start, doc, resolved).map(Object::Endpoints),
+        Kind::EndpointSlice => strict(file, start, doc, resolved).map(Object::EndpointSlice),
     };
     Some(typed.map(|object| Decoded { object, source, line: start }).map_err(|e| *e))
 }
@@ -239,6 +241,8 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_j
         Kind::Lease => Object::Lease(serde_json::from_value(value)?),
         Kind::Deployment => Object::Deployment(serde_json::from_value(value)?),
         Kind::ReplicaSet => Object::ReplicaSet(serde_json::from_value(value)?),
+        Kind::Endpoints => Object::Endpoints(serde_json::from_value(value)?),
+        Kind::EndpointSlice => Object::EndpointSlice(serde_json::from_value(value)?),
     })
 }
 

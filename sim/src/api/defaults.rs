@@ -62,7 +62,7 @@ pub fn apply_defaults(obj: &mut Object) {
             ns.spec.get_or_insert_with(Default::default).finalizers = vec!["kubernetes".into()];
             or_default(&mut ns.status.get_or_insert_with(Default::default).phase, "Active");
         }
-        Object::Node(_) | Object::Event(_) | Object::Lease(_) => {}
+        Object::Node(_) | Object::Event(_) | Object::Lease(_) | Object::Endpoints(_) | Object::EndpointSlice(_) => {}
     }
 }
 

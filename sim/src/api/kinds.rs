@@ -15,6 +15,8 @@ pub enum Kind {
     Lease,
     Deployment,
     ReplicaSet,
+    Endpoints,
+    EndpointSlice,
 }
 
 /// Static facts about one kind, as `kubectl api-resources` lists them.
@@ -43,6 +45,16 @@ const APPS_REMOVED: &[(&str, &str)] =
 
 /// Every kind, in `kubectl api-resources` order (core group first, then by group).
 pub const KINDS: &[KindInfo] = &[
+    KindInfo {
+        kind: Kind::Endpoints,
+        name: "Endpoints",
+        plural: "endpoints",
+        short_names: &["ep"],
+        api_version: "v1",
+        namespaced: true,
+        removed_versions: &[],
+        description: "Endpoints is a collection of endpoints that implement the actual service.",
+    },
     KindInfo {
         kind: Kind::Event,
         name: "Event",
@@ -114,6 +126,16 @@ pub const KINDS: &[KindInfo] = &[
         description: "ReplicaSet ensures that a specified number of pod replicas are running at any given time.",
     },
     KindInfo {
+        kind: Kind::EndpointSlice,
+        name: "EndpointSlice",
+        plural: "endpointslices",
+        short_names: &[],
+        api_version: "discovery.k8s.io/v1",
+        namespaced: true,
+        removed_versions: &[("discovery.k8s.io/v1beta1", "v1.25")],
+        description: "EndpointSlice represents a subset of the endpoints that implement a service.",
+    },
+    KindInfo {
         kind: Kind::Lease,
         name: "Lease",
         plural: "leases",
@@ -137,8 +159,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ("Ingress", "networking.k8s.io/v1"),
     ("PersistentVolumeClaim", "v1"),
     ("ServiceAccount", "v1"),
-    ("EndpointSlice", "discovery.k8s.io/v1"),
-    ("Endpoints", "v1"),
     ("HorizontalPodAutoscaler", "autoscaling/v2"),
 ];
 

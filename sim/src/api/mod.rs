@@ -5,6 +5,7 @@ pub mod apps;
 pub mod core;
 pub mod decode;
 pub mod defaults;
+pub mod discovery;
 pub mod kinds;
 pub mod meta;
 pub mod object;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::apps::{Deployment, ReplicaSet};
 use super::core::{Event, Lease, Namespace, Node, Pod, Service};
+use super::discovery::{EndpointSlice, Endpoints};
 use super::kinds::Kind;
 use super::meta::ObjectMeta;
 
@@ -21,6 +22,8 @@ pub enum Object {
     Lease(Lease),
     Deployment(Deployment),
     ReplicaSet(ReplicaSet),
+    Endpoints(Endpoints),
+    EndpointSlice(EndpointSlice),
 }
 
 /// Runs `$body` with `$o` bound to the inner typed object of whichever variant.
@@ -35,6 +38,8 @@ macro_rules! each_kind {
             Object::Lease($o) => $body,
             Object::Deployment($o) => $body,
             Object::ReplicaSet($o) => $body,
+            Object::Endpoints($o) => $body,
+            Object::EndpointSlice($o) => $body,
         }
     };
 }
@@ -67,6 +72,8 @@ impl Object {
             Object::Lease(_) => Kind::Lease,
             Object::Deployment(_) => Kind::Deployment,
             Object::ReplicaSet(_) => Kind::ReplicaSet,
+            Object::Endpoints(_) => Kind::Endpoints,
+            Object::EndpointSlice(_) => Kind::EndpointSlice,
         }
     }
 
@@ -110,7 +117,7 @@ impl Object {
             Object::Deployment(o) => serde_json::to_value(&o.spec),
             Object::ReplicaSet(o) => serde_json::to_value(&o.spec),
             Object::Lease(o) => serde_json::to_value(&o.spec),
-            Object::Event(_) => Ok(serde_json::Value::Null),
+            Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) => Ok(serde_json::Value::Null),
         }
         .expect("API objects always serialize")
     }

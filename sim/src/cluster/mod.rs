@@ -17,6 +17,7 @@ use crate::api::meta::IntOrString;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{ApiServer, Change};
 use crate::controllers::deployment::DeploymentController;
+use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::garbage_collector::GarbageCollector;
 use crate::controllers::node_lifecycle::{self, NodeLifecycle};
 use crate::controllers::pod_gc::PodGc;
@@ -503,6 +504,7 @@ fn default_controllers() -> ControllerManager {
     manager.register(Box::new(ReplicaSetController::default()));
     manager.register(Box::new(GarbageCollector::default()));
     manager.register(Box::new(PodGc::default()));
+    manager.register(Box::new(EndpointsController));
     manager
 }
 

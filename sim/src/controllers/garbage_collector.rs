@@ -32,7 +32,7 @@ impl Reconciler for GarbageCollector {
     }
 
     fn watches(&self) -> &'static [Kind] {
-        &[Kind::Deployment, Kind::ReplicaSet, Kind::Pod]
+        &[Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service, Kind::EndpointSlice]
     }
 
     fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {

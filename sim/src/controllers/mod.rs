@@ -2,6 +2,7 @@
 //! [`Reconciler`]s run by the [`ControllerManager`].
 
 pub mod deployment;
+pub mod endpoints;
 pub mod garbage_collector;
 pub mod manager;
 pub mod node_lifecycle;

@@ -47,6 +47,8 @@ pub fn validate_create(obj: &Object) -> Vec<FieldError> {
         Object::Node(n) => cluster::node(&mut e, n),
         Object::Lease(l) => cluster::lease(&mut e, l, None),
         Object::Event(ev) => cluster::event(&mut e, ev),
+        // Written by the endpoint controllers; kubesim checks only their names.
+        Object::Endpoints(_) | Object::EndpointSlice(_) => {}
     }
     e.into_vec()
 }

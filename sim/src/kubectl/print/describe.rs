@@ -38,7 +38,9 @@ pub fn describe(obj: &Object, api: &ApiServer, now: SimTime) -> String {
         Object::Deployment(d) => workloads::describe_deployment(&mut w, d),
         Object::ReplicaSet(rs) => workloads::describe_replica_set(&mut w, rs),
         Object::Namespace(ns) => describe_namespace(&mut w, ns),
-        Object::Event(_) | Object::Lease(_) => generic::describe_generic(&mut w, obj),
+        Object::Event(_) | Object::Lease(_) | Object::Endpoints(_) | Object::EndpointSlice(_) => {
+            generic::describe_generic(&mut w, obj)
+        }
     }
     w.finish()
 }

@@ -81,6 +81,8 @@ fn columns(kind: Kind, wide: bool) -> Vec<&'static str> {
         Kind::ReplicaSet => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
         Kind::Namespace => (&["NAME", "STATUS", "AGE"], &[]),
         Kind::Lease => (&["NAME", "HOLDER", "AGE"], &[]),
+        Kind::Endpoints => (&["NAME", "ENDPOINTS", "AGE"], &[]),
+        Kind::EndpointSlice => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
         Kind::Event if wide => (
             &["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"],
             &[],
@@ -105,7 +107,43 @@ fn cells(obj: &Object, wide: bool, now: SimTime) -> Vec<String> {
         Object::Namespace(ns) => namespace_cells(ns, now),
         Object::Event(e) => event_cells(e, wide, now),
         Object::Lease(l) => lease_cells(l, now),
+        Object::Endpoints(ep) => endpoints_cells(ep, now),
+        Object::EndpointSlice(slice) => endpoint_slice_cells(slice, now),
     }
+}
+
+/// At most three items, then ` + N more...` (`formatEndpoints`).
+fn first_three(items: &[String], empty: &str) -> String {
+    match items.len() {
+        0 => empty.to_string(),
+        n if n <= 3 => items.join(","),
+        n => format!("{} + {} more...", items[..3].join(","), n - 3),
+    }
+}
+
+fn endpoints_cells(ep: &crate::api::discovery::Endpoints, now: SimTime) -> Vec<String> {
+    let mut items = Vec::new();
+    for subset in &ep.subsets {
+        for port in &subset.ports {
+            items.extend(subset.addresses.iter().map(|a| format!("{}:{}", a.ip, port.port)));
+        }
+        if subset.ports.is_empty() {
+            items.extend(subset.addresses.iter().map(|a| a.ip.clone()));
+        }
+    }
+    vec![ep.metadata.name.clone(), first_three(&items, "<none>"), created_age(&ep.metadata, now)]
+}
+
+fn endpoint_slice_cells(slice: &crate::api::discovery::EndpointSlice, now: SimTime) -> Vec<String> {
+    let ports: Vec<String> = slice.ports.iter().map(|p| p.port.to_string()).collect();
+    let addresses: Vec<String> = slice.endpoints.iter().flat_map(|e| e.addresses.clone()).collect();
+    vec![
+        slice.metadata.name.clone(),
+        slice.address_type.clone(),
+        if ports.is_empty() { "<unset>".into() } else { ports.join(",") },
+        first_three(&addresses, "<unset>"),
+        created_age(&slice.metadata, now),
+    ]
 }
 
 /// The AGE cell: time since creation.

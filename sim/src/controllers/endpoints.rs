@@ -1,0 +1,226 @@
+//! The endpoint controllers: for every Service with a selector, an `Endpoints` object
+//! (ready pods as addresses, others as notReadyAddresses, terminating pods left out) and
+//! an `EndpointSlice` (every pod with ready/serving/terminating conditions). kubesim runs
+//! both as one reconciler and keeps one slice per Service (upstream splits at 100
+//! endpoints and by port resolution).
+
+use std::collections::BTreeMap;
+
+use super::pods::{controller_ref, ready_since};
+use super::reconciler::{ApiRequest, Reconcile, Reconciler};
+use crate::api::core::{ObjectReference, Pod, Service};
+use crate::api::discovery::{
+    Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
+};
+use crate::api::meta::{IntOrString, ObjectMeta};
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::Change;
+use crate::cluster::Cache;
+use crate::engine::SimTime;
+
+/// Label naming the Service of an EndpointSlice.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+const MANAGED_BY_LABEL: &str = "endpointslice.kubernetes.io/managed-by";
+const MANAGED_BY: &str = "endpointslice-controller.k8s.io";
+
+/// The controller.
+#[derive(Default)]
+pub struct EndpointsController;
+
+/// The port a Service port reaches on `pod`: a number, or the named container port.
+pub fn target_port(port: &crate::api::core::ServicePort, pod: &Pod) -> Option<i32> {
+    match port.target_port.as_ref() {
+        None => Some(port.port),
+        Some(IntOrString::Int(n)) => Some(*n),
+        Some(IntOrString::String(name)) => pod
+            .spec
+            .containers
+            .iter()
+            .flat_map(|c| &c.ports)
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .map(|p| p.container_port),
+    }
+}
+
+fn pod_ref(pod: &Pod) -> ObjectReference {
+    ObjectReference {
+        kind: Some("Pod".into()),
+        namespace: Some(pod.metadata.namespace.clone()),
+        name: Some(pod.metadata.name.clone()),
+        uid: Some(pod.metadata.uid.clone()),
+        ..Default::default()
+    }
+}
+
+/// The pods a Service sends traffic to (or would, once ready): selected, with an IP,
+/// not finished.
+fn selected_pods<'a>(svc: &Service, view: &'a Cache) -> Vec<&'a Pod> {
+    let mut pods: Vec<&Pod> = view
+        .list_in(Kind::Pod, &svc.metadata.namespace)
+        .filter_map(|o| o.as_pod())
+        .filter(|p| svc.spec.selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)))
+        .filter(|p| p.status.pod_ip.is_some())
+        .filter(|p| !matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed")))
+        .collect();
+    pods.sort_by(|a, b| a.status.pod_ip.cmp(&b.status.pod_ip));
+    pods
+}
+
+fn ports_for(svc: &Service, pod: Option<&Pod>) -> Vec<EndpointPort> {
+    svc.spec
+        .ports
+        .iter()
+        .filter_map(|p| {
+            let port = match pod {
+                Some(pod) => target_port(p, pod)?,
+                None => return None,
+            };
+            Some(EndpointPort { name: p.name.clone(), port, protocol: p.protocol.clone() })
+        })
+        .collect()
+}
+
+fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
+    // Group pods by the ports their container ports resolve to.
+    let mut subsets: BTreeMap<Vec<(Option<String>, i32)>, EndpointSubset> = BTreeMap::new();
+    for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
+        let ports = ports_for(svc, Some(pod));
+        if ports.is_empty() {
+            continue;
+        }
+        let key: Vec<(Option<String>, i32)> = ports.iter().map(|p| (p.name.clone(), p.port)).collect();
+        let subset = subsets.entry(key).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
+        let address = EndpointAddress {
+            ip: pod.status.pod_ip.clone().unwrap_or_default(),
+            node_name: pod.spec.node_name.clone(),
+            target_ref: Some(pod_ref(pod)),
+        };
+        if ready_since(pod).is_some() {
+            subset.addresses.push(address);
+        } else {
+            subset.not_ready_addresses.push(address);
+        }
+    }
+    Endpoints {
+        metadata: ObjectMeta {
+            name: svc.metadata.name.clone(),
+            namespace: svc.metadata.namespace.clone(),
+            labels: svc.metadata.labels.clone(),
+            ..Default::default()
+        },
+        subsets: subsets.into_values().collect(),
+        ..Default::default()
+    }
+}
+
+fn slice_endpoints(pods: &[&Pod]) -> Vec<Endpoint> {
+    pods.iter()
+        .map(|pod| {
+            let terminating = pod.metadata.deletion_timestamp.is_some();
+            let serving = ready_since(pod).is_some();
+            Endpoint {
+                addresses: vec![pod.status.pod_ip.clone().unwrap_or_default()],
+                conditions: EndpointConditions {
+                    ready: Some(serving && !terminating),
+                    serving: Some(serving),
+                    terminating: Some(terminating),
+                },
+                node_name: pod.spec.node_name.clone(),
+                target_ref: Some(pod_ref(pod)),
+            }
+        })
+        .collect()
+}
+
+impl Reconciler for EndpointsController {
+    fn name(&self) -> &'static str {
+        "endpoint-controller"
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::Service, Kind::Pod, Kind::Endpoints, Kind::EndpointSlice]
+    }
+
+    fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {
+        let obj = &change.object;
+        let ns = &obj.meta().namespace;
+        match obj.kind() {
+            Kind::Service | Kind::Endpoints => vec![ObjKey::new(Kind::Service, ns, &obj.meta().name)],
+            Kind::EndpointSlice => obj
+                .meta()
+                .labels
+                .get(SERVICE_NAME_LABEL)
+                .map(|svc| vec![ObjKey::new(Kind::Service, ns, svc)])
+                .unwrap_or_default(),
+            // A pod may enter or leave any selector in its namespace.
+            Kind::Pod => view
+                .list_in(Kind::Service, ns)
+                .filter(|s| matches!(&***s, Object::Service(svc) if !svc.spec.selector.is_empty()))
+                .map(|s| s.key())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn reconcile(&mut self, key: &ObjKey, view: &Cache, _now: SimTime) -> Reconcile {
+        let ep_key = ObjKey::new(Kind::Endpoints, &key.namespace, &key.name);
+        let mut requests = Vec::new();
+        let Some(Object::Service(svc)) = view.get(key).map(|o| (**o).clone()) else {
+            // The Service is gone: so are its Endpoints (its slices go with their owner).
+            if view.get(&ep_key).is_some() {
+                requests.push(ApiRequest::delete(ep_key));
+            }
+            return Reconcile { requests, requeue_after_ms: None };
+        };
+        if svc.spec.selector.is_empty() {
+            return Reconcile::done();
+        }
+        let pods = selected_pods(&svc, view);
+        let mut endpoints = endpoints_for(&svc, &pods);
+        match view.get(&ep_key).map(|o| &**o) {
+            Some(Object::Endpoints(current)) => {
+                if current.subsets != endpoints.subsets || current.metadata.labels != endpoints.metadata.labels {
+                    let mut updated = current.clone();
+                    updated.subsets = std::mem::take(&mut endpoints.subsets);
+                    updated.metadata.labels = endpoints.metadata.labels;
+                    requests.push(ApiRequest::Update(Object::Endpoints(updated)));
+                }
+            }
+            _ => requests.push(ApiRequest::Create(Object::Endpoints(endpoints))),
+        }
+        let owner = Object::Service(svc.clone());
+        let existing = view.dependents_of(&svc.metadata.uid).find_map(|o| match &**o {
+            Object::EndpointSlice(s) => Some(s.clone()),
+            _ => None,
+        });
+        let wanted_endpoints = slice_endpoints(&pods);
+        let wanted_ports = ports_for(&svc, pods.first().copied());
+        match existing {
+            Some(current) => {
+                if current.endpoints != wanted_endpoints || current.ports != wanted_ports {
+                    let mut updated = current;
+                    updated.endpoints = wanted_endpoints;
+                    updated.ports = wanted_ports;
+                    requests.push(ApiRequest::Update(Object::EndpointSlice(updated)));
+                }
+            }
+            None => requests.push(ApiRequest::Create(Object::EndpointSlice(EndpointSlice {
+                metadata: ObjectMeta {
+                    generate_name: Some(format!("{}-", svc.metadata.name)),
+                    namespace: svc.metadata.namespace.clone(),
+                    labels: BTreeMap::from([
+                        (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
+                        (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
+                    ]),
+                    owner_references: vec![controller_ref(&owner)],
+                    ..Default::default()
+                },
+                address_type: "IPv4".into(),
+                endpoints: wanted_endpoints,
+                ports: wanted_ports,
+                ..Default::default()
+            }))),
+        }
+        Reconcile { requests, requeue_after_ms: None }
+    }
+}
