@@ -24,6 +24,7 @@ pub mod engine;
 pub mod invariants;
 pub mod kubectl;
 pub mod kubelet;
+pub mod network;
 pub mod runtime;
 pub mod scheduler;
 pub mod shell;

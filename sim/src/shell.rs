@@ -45,6 +45,10 @@ const VERBS: &[(&str, &str)] = &[
         "kill a container's process (exit 137); the kubelet restarts it per restartPolicy",
     ),
     ("explain-why KIND/NAME", "the chain of events that led to the object's current state"),
+    (
+        "curl [--from POD] HOST:PORT[/PATH]",
+        "an HTTP request from outside (a node IP and NodePort) or from a pod (a Service name, ClusterIP or pod IP)",
+    ),
     ("time", "the simulated clock"),
     ("seed", "the seed this run derives every random choice from"),
     ("help", "this list"),
@@ -198,6 +202,8 @@ impl Shell {
             ),
             ["kill", "pod", rest @ ..] => self.kill(rest),
             ["explain-why", target] => self.explain_why(target),
+            ["curl", target] => self.curl(None, target),
+            ["curl", "--from", pod, target] | ["curl", target, "--from", pod] => self.curl(Some(pod), target),
             ["time"] => LineOutput::ok(format!("{} ({})", self.cluster.now(), self.cluster.now().rfc3339())),
             ["seed"] => LineOutput::ok(self.cluster.config().seed.to_string()),
             ["help"] => LineOutput::ok(help()),
@@ -212,6 +218,13 @@ impl Shell {
                 LineOutput::err(format!("error: unknown command \"{verb}\"{hint} (type `help` for the list)"))
             }
             [] => LineOutput::default(),
+        }
+    }
+
+    fn curl(&mut self, from: Option<&str>, target: &str) -> LineOutput {
+        match self.cluster.curl(from, target) {
+            Ok(body) => LineOutput::ok(body),
+            Err(e) => LineOutput::err(e),
         }
     }
 

@@ -112,6 +112,11 @@ impl Kubelet {
         &self.machine.name
     }
 
+    /// The machine it runs on.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
     /// The current boot generation.
     pub fn boot(&self) -> u32 {
         self.boot
@@ -776,6 +781,18 @@ impl Kubelet {
         let c = w.containers.iter().find(|c| c.config.name == container)?;
         let id = if previous { c.last_terminated.as_ref()?.container_id.clone()? } else { c.id.clone()? };
         self.runtime.logs(&id)
+    }
+
+    /// The image of the pod's container that answers HTTP on `port`, if one does.
+    pub fn listener(&self, pod: &ObjKey, port: i32) -> Option<String> {
+        let w = self.workers.get(pod)?;
+        w.containers
+            .iter()
+            .filter(|c| matches!(c.state, CState::Running { .. }))
+            .find(|c| {
+                c.id.as_deref().and_then(|id| self.runtime.listening_port(id)).is_some_and(|p| i32::from(p) == port)
+            })
+            .map(|c| c.config.image.clone())
     }
 }
 

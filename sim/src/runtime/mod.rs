@@ -115,4 +115,6 @@ pub trait ContainerRuntime {
     fn on_timer(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent>;
     /// What the container wrote to stdout.
     fn logs(&self, container: &str) -> Option<Vec<String>>;
+    /// The TCP port a running container answers HTTP on, if it does.
+    fn listening_port(&self, container: &str) -> Option<u16>;
 }

@@ -40,6 +40,8 @@ struct VContainer {
     state: State,
     /// A stop was requested; a container stopped before it started never starts.
     stopping: bool,
+    /// Answering on its port.
+    serving: bool,
     logs: Vec<String>,
 }
 
@@ -154,7 +156,14 @@ impl ContainerRuntime for VirtualRuntime {
         let logs = behavior.logs.clone();
         self.containers.insert(
             id.clone(),
-            VContainer { sandbox: sandbox.to_string(), behavior, state: State::Created, stopping: false, logs },
+            VContainer {
+                sandbox: sandbox.to_string(),
+                behavior,
+                state: State::Created,
+                stopping: false,
+                serving: false,
+                logs,
+            },
         );
         id
     }
@@ -200,11 +209,11 @@ impl ContainerRuntime for VirtualRuntime {
                 c.state = State::Running;
                 Some(RuntimeEvent::ContainerStarted { container: id })
             }
-            Pending::Serving(id) => self
-                .containers
-                .get(&id)
-                .filter(|c| c.state == State::Running)
-                .map(|_| RuntimeEvent::ContainerServing { container: id }),
+            Pending::Serving(id) => {
+                let c = self.containers.get_mut(&id).filter(|c| c.state == State::Running)?;
+                c.serving = true;
+                Some(RuntimeEvent::ContainerServing { container: id })
+            }
             Pending::Exit { container, code, oom } => {
                 let c = self.containers.get_mut(&container)?;
                 // A container stopped before it ran still reports its end, once.
@@ -215,6 +224,13 @@ impl ContainerRuntime for VirtualRuntime {
                 Some(RuntimeEvent::ContainerExited { container, exit_code: code, oom })
             }
         }
+    }
+
+    fn listening_port(&self, container: &str) -> Option<u16> {
+        self.containers
+            .get(container)
+            .filter(|c| c.state == State::Running && c.serving)
+            .and_then(|c| c.behavior.http_port)
     }
 
     fn logs(&self, container: &str) -> Option<Vec<String>> {
