@@ -229,9 +229,11 @@ pub(super) fn create_from_files(
     }
 }
 
-/// How long `delete` waits for objects to disappear before giving up (kubectl waits
-/// forever; a simulator must not).
+/// How long `delete` waits for objects to disappear beyond their grace period before
+/// giving up (kubectl waits forever; a simulator must not).
 const DELETE_WAIT_EXTRA_MS: u64 = 60_000;
+/// The longest wait for evicted pods to go (`drain`).
+pub(super) const DELETE_WAIT_MAX_MS: u64 = 30_000 + DELETE_WAIT_EXTRA_MS;
 
 /// `kubectl delete`.
 pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {

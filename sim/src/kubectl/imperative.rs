@@ -6,8 +6,8 @@ use super::args::{Args, flag};
 use super::read::render;
 use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
 use crate::api::apps::{Deployment, DeploymentSpec, PodTemplateSpec};
-use crate::api::core::{Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec};
-use crate::api::meta::{LabelSelector, ObjectMeta};
+use crate::api::core::{Container, ContainerPort, EnvVar, Namespace, Pod, PodSpec, Service, ServicePort, ServiceSpec};
+use crate::api::meta::{IntOrString, LabelSelector, ObjectMeta};
 use crate::api::{ObjKey, Object};
 use crate::cluster::Cluster;
 
@@ -295,5 +295,113 @@ mod tests {
     fn container_names_come_from_images() {
         assert_eq!(container_name_for("nginx:1.27"), "nginx");
         assert_eq!(container_name_for("docker.io/kubesim/web:1"), "web");
+    }
+}
+
+/// `kubectl expose (deployment|replicaset|pod|service) NAME [--port=P] [--target-port=T]
+/// [--type=T] [--name=N] [--protocol=TCP]`: a Service selecting the object's pods.
+pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
+    let specs = [
+        flag("port", None, true),
+        flag("target-port", None, true),
+        flag("type", None, true),
+        flag("name", None, true),
+        flag("protocol", None, true),
+        flag("selector", None, true),
+        flag("dry-run", None, true),
+        flag("output", Some('o'), true),
+    ];
+    let Some(args) = parse_flags("expose", words, &specs, out) else { return };
+    let Some((kind, names)) = kind_and_names(&args.positional, out) else {
+        if args.positional.is_empty() {
+            out.fail("error: You must provide one or more resources by argument or filename.");
+        }
+        return;
+    };
+    let ns = namespace_of(&args);
+    for name in names {
+        let Some(obj) = cluster.api().get(&ObjKey::new(kind, &ns, &name)).cloned() else {
+            out.fail(crate::apiserver::ApiError::NotFound { kind, name: name.clone() }.to_string());
+            continue;
+        };
+        // The selector and the first container port, by introspection as kubectl does.
+        let (selector, pod_spec) = match &*obj {
+            Object::Pod(p) => (Some(p.metadata.labels.clone()), Some(&p.spec)),
+            Object::Deployment(d) => {
+                (d.spec.selector.as_ref().map(|s| s.match_labels.clone()), Some(&d.spec.template.spec))
+            }
+            Object::ReplicaSet(rs) => {
+                (rs.spec.selector.as_ref().map(|s| s.match_labels.clone()), Some(&rs.spec.template.spec))
+            }
+            Object::Service(s) => (Some(s.spec.selector.clone()), None),
+            _ => {
+                out.fail(format!("error: cannot expose a {}", kind.name()));
+                continue;
+            }
+        };
+        let selector = match args.get("selector") {
+            Some(text) => match selector::parse_labels(text) {
+                Ok(s) => s,
+                Err(e) => return out.fail(e),
+            },
+            None => selector.unwrap_or_default(),
+        };
+        if selector.is_empty() {
+            out.fail(format!(
+                "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no labels to select its pods by",
+                kind.name().to_lowercase()
+            ));
+            continue;
+        }
+        let introspected =
+            pod_spec.and_then(|s| s.containers.iter().flat_map(|c| &c.ports).next().map(|p| p.container_port));
+        let port = match args.get("port").map(str::parse::<i32>) {
+            Some(Ok(p)) => p,
+            Some(Err(_)) => {
+                return out.fail(format!("error: invalid --port {:?}", args.get("port").unwrap_or_default()));
+            }
+            None => match introspected {
+                Some(p) => p,
+                None => {
+                    out.fail("error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples");
+                    continue;
+                }
+            },
+        };
+        let target_port = args.get("target-port").map(|t| match t.parse::<i32>() {
+            Ok(n) => IntOrString::Int(n),
+            Err(_) => IntOrString::String(t.to_string()),
+        });
+        let svc = Service {
+            metadata: ObjectMeta {
+                name: args.get("name").map_or_else(|| name.clone(), str::to_string),
+                namespace: ns.clone(),
+                labels: obj.meta().labels.clone(),
+                ..Default::default()
+            },
+            spec: ServiceSpec {
+                type_: args.get("type").map(str::to_string),
+                selector,
+                ports: vec![ServicePort {
+                    port,
+                    target_port: target_port.or(Some(IntOrString::Int(port))),
+                    protocol: Some(args.get("protocol").unwrap_or("TCP").to_string()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let label = format!("service/{}", svc.metadata.name);
+        match args.get("dry-run") {
+            Some("client") => out.out(format!("{label} exposed (dry run)")),
+            _ => match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(Object::Service(svc), "kubectl expose")) {
+                Ok(_) => {
+                    out.wrote = true;
+                    out.out(format!("{label} exposed"));
+                }
+                Err(e) => out.fail(e.to_string()),
+            },
+        }
     }
 }

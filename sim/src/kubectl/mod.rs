@@ -5,6 +5,7 @@ mod apply;
 pub mod args;
 mod imperative;
 mod info;
+mod nodes;
 pub mod print;
 mod read;
 mod selector;
@@ -63,10 +64,13 @@ const VERBS: &[&str] = &[
     "annotate",
     "api-resources",
     "apply",
+    "cordon",
     "create",
     "delete",
     "describe",
+    "drain",
     "explain",
+    "expose",
     "get",
     "label",
     "logs",
@@ -74,6 +78,7 @@ const VERBS: &[&str] = &[
     "run",
     "scale",
     "set",
+    "uncordon",
     "version",
 ];
 
@@ -83,21 +88,17 @@ const NOT_YET: &[&str] = &[
     "auth",
     "autoscale",
     "certificate",
-    "cordon",
     "cp",
     "debug",
     "diff",
-    "drain",
     "edit",
     "exec",
-    "expose",
     "patch",
     "port-forward",
     "proxy",
     "replace",
     "taint",
     "top",
-    "uncordon",
     "wait",
 ];
 
@@ -149,6 +150,10 @@ impl Cluster {
             "scale" => workloads::scale(self, cause, rest, &mut out),
             "set" => workloads::set(self, cause, rest, &mut out),
             "rollout" => workloads::rollout(self, cause, rest, &mut out),
+            "cordon" => nodes::cordon(self, cause, rest, true, &mut out),
+            "uncordon" => nodes::cordon(self, cause, rest, false, &mut out),
+            "drain" => nodes::drain(self, cause, rest, &mut out),
+            "expose" => imperative::expose(self, cause, rest, &mut out),
             v if NOT_YET.contains(&v) => {
                 out.fail(format!("error: kubesim does not simulate \"kubectl {v}\" yet (it is a real kubectl command)"))
             }
