@@ -287,17 +287,6 @@ pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn container_names_come_from_images() {
-        assert_eq!(container_name_for("nginx:1.27"), "nginx");
-        assert_eq!(container_name_for("docker.io/kubesim/web:1"), "web");
-    }
-}
-
 /// `kubectl expose (deployment|replicaset|pod|service) NAME [--port=P] [--target-port=T]
 /// [--type=T] [--name=N] [--protocol=TCP]`: a Service selecting the object's pods.
 pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
@@ -403,5 +392,16 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
                 Err(e) => out.fail(e.to_string()),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_names_come_from_images() {
+        assert_eq!(container_name_for("nginx:1.27"), "nginx");
+        assert_eq!(container_name_for("docker.io/kubesim/web:1"), "web");
     }
 }
