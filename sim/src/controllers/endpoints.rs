@@ -27,7 +27,8 @@ const MANAGED_BY: &str = "endpointslice-controller.k8s.io";
 #[derive(Default)]
 pub struct EndpointsController;
 
-/// The port a Service port reaches on `pod`: a number, or the named container port.
+/// The port a Service port reaches on `pod` (`podutil.FindPort`): a number as is, a
+/// name looked up among the pod's container ports of the same protocol.
 pub fn target_port(port: &crate::api::core::ServicePort, pod: &Pod) -> Option<i32> {
     match port.target_port.as_ref() {
         None => Some(port.port),
@@ -37,7 +38,7 @@ pub fn target_port(port: &crate::api::core::ServicePort, pod: &Pod) -> Option<i3
             .containers
             .iter()
             .flat_map(|c| &c.ports)
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .find(|p| p.name.as_deref() == Some(name.as_str()) && p.protocol == port.protocol)
             .map(|p| p.container_port),
     }
 }
@@ -80,7 +81,8 @@ fn ports_for(svc: &Service, pod: Option<&Pod>) -> Vec<EndpointPort> {
         .collect()
 }
 
-fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
+/// The Endpoints object for `svc` given the pods it selects.
+pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
     // Group pods by the ports their container ports resolve to.
     let mut subsets: BTreeMap<Vec<(Option<String>, i32)>, EndpointSubset> = BTreeMap::new();
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
@@ -100,6 +102,11 @@ fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
         } else {
             subset.not_ready_addresses.push(address);
         }
+    }
+    // Addresses in IP order, as `RepackSubsets` sorts them.
+    for subset in subsets.values_mut() {
+        subset.addresses.sort_by(|a, b| a.ip.cmp(&b.ip));
+        subset.not_ready_addresses.sort_by(|a, b| a.ip.cmp(&b.ip));
     }
     Endpoints {
         metadata: ObjectMeta {

@@ -175,6 +175,15 @@ pub fn add_amounts(a: Option<Amount>, b: Amount) -> Amount {
     }
 }
 
+/// At most three items, then ` + N more...` (`formatEndpoints`); `empty` for none.
+pub fn first_three(items: &[String], empty: &str) -> String {
+    match items.len() {
+        0 => empty.to_string(),
+        n if n <= 3 => items.join(","),
+        n => format!("{} + {} more...", items[..3].join(","), n - 3),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use crate::apiserver::ApiServer;
 use crate::engine::SimTime;
 
 use super::age::age;
-use super::format::{container_cells, format_label_selector, format_labels, or_none, selector_string};
+use super::format::{container_cells, first_three, format_label_selector, format_labels, or_none, selector_string};
 use super::pod_status::{pod_status, ready_count, restarts};
 use super::tabwriter::kubectl_table;
 
@@ -109,15 +109,6 @@ fn cells(obj: &Object, wide: bool, now: SimTime) -> Vec<String> {
         Object::Lease(l) => lease_cells(l, now),
         Object::Endpoints(ep) => endpoints_cells(ep, now),
         Object::EndpointSlice(slice) => endpoint_slice_cells(slice, now),
-    }
-}
-
-/// At most three items, then ` + N more...` (`formatEndpoints`).
-fn first_three(items: &[String], empty: &str) -> String {
-    match items.len() {
-        0 => empty.to_string(),
-        n if n <= 3 => items.join(","),
-        n => format!("{} + {} more...", items[..3].join(","), n - 3),
     }
 }
 

@@ -1,17 +1,12 @@
-//! `describeService`, with the Endpoints line computed from the store the way the
-//! endpoints controller would fill the Service's Endpoints object.
+//! `describeService`, with the Endpoints line from the Service's Endpoints object.
 
 use serde_json::Value;
 
-use crate::api::Kind;
-use crate::api::core::{Pod, Service, ServicePort};
-use crate::api::meta::{IntOrString, find_condition};
+use crate::api::core::{Service, ServicePort};
+use crate::api::{Kind, ObjKey, Object};
 
 use super::{Writer, annotations_multiline, events_section, labels_multiline};
-use crate::kubectl::print::format::format_labels;
-
-/// `formatEndpoints` shows at most this many addresses.
-const MAX_ENDPOINTS: usize = 3;
+use crate::kubectl::print::format::{first_three, format_labels};
 
 pub(super) fn describe_service(w: &mut Writer, svc: &Service) {
     let (meta, spec) = (&svc.metadata, &svc.spec);
@@ -28,9 +23,8 @@ pub(super) fn describe_service(w: &mut Writer, svc: &Service) {
     w.line(0, &format!("IP:\t{}", spec.cluster_ip.as_deref().unwrap_or("")));
     w.line(0, &format!("IPs:\t{}", joined_or_none(&spec.cluster_ips)));
     external_addresses(w, svc);
-    let pods: Vec<&Pod> = w.api.list(Kind::Pod, Some(&meta.namespace)).filter_map(|o| o.as_pod()).collect();
     for port in &spec.ports {
-        service_port(w, svc, port, &pods);
+        service_port(w, svc, port);
     }
     let affinity = spec.session_affinity.as_deref().unwrap_or("");
     w.line(0, &format!("Session Affinity:\t{affinity}"));
@@ -79,7 +73,7 @@ fn ingress_text(ingress: &Value) -> String {
 }
 
 /// Port, TargetPort, NodePort and Endpoints for one service port.
-fn service_port(w: &mut Writer, svc: &Service, port: &ServicePort, pods: &[&Pod]) {
+fn service_port(w: &mut Writer, svc: &Service, port: &ServicePort) {
     let name = port.name.as_deref().filter(|n| !n.is_empty()).unwrap_or("<unset>");
     let protocol = port.protocol.as_deref().unwrap_or("");
     w.line(0, &format!("Port:\t{name}\t{}/{protocol}", port.port));
@@ -91,55 +85,24 @@ fn service_port(w: &mut Writer, svc: &Service, port: &ServicePort, pods: &[&Pod]
     if let Some(node_port) = port.node_port.filter(|p| *p != 0) {
         w.line(0, &format!("NodePort:\t{name}\t{node_port}/{protocol}"));
     }
-    w.line(0, &format!("Endpoints:\t{}", endpoints(svc, port, pods)));
+    let endpoints = endpoints(w, svc, port);
+    w.line(0, &format!("Endpoints:\t{endpoints}"));
 }
 
-/// `formatEndpoints` for one port: up to three `ip:port` of the ready pods the selector
-/// matches, sorted by IP, then `+ N more...`; `<none>` without any.
-fn endpoints(svc: &Service, port: &ServicePort, pods: &[&Pod]) -> String {
-    if svc.spec.selector.is_empty() {
-        return "<none>".into();
-    }
-    let mut addresses: Vec<(String, i32)> = pods
+/// `formatEndpoints` for one port: the ready addresses of the Service's Endpoints
+/// object for that port, at most three, then `+ N more...`; `<none>` without any.
+fn endpoints(w: &Writer, svc: &Service, port: &ServicePort) -> String {
+    let key = ObjKey::new(Kind::Endpoints, &svc.metadata.namespace, &svc.metadata.name);
+    let Some(Object::Endpoints(ep)) = w.api.get(&key).map(|o| &**o) else { return "<none>".into() };
+    let items: Vec<String> = ep
+        .subsets
         .iter()
-        .filter(|p| svc.spec.selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)))
-        .filter(|p| p.metadata.deletion_timestamp.is_none() && is_ready(p))
-        .filter_map(|p| Some((pod_ip(p)?, target_port(p, port)?)))
+        .flat_map(|subset| {
+            let ports = subset.ports.iter().filter(|p| p.name == port.name);
+            ports.flat_map(move |p| subset.addresses.iter().map(move |a| join_host_port(&a.ip, p.port)))
+        })
         .collect();
-    if addresses.is_empty() {
-        return "<none>".into();
-    }
-    addresses.sort();
-    let shown: Vec<String> = addresses.iter().take(MAX_ENDPOINTS).map(|(ip, port)| join_host_port(ip, *port)).collect();
-    let mut text = shown.join(",");
-    if addresses.len() > MAX_ENDPOINTS {
-        text += &format!(" + {} more...", addresses.len() - MAX_ENDPOINTS);
-    }
-    text
-}
-
-fn is_ready(pod: &Pod) -> bool {
-    find_condition(&pod.status.conditions, "Ready").is_some_and(|c| c.status == "True")
-}
-
-fn pod_ip(pod: &Pod) -> Option<String> {
-    pod.status.pod_ip.clone().or_else(|| pod.status.pod_ips.first().map(|ip| ip.ip.clone())).filter(|ip| !ip.is_empty())
-}
-
-/// `podutil.FindPort`: a numeric target port as is, a named one looked up among the
-/// pod's container ports.
-fn target_port(pod: &Pod, port: &ServicePort) -> Option<i32> {
-    match &port.target_port {
-        None => Some(port.port),
-        Some(IntOrString::Int(n)) => Some(*n),
-        Some(IntOrString::String(name)) => pod
-            .spec
-            .containers
-            .iter()
-            .flat_map(|c| &c.ports)
-            .find(|p| p.name.as_deref() == Some(name) && p.protocol == port.protocol)
-            .map(|p| p.container_port),
-    }
+    first_three(&items, "<none>")
 }
 
 fn join_host_port(ip: &str, port: i32) -> String {

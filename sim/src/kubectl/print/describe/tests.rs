@@ -272,7 +272,13 @@ fn service_fixture(api: &mut ApiServer) -> Object {
         node_port: Some(30080),
         ..Default::default()
     }];
-    create(api, 0, Object::Service(s))
+    let svc = create(api, 0, Object::Service(s));
+    // What the endpoint controller would write for the pods in the store.
+    let Object::Service(typed) = &svc else { unreachable!() };
+    let pods: Vec<Pod> = api.list(Kind::Pod, Some("default")).filter_map(|o| o.as_pod().cloned()).collect();
+    let refs: Vec<&Pod> = pods.iter().collect();
+    create(api, 0, Object::Endpoints(crate::controllers::endpoints::endpoints_for(typed, &refs)));
+    svc
 }
 
 fn rich_pod(api: &mut ApiServer) -> Object {
