@@ -31,7 +31,7 @@ proptest! {
     }
 
     #[test]
-    fn kubectl_with_arbitrary_arguments_never_panics(args in prop::collection::vec("[-a-z0-9=/.,:]{0,12}", 0..6), verb in prop::sample::select(vec!["get", "describe", "run", "create", "delete", "label", "logs", "apply", "explain", "annotate"])) {
+    fn kubectl_with_arbitrary_arguments_never_panics(args in prop::collection::vec("[-a-z0-9=/.,:]{0,12}", 0..6), verb in prop::sample::select(vec!["get", "describe", "run", "create", "delete", "label", "logs", "apply", "explain", "annotate", "patch", "diff", "expose", "drain", "cordon", "scale", "set", "rollout"])) {
         let mut shell = shell();
         let _ = shell.execute(&format!("kubectl {verb} {}", args.join(" ")));
     }
@@ -101,6 +101,12 @@ fn shaped_line() -> impl Strategy<Value = String> {
         "explain-why pod/{}",
         "kubectl create namespace {}",
         "kubectl get {} {}",
+        "kubectl patch deployment web -p {}",
+        "kubectl patch deployment web --type=json -p [{{\"op\":\"{}\",\"path\":\"/spec/replicas\",\"value\":{}}}]",
+        "kubectl expose deployment web --port={} --target-port={}",
+        "kubectl drain {} --force --grace-period={}",
+        "curl {}:{}",
+        "curl --from pod {}:{}",
     ]);
     (template, nasty_value(), nasty_value()).prop_map(|(t, a, b)| t.replacen("{}", &a, 1).replacen("{}", &b, 1))
 }

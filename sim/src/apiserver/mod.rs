@@ -50,7 +50,9 @@ const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-public", "kube-system",
 /// The characters Kubernetes uses for random name suffixes (no vowels, no confusables).
 pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
-/// The apiserver with its store (standing in for etcd).
+/// The apiserver with its store (standing in for etcd). Cloning it is cheap (objects are
+/// shared) and gives a scratch copy for server-side dry runs.
+#[derive(Clone)]
 pub struct ApiServer {
     objects: BTreeMap<ObjKey, Rc<Object>>,
     resource_version: u64,

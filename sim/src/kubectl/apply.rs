@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::args::flag;
 use super::{CmdOutput, kind_and_names, namespace_of, parse_flags, selector};
-use crate::api::ObjKey;
 use crate::api::decode::{Decoded, decode_manifests, from_json};
+use crate::api::{ObjKey, Object};
 use crate::apiserver::ApiError;
 use crate::apiserver::Propagation;
 use crate::cluster::Cluster;
@@ -153,30 +153,19 @@ pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<
     }
 }
 
-fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, out: &mut CmdOutput) {
+/// What `apply` sends for one document: the new object with its annotation, or the live
+/// object three-way-merged with the file (and whether the annotation was missing).
+pub(super) fn desired_state(live: Option<&Object>, decoded: &Decoded) -> Result<(Object, bool), String> {
     let kind = decoded.object.kind();
     let key = decoded.object.key();
-    let annotation = last_applied_json(&decoded);
-    let label = format!("{}/{}", kind.kubectl_name(), key.name);
-    let Some(live) = cluster.api().get(&key).cloned() else {
-        let mut obj = decoded.object;
+    let annotation = last_applied_json(decoded);
+    let Some(live) = live else {
+        let mut obj = decoded.object.clone();
         obj.meta_mut().annotations.insert(LAST_APPLIED.into(), annotation);
-        match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(obj, "kubectl apply")) {
-            Ok(_) => {
-                out.wrote = true;
-                out.out(format!("{label} created"));
-            }
-            Err(e) => out.fail(file_error(&e, "creating", file)),
-        }
-        return;
+        return Ok((obj, false));
     };
-    let last: Option<Value> = match live.meta().annotations.get(LAST_APPLIED) {
-        Some(text) => serde_json::from_str(text).ok(),
-        None => {
-            out.note(format!("Warning: resource {}/{} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.", super::super::apiserver::error::qualified_resource(kind), key.name));
-            None
-        }
-    };
+    let last: Option<Value> =
+        live.meta().annotations.get(LAST_APPLIED).and_then(|text| serde_json::from_str(text).ok());
     let mut merged = live.to_json();
     let mut desired = decoded.source.clone();
     if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut)
@@ -191,13 +180,32 @@ fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, ou
             ann.insert(LAST_APPLIED.into(), Value::String(annotation));
         }
     }
-    let obj = match from_json(kind, merged) {
-        Ok(o) => o,
-        Err(e) => {
-            out.fail(format!("error: {file}: {e}"));
-            return;
-        }
+    let missing_annotation = !live.meta().annotations.contains_key(LAST_APPLIED);
+    from_json(kind, merged).map(|o| (o, missing_annotation)).map_err(|e| e.to_string())
+}
+
+fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, out: &mut CmdOutput) {
+    let kind = decoded.object.kind();
+    let key = decoded.object.key();
+    let label = format!("{}/{}", kind.kubectl_name(), key.name);
+    let live = cluster.api().get(&key).cloned();
+    let (obj, missing_annotation) = match desired_state(live.as_deref(), &decoded) {
+        Ok(found) => found,
+        Err(e) => return out.fail(format!("error: {file}: {e}")),
     };
+    if live.is_none() {
+        match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(obj, "kubectl apply")) {
+            Ok(_) => {
+                out.wrote = true;
+                out.out(format!("{label} created"));
+            }
+            Err(e) => out.fail(file_error(&e, "creating", file)),
+        }
+        return;
+    }
+    if missing_annotation {
+        out.note(format!("Warning: resource {}/{} is missing the {LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.", super::super::apiserver::error::qualified_resource(kind), key.name));
+    }
     match cluster.with_ctx("kubectl", cause, |ctx| ctx.update(obj, "kubectl apply")) {
         Ok(Some(_)) => {
             out.wrote = true;

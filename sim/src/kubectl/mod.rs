@@ -3,9 +3,11 @@
 
 mod apply;
 pub mod args;
+mod diff;
 mod imperative;
 mod info;
 mod nodes;
+mod patch;
 pub mod print;
 mod read;
 mod selector;
@@ -68,12 +70,14 @@ const VERBS: &[&str] = &[
     "create",
     "delete",
     "describe",
+    "diff",
     "drain",
     "explain",
     "expose",
     "get",
     "label",
     "logs",
+    "patch",
     "rollout",
     "run",
     "scale",
@@ -90,10 +94,8 @@ const NOT_YET: &[&str] = &[
     "certificate",
     "cp",
     "debug",
-    "diff",
     "edit",
     "exec",
-    "patch",
     "port-forward",
     "proxy",
     "replace",
@@ -154,6 +156,8 @@ impl Cluster {
             "uncordon" => nodes::cordon(self, cause, rest, false, &mut out),
             "drain" => nodes::drain(self, cause, rest, &mut out),
             "expose" => imperative::expose(self, cause, rest, &mut out),
+            "diff" => diff::diff(self, rest, stdin, &mut out),
+            "patch" => patch::patch(self, cause, rest, &mut out),
             v if NOT_YET.contains(&v) => {
                 out.fail(format!("error: kubesim does not simulate \"kubectl {v}\" yet (it is a real kubectl command)"))
             }
