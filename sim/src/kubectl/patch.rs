@@ -177,8 +177,10 @@ pub fn patch(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
         };
         let mut doc = live.to_json();
         let applied = match args.get("type").unwrap_or("strategic") {
-            "strategic" => Ok(merge(&mut doc, &patch, true)),
-            "merge" => Ok(merge(&mut doc, &patch, false)),
+            kind @ ("strategic" | "merge") => {
+                merge(&mut doc, &patch, kind == "strategic");
+                Ok(())
+            }
             "json" => json_patch(&mut doc, &patch),
             other => {
                 return out.fail(format!("error: --type must be one of [json merge strategic], not \"{other}\""));
