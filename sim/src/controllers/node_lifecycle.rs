@@ -17,6 +17,12 @@ use crate::engine::time::secs_to_ms;
 pub const MONITOR_PERIOD_MS: u64 = 5_000;
 /// `--node-monitor-grace-period` (v1.32).
 pub const GRACE_PERIOD_MS: u64 = 50_000;
+/// Nodes tainted NoExecute per second at most (`--node-eviction-rate`): one every 10 s.
+pub const EVICTION_INTERVAL_MS: u64 = 10_000;
+/// Above this share of unhealthy nodes a zone is partially disrupted.
+pub const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
+/// Clusters this small stop evicting when partially disrupted (`--large-cluster-size-threshold`).
+pub const LARGE_CLUSTER_THRESHOLD: usize = 50;
 /// The taint for a node whose kubelet is silent.
 pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
 
@@ -28,6 +34,8 @@ const TAINT_EVICTION: Reporter<'static> = Reporter { component: "taint-eviction-
 pub enum Timer {
     /// Check every node's heartbeat.
     Monitor,
+    /// Apply the next queued NoExecute taint (rate-limited).
+    Taint,
     /// A pod's toleration of a NoExecute taint ran out.
     Evict {
         /// The pod.
@@ -45,6 +53,9 @@ pub enum Timer {
 #[derive(Default)]
 pub struct NodeLifecycle {
     cache: Cache,
+    /// Nodes waiting for their NoExecute taint, with the trace id that queued each.
+    to_taint: std::collections::VecDeque<(String, u64)>,
+    taint_scheduled: bool,
 }
 
 impl NodeLifecycle {
@@ -54,6 +65,9 @@ impl NodeLifecycle {
         if let Object::Node(node) = &*change.object {
             let ready = find_condition(&node.status.conditions, "Ready").is_some_and(|c| c.status == "True");
             let tainted = node.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT);
+            if ready {
+                self.to_taint.retain(|(n, _)| *n != node.metadata.name);
+            }
             if ready && tainted {
                 let mut healed = node.clone();
                 healed.spec.taints.retain(|t| t.key != UNREACHABLE_TAINT);
@@ -77,6 +91,7 @@ impl NodeLifecycle {
                 ctx.schedule(MONITOR_PERIOD_MS, SimEvent::NodeLifecycle(Timer::Monitor));
             }
             Timer::Evict { pod, uid, node, since } => self.evict(ctx, &pod, &uid, &node, since),
+            Timer::Taint => self.taint_next(ctx),
         }
     }
 
@@ -130,22 +145,75 @@ impl NodeLifecycle {
             "NodeNotReady",
             &format!("Node {name} status is now: NodeNotReady"),
         );
-        if let Some(Object::Node(n)) = ctx.get(&updated.key()).as_deref() {
-            let mut tainted = n.clone();
-            for effect in ["NoSchedule", "NoExecute"] {
-                if !tainted.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == effect) {
-                    tainted.spec.taints.push(Taint {
-                        key: UNREACHABLE_TAINT.into(),
-                        value: None,
-                        effect: effect.into(),
-                        time_added: (effect == "NoExecute").then_some(Time(ctx.now)),
-                    });
-                }
-            }
-            tainted.metadata.resource_version.clear();
-            let _ = ctx.update(Object::Node(tainted), "node-controller tainted the unreachable node");
-        }
+        let status_write = ctx.cause;
+        self.taint(ctx, &name, "NoSchedule");
         self.mark_pods_not_ready(ctx, &name);
+        // The NoExecute taint, which evicts, goes through the rate-limited queue.
+        if !self.to_taint.iter().any(|(n, _)| *n == name) {
+            self.to_taint.push_back((name, status_write));
+        }
+        if !self.taint_scheduled {
+            self.taint_scheduled = true;
+            ctx.schedule(0, SimEvent::NodeLifecycle(Timer::Taint));
+        }
+    }
+
+    /// Adds the unreachable taint with `effect` to `node`, if it lacks it.
+    fn taint(&mut self, ctx: &mut Ctx<'_>, node: &str, effect: &str) -> bool {
+        let Some(Object::Node(n)) = ctx.get(&ObjKey::new(Kind::Node, "", node)).as_deref().cloned() else {
+            return false;
+        };
+        if n.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == effect) {
+            return false;
+        }
+        let mut tainted = n;
+        tainted.spec.taints.push(Taint {
+            key: UNREACHABLE_TAINT.into(),
+            value: None,
+            effect: effect.into(),
+            time_added: (effect == "NoExecute").then_some(Time(ctx.now)),
+        });
+        tainted.metadata.resource_version.clear();
+        let note = format!("node-controller tainted the unreachable node {effect}");
+        ctx.update(Object::Node(tainted), &note).is_ok_and(|o| o.is_some())
+    }
+
+    /// Applies the next queued NoExecute taint, at most one node per 10 s
+    /// (`--node-eviction-rate` 0.1), and none while the zone is fully disrupted or, in a
+    /// cluster of 50 nodes or fewer, more than 55% unhealthy: then the problem is more
+    /// likely the network than the nodes, and evicting would only make it worse.
+    fn taint_next(&mut self, ctx: &mut Ctx<'_>) {
+        // Zone health as of this monitor pass, including the NotReady writes just made
+        // (upstream computes it from the statuses it has just updated).
+        let listed = ctx.list(Kind::Node, None);
+        let nodes: Vec<&crate::api::core::Node> = listed.iter().filter_map(|o| o.as_node()).collect();
+        let unhealthy = nodes
+            .iter()
+            .filter(|n| find_condition(&n.status.conditions, "Ready").is_none_or(|c| c.status != "True"))
+            .count();
+        let fraction = unhealthy as f64 / nodes.len().max(1) as f64;
+        let paused =
+            unhealthy == nodes.len() || (fraction > UNHEALTHY_ZONE_THRESHOLD && nodes.len() <= LARGE_CLUSTER_THRESHOLD);
+        if paused {
+            ctx.trace("eviction-paused", String::new(), format!("{unhealthy} of {} nodes unhealthy", nodes.len()));
+        } else if let Some((node, cause)) = self.to_taint.pop_front() {
+            ctx.cause = cause;
+            // Read the node from the apiserver: our own NotReady write may not have
+            // reached the cache yet.
+            let still_down = ctx
+                .get(&ObjKey::new(Kind::Node, "", &node))
+                .and_then(|o| o.as_node().cloned())
+                .is_some_and(|n| find_condition(&n.status.conditions, "Ready").is_some_and(|c| c.status == "Unknown"));
+            if still_down && self.taint(ctx, &node, "NoExecute") {
+                ctx.chain_from_last();
+                self.schedule_evictions(ctx, &node);
+            }
+        }
+        self.taint_scheduled = !self.to_taint.is_empty();
+        if self.taint_scheduled {
+            let delay = if paused { MONITOR_PERIOD_MS } else { EVICTION_INTERVAL_MS };
+            ctx.schedule(delay, SimEvent::NodeLifecycle(Timer::Taint));
+        }
     }
 
     fn pods_on(&self, node: &str) -> Vec<Rc<Object>> {
@@ -174,7 +242,13 @@ impl NodeLifecycle {
             {
                 ctx.event(&updated, NODE_CONTROLLER, "Warning", "NodeNotReady", "Node is not ready");
             }
-            // Taint-based eviction: the pod leaves when its toleration runs out.
+        }
+    }
+
+    /// Taint-based eviction: each pod on the node leaves when its toleration runs out.
+    fn schedule_evictions(&mut self, ctx: &mut Ctx<'_>, node: &str) {
+        for obj in self.pods_on(node) {
+            let Some(pod) = obj.as_pod() else { continue };
             if let Some(after_ms) = eviction_delay_ms(pod) {
                 let evict =
                     Timer::Evict { pod: obj.key(), uid: pod.metadata.uid.clone(), node: node.into(), since: ctx.now };
