@@ -1,4 +1,4 @@
-//! Random sequences of scale, set image, crash, recover and advance, on random seeds,
+//! Random sequences of apply, scale, set image, crash, recover and advance, on random seeds,
 //! never break an invariant (debug builds check them after every event) and converge
 //! once the faults stop: every Deployment ends with all replicas updated and available.
 
@@ -19,6 +19,7 @@ fn step() -> impl Strategy<Value = String> {
         node.clone().prop_map(|n| format!("crash node {n}")),
         node.prop_map(|n| format!("recover node {n}")),
         (1u64..120).prop_map(|s| format!("advance {s}s")),
+        prop::sample::select(vec!["web-deploy.yaml", "web-deploy-2-replicas.yaml"]).prop_map(|f| format!("apply {f}")),
     ]
 }
 
@@ -47,7 +48,11 @@ proptest! {
         prop_assert!(!created.failed, "{}", created.text);
         shell.execute("advance 20s");
         for line in &steps {
-            shell.execute(line);
+            match line.strip_prefix("apply ") {
+                Some("web-deploy.yaml") => shell.execute_with_stdin("kubectl apply -f -", Some(include_str!("manifests/web-deploy.yaml"))),
+                Some(_) => shell.execute_with_stdin("kubectl apply -f -", Some(include_str!("manifests/web-deploy-2-replicas.yaml"))),
+                None => shell.execute(line),
+            };
         }
         // Heal: every node back, then time for eviction, replacement and rollouts.
         for node in ["node-1", "node-2", "node-3"] {
