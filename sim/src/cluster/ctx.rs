@@ -57,6 +57,11 @@ impl Ctx<'_> {
         }
     }
 
+    /// The component that did what is now the cause, if it is traced.
+    pub fn cause_component(&self) -> Option<&str> {
+        self.trace.get(self.cause).map(|e| e.component.as_str())
+    }
+
     /// Makes the last traced action the cause of what follows (a controller's later
     /// writes in the same handler happen because of its earlier one).
     pub fn chain_from_last(&mut self) {

@@ -19,9 +19,10 @@ use crate::apiserver::{ApiServer, Change};
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::garbage_collector::GarbageCollector;
-use crate::controllers::node_lifecycle::{self, NodeLifecycle};
+use crate::controllers::node_lifecycle::NodeLifecycle;
 use crate::controllers::pod_gc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::taint_eviction::TaintEviction;
 use crate::controllers::{self, ControllerManager};
 use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
 use crate::kubelet::{self, Kubelet, Machine};
@@ -68,8 +69,6 @@ impl Default for ClusterConfig {
 pub enum Watcher {
     /// kube-scheduler.
     Scheduler,
-    /// The node lifecycle controller.
-    NodeLifecycle,
     /// The kubelet of a node.
     Kubelet(String),
     /// A controller of the controller manager, by index.
@@ -99,8 +98,6 @@ pub enum SimEvent {
         /// What to do.
         timer: kubelet::Timer,
     },
-    /// A node lifecycle controller wake-up.
-    NodeLifecycle(node_lifecycle::Timer),
     /// A wake-up for a controller of the controller manager.
     Controller {
         /// Which controller.
@@ -120,7 +117,6 @@ pub struct Cluster {
     event_index: BTreeMap<(String, String, String, String, String), ObjKey>,
     event_seq: u64,
     scheduler: Scheduler,
-    node_lifecycle: NodeLifecycle,
     controllers: ControllerManager,
     proxy: ProxyView,
     /// Orders the controllers' deliveries of one change, from the seed.
@@ -162,7 +158,6 @@ impl Cluster {
             event_index: BTreeMap::new(),
             event_seq: 0,
             scheduler: Scheduler::new(rng::stream(seed, "scheduler")),
-            node_lifecycle: NodeLifecycle::default(),
             controllers: default_controllers(),
             proxy: ProxyView::new(rng::stream(seed, "kube-proxy")),
             controller_order: rng::stream(seed, "controller-manager"),
@@ -204,11 +199,6 @@ impl Cluster {
         for node in nodes {
             self.queue.push(self.now, 0, SimEvent::Kubelet { node, boot: 0, timer: kubelet::Timer::Boot });
         }
-        self.queue.push(
-            self.now.plus_ms(node_lifecycle::MONITOR_PERIOD_MS),
-            0,
-            SimEvent::NodeLifecycle(node_lifecycle::Timer::Monitor),
-        );
         self.run_until(self.now);
     }
 
@@ -279,19 +269,16 @@ impl Cluster {
             match &*change.object {
                 Object::Pod(pod) => {
                     to.push(Watcher::Scheduler);
-                    to.push(Watcher::NodeLifecycle);
                     if let Some(node) = pod.spec.node_name.as_ref().filter(|n| self.kubelets.contains_key(*n)) {
                         to.push(Watcher::Kubelet(node.clone()));
                     }
                 }
                 Object::Node(node) => {
                     to.push(Watcher::Scheduler);
-                    to.push(Watcher::NodeLifecycle);
                     if self.kubelets.contains_key(&node.metadata.name) {
                         to.push(Watcher::Kubelet(node.metadata.name.clone()));
                     }
                 }
-                Object::Lease(_) => to.push(Watcher::NodeLifecycle),
                 Object::Service(_) | Object::EndpointSlice(_) => to.push(Watcher::KubeProxy),
                 _ => {}
             }
@@ -354,7 +341,6 @@ impl Cluster {
             event_index,
             event_seq,
             scheduler,
-            node_lifecycle,
             controllers,
             proxy,
             kubelets,
@@ -383,9 +369,6 @@ impl Cluster {
             SimEvent::Deliver { to: Watcher::Scheduler, change } => {
                 scheduler.on_change(&mut ctx!("default-scheduler"), &change)
             }
-            SimEvent::Deliver { to: Watcher::NodeLifecycle, change } => {
-                node_lifecycle.on_change(&mut ctx!("node-controller"), &change)
-            }
             SimEvent::Scheduler(timer) => scheduler.on_timer(&mut ctx!("default-scheduler"), timer),
             SimEvent::Deliver { to: Watcher::KubeProxy, change } => proxy.on_change(&change),
             SimEvent::Deliver { to: Watcher::Controller(index), change } => {
@@ -396,7 +379,6 @@ impl Cluster {
                 let name = controllers.name(index);
                 controllers.on_timer(&mut ctx!(name), index, timer)
             }
-            SimEvent::NodeLifecycle(timer) => node_lifecycle.on_timer(&mut ctx!("node-controller"), timer),
             SimEvent::Deliver { to: Watcher::Kubelet(node), change } => {
                 if let Some(k) = kubelets.get_mut(&node) {
                     let name = format!("kubelet/{node}");
@@ -513,6 +495,8 @@ fn default_controllers() -> ControllerManager {
     manager.register(Box::new(GarbageCollector::default()));
     manager.register(Box::new(PodGc::default()));
     manager.register(Box::new(EndpointsController));
+    manager.register(Box::new(NodeLifecycle::default()));
+    manager.register(Box::new(TaintEviction));
     manager
 }
 

@@ -275,7 +275,7 @@ impl Reconciler for DeploymentController {
             updated.status = status;
             requests.push(ApiRequest::UpdateStatus(Object::Deployment(updated)));
         }
-        Reconcile { requests, requeue_after_ms }
+        Reconcile { requests, requeue_after_ms, why: None }
     }
 }
 

@@ -177,7 +177,7 @@ impl Reconciler for EndpointsController {
             if view.get(&ep_key).is_some() {
                 requests.push(ApiRequest::delete(ep_key));
             }
-            return Reconcile { requests, requeue_after_ms: None };
+            return Reconcile { requests, ..Reconcile::done() };
         };
         if svc.spec.selector.is_empty() {
             return Reconcile::done();
@@ -228,6 +228,6 @@ impl Reconciler for EndpointsController {
                 ..Default::default()
             }))),
         }
-        Reconcile { requests, requeue_after_ms: None }
+        Reconcile { requests, ..Reconcile::done() }
     }
 }

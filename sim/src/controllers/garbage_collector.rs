@@ -97,7 +97,7 @@ impl Reconciler for GarbageCollector {
                 }
             }
         }
-        Reconcile { requests, requeue_after_ms: None }
+        Reconcile { requests, ..Reconcile::done() }
     }
 }
 

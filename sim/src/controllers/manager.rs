@@ -89,6 +89,12 @@ impl ControllerManager {
                 while let Some((key, cause)) = c.queue.pop_front() {
                     c.queued.remove(&key);
                     ctx.cause = cause;
+                    // What is decided about a silenced node happens because it went silent,
+                    // unless it follows from this controller's own earlier decision.
+                    let own = ctx.cause_component() == Some(c.reconciler.name());
+                    if key.kind == crate::api::Kind::Node && !own {
+                        ctx.blame_silence_of(&key.name);
+                    }
                     process(c, ctx, index, &key);
                 }
             }
@@ -112,9 +118,11 @@ fn schedule(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
 /// Reconciles one key and carries out what the reconciler asked for.
 fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey) {
     let decision = c.reconciler.reconcile(key, &c.view, ctx.now);
-    let outcomes = execute(ctx, c.reconciler.name(), &decision.requests);
+    let chain = c.reconciler.chains_writes();
+    let why = decision.why.as_deref().unwrap_or(c.reconciler.name());
+    let outcomes = execute(ctx, c.reconciler.name(), why, &decision.requests, chain);
     let follow_up = c.reconciler.outcomes(key, &decision.requests, &outcomes);
-    execute(ctx, c.reconciler.name(), &follow_up);
+    execute(ctx, c.reconciler.name(), c.reconciler.name(), &follow_up, false);
     if outcomes.iter().any(Result::is_err) {
         // Conflicts and other failures: retry with exponential back-off, per key.
         let failures = c.failures.entry(key.clone()).or_insert(0);
@@ -129,17 +137,18 @@ fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey) {
     }
 }
 
-/// Sends requests to the apiserver as the controller `name`, in order.
-fn execute(ctx: &mut Ctx<'_>, name: &'static str, requests: &[ApiRequest]) -> Vec<Outcome> {
+/// Sends requests to the apiserver as the controller `name`, in order; with `chain`, the
+/// first successful write becomes the cause of the rest.
+fn execute(ctx: &mut Ctx<'_>, name: &'static str, why: &str, requests: &[ApiRequest], chain: bool) -> Vec<Outcome> {
     let reporter = Reporter { component: name, host: None };
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(requests.len());
     for request in requests {
         let previous_failed = outcomes.last().is_some_and(Result::is_err);
         let outcome = match request {
-            ApiRequest::Create(obj) => ctx.create(obj.clone(), name).map(Some),
-            ApiRequest::Update(obj) => ctx.update(obj.clone(), name),
-            ApiRequest::UpdateStatus(obj) => ctx.update_status(obj.clone(), name),
-            ApiRequest::Delete { key, grace_s, propagation } => ctx.delete_with(key, *grace_s, *propagation, name),
+            ApiRequest::Create(obj) => ctx.create(obj.clone(), why).map(Some),
+            ApiRequest::Update(obj) => ctx.update(obj.clone(), why),
+            ApiRequest::UpdateStatus(obj) => ctx.update_status(obj.clone(), why),
+            ApiRequest::Delete { key, grace_s, propagation } => ctx.delete_with(key, *grace_s, *propagation, why),
             ApiRequest::Event { involved, type_, reason, message } => {
                 if !previous_failed && let Some(obj) = ctx.get(involved) {
                     ctx.event(&obj, reporter, type_, reason, message);
@@ -147,6 +156,12 @@ fn execute(ctx: &mut Ctx<'_>, name: &'static str, requests: &[ApiRequest]) -> Ve
                 Ok(None)
             }
         };
+        if chain
+            && !outcomes.iter().any(|o: &Outcome| o.as_ref().is_ok_and(Option::is_some))
+            && outcome.as_ref().is_ok_and(Option::is_some)
+        {
+            ctx.chain_from_last();
+        }
         outcomes.push(outcome);
     }
     outcomes

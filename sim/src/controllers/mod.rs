@@ -1,5 +1,5 @@
-//! The controller manager's controllers. All but the node lifecycle controller are
-//! [`Reconciler`]s run by the [`ControllerManager`].
+//! The controller manager's controllers: [`Reconciler`]s run by the
+//! [`ControllerManager`].
 
 pub mod deployment;
 pub mod endpoints;
@@ -10,6 +10,7 @@ pub mod pod_gc;
 pub mod pods;
 pub mod reconciler;
 pub mod replicaset;
+pub mod taint_eviction;
 
 pub use manager::ControllerManager;
 pub use reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};

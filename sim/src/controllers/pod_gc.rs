@@ -63,10 +63,10 @@ impl Reconciler for PodGc {
         let since = *self.orphaned_since.entry(key.clone()).or_insert(now);
         let waited = now.since(since);
         if waited < QUARANTINE_MS {
-            return Reconcile { requests: Vec::new(), requeue_after_ms: Some(QUARANTINE_MS - waited) };
+            return Reconcile { requeue_after_ms: Some(QUARANTINE_MS - waited), ..Reconcile::done() };
         }
         self.orphaned_since.remove(key);
         let delete = ApiRequest::Delete { key: key.clone(), grace_s: Some(0), propagation: Propagation::Background };
-        Reconcile { requests: vec![delete], requeue_after_ms: None }
+        Reconcile { requests: vec![delete], why: Some("the pod's node no longer exists".into()), ..Reconcile::done() }
     }
 }

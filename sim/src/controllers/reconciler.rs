@@ -61,6 +61,8 @@ pub struct Reconcile {
     pub requests: Vec<ApiRequest>,
     /// Look at the key again after this many milliseconds (a deadline, a wait).
     pub requeue_after_ms: Option<u64>,
+    /// Why, in a few words, for the trace (`explain-why`); the controller's name if unset.
+    pub why: Option<String>,
 }
 
 impl Reconcile {
@@ -86,6 +88,13 @@ pub trait Reconciler {
     /// The keys to reconcile because of `change` (its object's owner, say), given the
     /// view after the change was applied.
     fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey>;
+
+    /// Whether the first write of a reconcile is the cause of the rest in the trace (a
+    /// decision and its consequences, as "node NotReady" and its pods), rather than all
+    /// sharing the reconcile's cause.
+    fn chains_writes(&self) -> bool {
+        false
+    }
 
     /// Moves `key` towards its desired state, as far as `view` shows it.
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile;

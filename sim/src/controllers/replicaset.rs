@@ -174,7 +174,7 @@ impl Reconciler for ReplicaSetController {
         }
         let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
         let requeue_after_ms = active.iter().filter_map(|p| until_available(p, min_ready, now)).min();
-        Reconcile { requests, requeue_after_ms }
+        Reconcile { requests, requeue_after_ms, why: None }
     }
 
     fn outcomes(&mut self, key: &ObjKey, requests: &[ApiRequest], outcomes: &[Outcome]) -> Vec<ApiRequest> {
