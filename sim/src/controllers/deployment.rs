@@ -219,48 +219,72 @@ impl Reconciler for DeploymentController {
         if d.metadata.deletion_timestamp.is_some() {
             return Reconcile::done();
         }
+        // Orphaned ReplicaSets the selector matches are adopted first (`ClaimReplicaSets`).
+        let selector = d.spec.selector.clone().unwrap_or_default();
+        let owner = Object::Deployment(d.clone());
+        let adopt: Vec<ApiRequest> = view
+            .uncontrolled_in(Kind::ReplicaSet, &key.namespace)
+            .filter_map(|o| match &**o {
+                Object::ReplicaSet(rs)
+                    if rs.metadata.deletion_timestamp.is_none() && selector.matches(&rs.metadata.labels) =>
+                {
+                    let mut adopted = rs.clone();
+                    adopted.metadata.owner_references.push(controller_ref(&owner));
+                    Some(ApiRequest::Update(Object::ReplicaSet(adopted)))
+                }
+                _ => None,
+            })
+            .collect();
+        if !selector.match_labels.is_empty() && !adopt.is_empty() {
+            return Reconcile { requests: adopt, ..Reconcile::done() };
+        }
         let sets = sets_of(&d, view);
         let mut requests = Vec::new();
         let paused = d.spec.paused == Some(true);
         let max_revision = sets.all().map(|rs| revision_of(&rs.metadata)).max().unwrap_or(0);
         let recreate = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
-        if !paused {
-            match &sets.new {
-                None => {
-                    let old_running = sets.old.iter().any(|rs| rs.spec.replicas.unwrap_or(0) > 0);
-                    if recreate && old_running {
-                        for rs in &sets.old {
-                            scale(&d, rs, 0, &mut requests);
-                        }
-                    } else if !recreate || !old_pods_running(&sets, view) {
-                        let replicas = first_replicas(&d, &sets, recreate);
-                        let rs = new_replica_set(&d, max_revision + 1, replicas);
-                        let message = format!("Scaled up replica set {} to {replicas}", rs.metadata.name);
-                        requests.push(ApiRequest::Create(Object::ReplicaSet(rs)));
-                        requests.push(ApiRequest::normal_event(key.clone(), "ScalingReplicaSet", message));
-                        let mut annotated = d.clone();
-                        annotated.metadata.annotations.insert(REVISION.into(), (max_revision + 1).to_string());
-                        requests.push(ApiRequest::Update(Object::Deployment(annotated)));
+        match &sets.new {
+            // A paused Deployment still follows scale changes, but does not roll out.
+            Some(new) if is_scaling_event(&d, &sets) => proportional_scale(&d, new, &sets, &mut requests),
+            _ if paused => {}
+            None => {
+                let old_running = sets.old.iter().any(|rs| rs.spec.replicas.unwrap_or(0) > 0);
+                if recreate && old_running {
+                    for rs in &sets.old {
+                        scale(&d, rs, 0, &mut requests);
                     }
-                }
-                Some(new) if is_scaling_event(&d, &sets) => proportional_scale(&d, new, &sets, &mut requests),
-                Some(new) if recreate => rollout_recreate(&d, new, &sets, view, &mut requests),
-                Some(new) => rollout_rolling(&d, new, &sets, &mut requests),
-            }
-            // A re-used template (a rollback) takes the next revision.
-            if let Some(new) = &sets.new {
-                let revision = revision_of(&new.metadata);
-                let target = if revision < max_revision { max_revision + 1 } else { revision };
-                if target != revision {
-                    let mut bumped = new.clone();
-                    bumped.metadata.annotations.insert(REVISION.into(), target.to_string());
-                    requests.push(ApiRequest::Update(Object::ReplicaSet(bumped)));
-                }
-                if d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
+                } else if !recreate || !old_pods_running(&sets, view) {
+                    let replicas = first_replicas(&d, &sets, recreate);
+                    let rs = new_replica_set(&d, max_revision + 1, replicas);
+                    let message = format!("Scaled up replica set {} to {replicas}", rs.metadata.name);
+                    requests.push(ApiRequest::Create(Object::ReplicaSet(rs)));
+                    if replicas > 0 {
+                        requests.push(ApiRequest::normal_event(key.clone(), "ScalingReplicaSet", message));
+                    }
+                    // The revision goes on the Deployment in the same sync (`getNewReplicaSet`).
                     let mut annotated = d.clone();
-                    annotated.metadata.annotations.insert(REVISION.into(), target.to_string());
+                    annotated.metadata.annotations.insert(REVISION.into(), (max_revision + 1).to_string());
                     requests.push(ApiRequest::Update(Object::Deployment(annotated)));
                 }
+            }
+            Some(new) if recreate => rollout_recreate(&d, new, &sets, view, &mut requests),
+            Some(new) => rollout_rolling(&d, new, &sets, &mut requests),
+        }
+        if let (Some(new), false) = (&sets.new, paused) {
+            // A re-used template (a rollback) takes the next revision; minReadySeconds
+            // follows the Deployment.
+            let revision = revision_of(&new.metadata);
+            let target = if revision < max_revision { max_revision + 1 } else { revision };
+            let mut synced = new.clone();
+            synced.metadata.annotations.insert(REVISION.into(), target.to_string());
+            synced.spec.min_ready_seconds = d.spec.min_ready_seconds;
+            if synced != *new && requests.is_empty() {
+                requests.push(ApiRequest::Update(Object::ReplicaSet(synced)));
+            }
+            if d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
+                let mut annotated = d.clone();
+                annotated.metadata.annotations.insert(REVISION.into(), target.to_string());
+                requests.push(ApiRequest::Update(Object::Deployment(annotated)));
             }
         }
         if requests.is_empty() {
@@ -435,9 +459,10 @@ fn rollout_recreate(d: &Deployment, new: &ReplicaSet, sets: &Sets, view: &Cache,
 /// Deletes the oldest empty ReplicaSets beyond `revisionHistoryLimit`.
 fn cleanup_history(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) {
     let limit = d.spec.revision_history_limit.unwrap_or(10).max(0) as usize;
-    let empty: Vec<&ReplicaSet> = sets
-        .old
-        .iter()
+    let mut by_revision: Vec<&ReplicaSet> = sets.old.iter().collect();
+    by_revision.sort_by_key(|rs| revision_of(&rs.metadata));
+    let empty: Vec<&ReplicaSet> = by_revision
+        .into_iter()
         .filter(|rs| {
             rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0 && rs.metadata.deletion_timestamp.is_none()
         })
@@ -447,10 +472,10 @@ fn cleanup_history(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) 
     }
 }
 
-fn condition(type_: &str, ok: bool, reason: &str, message: String, now: SimTime) -> Condition {
+fn condition(type_: &str, status: &str, reason: &str, message: String, now: SimTime) -> Condition {
     Condition {
         type_: type_.into(),
-        status: if ok { "True" } else { "False" }.into(),
+        status: status.into(),
         last_update_time: Some(Time(now)),
         last_transition_time: Some(Time(now)),
         reason: Some(reason.into()),
@@ -459,114 +484,119 @@ fn condition(type_: &str, ok: bool, reason: &str, message: String, now: SimTime)
     }
 }
 
-/// The status and conditions (`calculateStatus`, `syncRolloutStatus`), and when to look
-/// again for the progress deadline.
+/// `MaxUnavailable`: zero for Recreate or zero replicas, at most the replica count.
+fn max_unavailable(d: &Deployment) -> i32 {
+    let desired = d.spec.replicas.unwrap_or(1);
+    let recreate = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
+    if recreate || desired == 0 { 0 } else { fenceposts(d).1.min(desired) }
+}
+
+/// Sets a condition; an unchanged one keeps its times (`SetDeploymentCondition`).
+fn set_keeping_times(conditions: &mut Vec<Condition>, mut new: Condition) {
+    if let Some(old) = find_condition(conditions, &new.type_)
+        && old.status == new.status
+        && old.reason == new.reason
+    {
+        new.last_update_time = old.last_update_time;
+        new.last_transition_time = old.last_transition_time;
+    }
+    set_condition(conditions, new);
+}
+
+/// The status and conditions (`calculateStatus`, `checkPausedConditions`,
+/// `syncRolloutStatus`), and when to look again for the progress deadline.
 fn status_for(d: &Deployment, sets: &Sets, now: SimTime) -> (DeploymentStatus, Option<u64>) {
     let desired = d.spec.replicas.unwrap_or(1);
-    let (_, max_unavailable) = fenceposts(d);
     let sum = |f: &dyn Fn(&ReplicaSet) -> i32| sets.all().map(f).sum::<i32>();
     let replicas = sum(&|rs| rs.status.replicas);
     let updated = sets.new.as_ref().map_or(0, |rs| rs.status.replicas);
     let ready = sum(&|rs| rs.status.ready_replicas.unwrap_or(0));
     let available = sum(&|rs| rs.status.available_replicas.unwrap_or(0));
+    let total_spec = sets.spec_total();
+    let nonzero = |n: i32| (n != 0).then_some(n);
     let mut status = DeploymentStatus {
         observed_generation: d.metadata.generation,
-        replicas: Some(replicas),
-        updated_replicas: Some(updated),
-        ready_replicas: Some(ready),
-        available_replicas: Some(available),
-        unavailable_replicas: Some((desired - available).max(0)),
+        replicas: nonzero(replicas),
+        updated_replicas: nonzero(updated),
+        ready_replicas: nonzero(ready),
+        available_replicas: nonzero(available),
+        unavailable_replicas: nonzero((total_spec - available).max(0)),
         conditions: d.status.conditions.clone(),
         collision_count: d.status.collision_count,
     };
-    // Upstream omits zero counts.
-    for field in [
-        &mut status.replicas,
-        &mut status.updated_replicas,
-        &mut status.ready_replicas,
-        &mut status.available_replicas,
-        &mut status.unavailable_replicas,
-    ] {
-        if *field == Some(0) {
-            *field = None;
-        }
-    }
-    let keep_times = |conditions: &mut Vec<Condition>, mut new: Condition| {
-        if let Some(old) = find_condition(conditions, &new.type_)
-            && old.status == new.status
-            && old.reason == new.reason
-            && old.message == new.message
-        {
-            new.last_update_time = old.last_update_time;
-        }
-        set_condition(conditions, new);
+    let (ok, reason, message) = if available >= desired - max_unavailable(d) {
+        ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+    } else {
+        ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
     };
-    let minimum = available >= desired - max_unavailable;
-    keep_times(
-        &mut status.conditions,
-        if minimum {
-            condition("Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.".into(), now)
-        } else {
-            condition(
-                "Available",
-                false,
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.".into(),
-                now,
-            )
-        },
-    );
+    set_keeping_times(&mut status.conditions, condition("Available", ok, reason, message.into(), now));
+    let current = find_condition(&d.status.conditions, "Progressing").cloned();
+    let reason_of = |c: &Option<Condition>| c.as_ref().and_then(|c| c.reason.clone()).unwrap_or_default();
+    // Pausing and resuming are recorded as such; no progress is judged while paused.
+    if d.spec.paused == Some(true) {
+        if reason_of(&current) != "DeploymentPaused" {
+            let paused = condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused".into(), now);
+            set_condition(&mut status.conditions, paused);
+        }
+        return (status, None);
+    }
+    if reason_of(&current) == "DeploymentPaused" {
+        let resumed = condition("Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed".into(), now);
+        set_condition(&mut status.conditions, resumed);
+        return (status, None);
+    }
     let Some(new) = &sets.new else { return (status, None) };
     let name = &new.metadata.name;
+    let complete_before = replicas == updated && reason_of(&current) == "NewReplicaSetAvailable";
+    if complete_before {
+        return (status, None);
+    }
     let complete = updated == desired && replicas == desired && available == desired;
-    let deadline_s = d.spec.progress_deadline_seconds.unwrap_or(600);
-    let previous = find_condition(&d.status.conditions, "Progressing").cloned();
+    let old = |s: &DeploymentStatus| s.replicas.unwrap_or(0) - s.updated_replicas.unwrap_or(0);
+    let progressing = status.updated_replicas.unwrap_or(0) > d.status.updated_replicas.unwrap_or(0)
+        || old(&status) < old(&d.status)
+        || status.ready_replicas.unwrap_or(0) > d.status.ready_replicas.unwrap_or(0)
+        || status.available_replicas.unwrap_or(0) > d.status.available_replicas.unwrap_or(0);
+    let deadline_ms = secs_to_ms(i64::from(d.spec.progress_deadline_seconds.unwrap_or(600)));
     let mut requeue = None;
-    let progressing = if complete {
-        condition(
+    if complete {
+        let done = condition(
             "Progressing",
-            true,
+            "True",
             "NewReplicaSetAvailable",
             format!("ReplicaSet \"{name}\" has successfully progressed."),
             now,
-        )
-    } else if d.spec.paused == Some(true) {
-        condition("Progressing", false, "DeploymentPaused", "Deployment is paused".into(), now)
-    } else {
-        let progressed = d.status.updated_replicas.unwrap_or(0) != status.updated_replicas.unwrap_or(0)
-            || d.status.available_replicas.unwrap_or(0) != status.available_replicas.unwrap_or(0)
-            || d.status.replicas.unwrap_or(0) != status.replicas.unwrap_or(0);
-        let last_progress = match &previous {
-            Some(p) if !progressed && p.reason.as_deref() != Some("NewReplicaSetAvailable") => {
-                p.last_update_time.map_or(now, |t| t.0)
-            }
-            _ => now,
-        };
-        let due = last_progress.as_ms().saturating_add(secs_to_ms(i64::from(deadline_s)));
-        if previous.as_ref().is_some_and(|p| p.reason.as_deref() == Some("ProgressDeadlineExceeded"))
-            || now.as_ms() >= due
-        {
-            condition(
+        );
+        set_keeping_times(&mut status.conditions, done);
+    } else if progressing || current.is_none() {
+        let mut moving = condition(
+            "Progressing",
+            "True",
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{name}\" is progressing."),
+            now,
+        );
+        if let Some(c) = current.as_ref().filter(|c| c.status == "True") {
+            moving.last_transition_time = c.last_transition_time;
+        }
+        set_condition(&mut status.conditions, moving);
+        requeue = Some(deadline_ms);
+    } else if reason_of(&current) != "ProgressDeadlineExceeded" {
+        let since = current.as_ref().and_then(|c| c.last_update_time).map_or(now, |t| t.0);
+        let due = since.as_ms().saturating_add(deadline_ms);
+        if now.as_ms() > due {
+            let stuck = condition(
                 "Progressing",
-                false,
+                "False",
                 "ProgressDeadlineExceeded",
                 format!("ReplicaSet \"{name}\" has timed out progressing."),
                 now,
-            )
-        } else {
-            requeue = Some(due - now.as_ms());
-            let mut c = condition(
-                "Progressing",
-                true,
-                "ReplicaSetUpdated",
-                format!("ReplicaSet \"{name}\" is progressing."),
-                now,
             );
-            c.last_update_time = Some(Time(last_progress));
-            c
+            set_keeping_times(&mut status.conditions, stuck);
+        } else {
+            requeue = Some(due - now.as_ms() + 1);
         }
-    };
-    keep_times(&mut status.conditions, progressing);
+    }
     (status, requeue)
 }
 

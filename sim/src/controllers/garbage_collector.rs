@@ -2,20 +2,29 @@
 //! go first (foreground, the owner waits behind the `foregroundDeletion` finalizer), or
 //! stay without the owner reference (orphan), as ownerReferences say.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
 use crate::api::{Kind, ObjKey, Object};
-use crate::apiserver::{Change, ChangeType, FOREGROUND_FINALIZER, ORPHAN_FINALIZER};
+use crate::apiserver::{Change, ChangeType, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Propagation};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
 
 /// The controller.
 #[derive(Default)]
 pub struct GarbageCollector {
-    /// Deleted owners not yet processed, with their uids.
-    deleted: BTreeMap<ObjKey, String>,
+    /// Deleted owners whose dependents are not yet processed, by uid.
+    deleted: BTreeSet<String>,
 }
+
+/// The work item for a deleted owner: its uid, in a namespace no real object can have
+/// (a colon is not allowed in a namespace name). Other work items are live objects: one
+/// in foreground or orphan deletion, or a dependent whose owner has gone.
+fn owner_key(uid: &str) -> ObjKey {
+    ObjKey::new(Kind::Pod, GONE_NAMESPACE, uid)
+}
+
+const GONE_NAMESPACE: &str = "kubesim:deleted-owner";
 
 fn deleting_with(obj: &Object, finalizer: &str) -> bool {
     obj.meta().deletion_timestamp.is_some() && obj.meta().finalizers.iter().any(|f| f == finalizer)
@@ -38,16 +47,16 @@ impl Reconciler for GarbageCollector {
     fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {
         let obj = &change.object;
         let mut keys = Vec::new();
-        let has_dependents = view.dependents_of(&obj.meta().uid).next().is_some();
-        if change.type_ == ChangeType::Deleted && has_dependents {
-            self.deleted.insert(obj.key(), obj.meta().uid.clone());
-            keys.push(obj.key());
+        let uid = &obj.meta().uid;
+        if change.type_ == ChangeType::Deleted && view.dependents_of(uid).next().is_some() {
+            self.deleted.insert(uid.clone());
+            keys.push(owner_key(uid));
         }
         if deleting_with(obj, FOREGROUND_FINALIZER) || deleting_with(obj, ORPHAN_FINALIZER) {
             keys.push(obj.key());
         }
-        // A dependent that went may unblock an owner waiting in foreground deletion.
         if change.type_ == ChangeType::Deleted {
+            // A dependent that went may unblock an owner waiting in foreground deletion.
             for owner in &obj.meta().owner_references {
                 if let Some(key) = key_of_owner(obj, owner)
                     && view.get(&key).is_some_and(|o| deleting_with(o, FOREGROUND_FINALIZER))
@@ -55,45 +64,63 @@ impl Reconciler for GarbageCollector {
                     keys.push(key);
                 }
             }
+        } else if obj.meta().owner_references.iter().any(|r| !owner_exists(obj, r, view)) {
+            // A dependent created from a stale view after its owner went
+            // (`attemptToDeleteItem`): collect it.
+            keys.push(obj.key());
         }
         keys
     }
 
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, _now: SimTime) -> Reconcile {
         let mut requests = Vec::new();
-        match view.get(key) {
-            Some(owner) if deleting_with(owner, ORPHAN_FINALIZER) => {
-                let uid = &owner.meta().uid;
-                for dep in view.dependents_of(uid) {
-                    requests.push(ApiRequest::Update(without_owner(dep, uid)));
-                }
-                requests.push(ApiRequest::Update(without_finalizer(owner, ORPHAN_FINALIZER)));
-            }
-            Some(owner) if deleting_with(owner, FOREGROUND_FINALIZER) => {
-                let uid = &owner.meta().uid;
-                let mut waiting = false;
-                for dep in view.dependents_of(uid) {
-                    waiting |= dep
-                        .meta()
-                        .owner_references
-                        .iter()
-                        .any(|r| r.uid == *uid && r.block_owner_deletion == Some(true));
+        if key.namespace == GONE_NAMESPACE {
+            if self.deleted.remove(&key.name) {
+                for dep in view.dependents_of(&key.name) {
                     if dep.meta().deletion_timestamp.is_none() {
-                        requests.push(delete_or_disown(dep, uid));
+                        requests.push(delete_or_disown(dep, &key.name, Propagation::Background));
                     }
-                }
-                if !waiting {
-                    requests.push(ApiRequest::Update(without_finalizer(owner, FOREGROUND_FINALIZER)));
                 }
             }
-            Some(_) => {}
-            None => {
-                if let Some(uid) = self.deleted.remove(key) {
-                    for dep in view.dependents_of(&uid) {
-                        if dep.meta().deletion_timestamp.is_none() {
-                            requests.push(delete_or_disown(dep, &uid));
-                        }
-                    }
+            return Reconcile { requests, ..Reconcile::done() };
+        }
+        let Some(obj) = view.get(key) else { return Reconcile::done() };
+        if deleting_with(obj, ORPHAN_FINALIZER) {
+            let uid = &obj.meta().uid;
+            for dep in view.dependents_of(uid) {
+                requests.push(ApiRequest::Update(without_owner(dep, uid)));
+            }
+            requests.push(ApiRequest::Update(without_finalizer(obj, ORPHAN_FINALIZER)));
+        } else if deleting_with(obj, FOREGROUND_FINALIZER) {
+            let uid = &obj.meta().uid;
+            let mut waiting = false;
+            for dep in view.dependents_of(uid) {
+                waiting |=
+                    dep.meta().owner_references.iter().any(|r| r.uid == *uid && r.block_owner_deletion == Some(true));
+                if dep.meta().deletion_timestamp.is_none() {
+                    // Foreground deletion propagates: the dependents' dependents go first too.
+                    requests.push(delete_or_disown(dep, uid, Propagation::Foreground));
+                }
+            }
+            if !waiting {
+                requests.push(ApiRequest::Update(without_finalizer(obj, FOREGROUND_FINALIZER)));
+            }
+        } else if obj.meta().deletion_timestamp.is_none() {
+            // Owners gone: delete when all are, else drop the references to the missing.
+            let missing: Vec<String> = obj
+                .meta()
+                .owner_references
+                .iter()
+                .filter(|r| !owner_exists(obj, r, view))
+                .map(|r| r.uid.clone())
+                .collect();
+            if !missing.is_empty() {
+                if missing.len() == obj.meta().owner_references.len() {
+                    requests.push(ApiRequest::delete(obj.key()));
+                } else {
+                    let mut kept = obj.as_ref().clone();
+                    kept.meta_mut().owner_references.retain(|r| !missing.contains(&r.uid));
+                    requests.push(ApiRequest::Update(kept));
                 }
             }
         }
@@ -101,11 +128,18 @@ impl Reconciler for GarbageCollector {
     }
 }
 
+/// Whether the owner a reference names is in the view, with that uid. A reference to a
+/// kind the simulator does not serve is left alone, as the real collector leaves one it
+/// cannot resolve.
+fn owner_exists(dependent: &Object, owner: &crate::api::meta::OwnerReference, view: &Cache) -> bool {
+    key_of_owner(dependent, owner).is_none_or(|k| view.get(&k).is_some_and(|o| o.meta().uid == owner.uid))
+}
+
 /// Deletes a dependent whose only owner is going; one with other owners just loses
 /// the reference.
-fn delete_or_disown(dep: &Object, owner_uid: &str) -> ApiRequest {
+fn delete_or_disown(dep: &Object, owner_uid: &str, propagation: Propagation) -> ApiRequest {
     if dep.meta().owner_references.iter().all(|r| r.uid == owner_uid) {
-        ApiRequest::delete(dep.key())
+        ApiRequest::Delete { key: dep.key(), grace_s: None, propagation }
     } else {
         ApiRequest::Update(without_owner(dep, owner_uid))
     }
