@@ -153,7 +153,16 @@ pub fn rollout(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cm
         let Object::Deployment(d) = &*obj else { continue };
         match sub.as_str() {
             "status" => status(cluster, d, out),
-            "history" => history(cluster, d, out),
+            "history" => history(cluster, d, args.get("revision"), out),
+            "undo" | "restart" if d.spec.paused == Some(true) => out.fail(if sub == "undo" {
+                format!(
+                    "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume \
+                     deployment/{}' and try again",
+                    d.metadata.name
+                )
+            } else {
+                "error: can't restart paused deployment (run rollout resume first)".to_string()
+            }),
             "undo" => undo(cluster, cause, d, args.get("to-revision"), out),
             "restart" => {
                 let mut restarted = d.clone();
@@ -165,9 +174,9 @@ pub fn rollout(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cm
                 let pause = sub == "pause";
                 if d.spec.paused.unwrap_or(false) == pause {
                     out.fail(format!(
-                        "error: deployments.apps \"{}\" is already {}",
+                        "error: deployments.apps \"{}\" is {}",
                         d.metadata.name,
-                        if pause { "paused" } else { "resumed" }
+                        if pause { "already paused" } else { "not paused" }
                     ));
                     continue;
                 }
@@ -274,19 +283,34 @@ fn status(cluster: &mut Cluster, d: &Deployment, out: &mut CmdOutput) {
     }
 }
 
-/// `kubectl rollout history`.
-fn history(cluster: &Cluster, d: &Deployment, out: &mut CmdOutput) {
+/// `kubectl rollout history [--revision=N]`: the revisions and their change causes, or
+/// one revision's pod template. Like kubectl, the name line is followed by the text and
+/// a blank line.
+fn history(cluster: &Cluster, d: &Deployment, wanted: Option<&str>, out: &mut CmdOutput) {
     let mut sets = replica_sets(cluster, d);
     sets.sort_by_key(revision);
-    let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".to_string()]];
-    for rs in &sets {
-        let cause =
-            rs.metadata.annotations.get("kubernetes.io/change-cause").cloned().unwrap_or_else(|| "<none>".into());
-        rows.push(vec![revision(rs).to_string(), cause]);
-    }
-    out.out(format!("deployment.apps/{}", d.metadata.name));
-    let table = super::print::tabwriter::kubectl_table(&rows);
-    out.stdout.push_str(&table);
+    let (heading, text) = match wanted.map(str::parse::<i64>) {
+        None | Some(Ok(0)) => {
+            let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".to_string()]];
+            for rs in &sets {
+                let cause = rs.metadata.annotations.get("kubernetes.io/change-cause").cloned();
+                rows.push(vec![revision(rs).to_string(), cause.unwrap_or_else(|| "<none>".into())]);
+            }
+            (String::new(), super::print::tabwriter::describe_table(&rows))
+        }
+        Some(Ok(n)) => {
+            let Some(rs) = sets.iter().find(|rs| revision(rs) == n) else {
+                return out.fail("error: unable to find the specified revision");
+            };
+            let text = super::print::describe::describe_pod_template(&rs.spec.template, cluster.api(), cluster.now());
+            (format!("with revision #{n}"), text)
+        }
+        Some(Err(_)) => {
+            return out.fail(format!("error: invalid argument \"{}\" for \"--revision\" flag", wanted.unwrap_or("")));
+        }
+    };
+    out.out(format!("deployment.apps/{} {heading}", d.metadata.name));
+    out.stdout.push_str(&text);
     out.stdout.push('\n');
 }
 

@@ -45,6 +45,13 @@ pub fn describe(obj: &Object, api: &ApiServer, now: SimTime) -> String {
     w.finish()
 }
 
+/// `DescribePodTemplate` on its own, as `kubectl rollout history --revision=N` prints it.
+pub fn describe_pod_template(template: &crate::api::apps::PodTemplateSpec, api: &ApiServer, now: SimTime) -> String {
+    let mut w = Writer::new(api, now);
+    containers::describe_pod_template(&mut w, template);
+    w.finish()
+}
+
 /// describe.go's `PrefixWriter` over the tabwriter, plus what every describer reads.
 struct Writer<'a> {
     out: TabWriter,
