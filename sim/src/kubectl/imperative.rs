@@ -287,6 +287,31 @@ pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
     }
 }
 
+/// The pods an exposed object selects, as a label map (`MapBasedSelectorForObject`).
+fn introspected_selector(obj: &Object) -> Result<BTreeMap<String, String>, String> {
+    let from_selector = |selector: Option<&LabelSelector>, kind: &str| match selector {
+        None => Err(format!("invalid {kind}: no selectors, therefore cannot be exposed")),
+        Some(s) if !s.match_expressions.is_empty() => {
+            let requirements: Vec<String> = s
+                .match_expressions
+                .iter()
+                .map(|r| format!("{{Key:{} Operator:{} Values:[{}]}}", r.key, r.operator, r.values.join(" ")))
+                .collect();
+            Err(format!("couldn't convert expressions - \"[{}]\" to map-based selector format", requirements.join(" ")))
+        }
+        Some(s) => Ok(s.match_labels.clone()),
+    };
+    match obj {
+        Object::Pod(p) if p.metadata.labels.is_empty() => Err("the pod has no labels and cannot be exposed".into()),
+        Object::Pod(p) => Ok(p.metadata.labels.clone()),
+        Object::Service(s) if s.spec.selector.is_empty() => Err("the service has no pod selector set".into()),
+        Object::Service(s) => Ok(s.spec.selector.clone()),
+        Object::Deployment(d) => from_selector(d.spec.selector.as_ref(), "deployment"),
+        Object::ReplicaSet(rs) => from_selector(rs.spec.selector.as_ref(), "replicaset"),
+        _ => Err(format!("cannot extract pod selector from {}", obj.kind().name())),
+    }
+}
+
 /// `kubectl expose (deployment|replicaset|pod|service) NAME [--port=P] [--target-port=T]
 /// [--type=T] [--name=N] [--protocol=TCP]`: a Service selecting the object's pods.
 pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput) {
@@ -313,16 +338,11 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
             out.fail(crate::apiserver::ApiError::NotFound { kind, name: name.clone() }.to_string());
             continue;
         };
-        // The selector and the first container port, by introspection as kubectl does.
-        let (selector, pod_spec) = match &*obj {
-            Object::Pod(p) => (Some(p.metadata.labels.clone()), Some(&p.spec)),
-            Object::Deployment(d) => {
-                (d.spec.selector.as_ref().map(|s| s.match_labels.clone()), Some(&d.spec.template.spec))
-            }
-            Object::ReplicaSet(rs) => {
-                (rs.spec.selector.as_ref().map(|s| s.match_labels.clone()), Some(&rs.spec.template.spec))
-            }
-            Object::Service(s) => (Some(s.spec.selector.clone()), None),
+        let pod_spec = match &*obj {
+            Object::Pod(p) => Some(&p.spec),
+            Object::Deployment(d) => Some(&d.spec.template.spec),
+            Object::ReplicaSet(rs) => Some(&rs.spec.template.spec),
+            Object::Service(_) => None,
             _ => {
                 out.fail(format!("error: cannot expose a {}", kind.name()));
                 continue;
@@ -333,15 +353,17 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
                 Ok(s) => s,
                 Err(e) => return out.fail(e),
             },
-            None => selector.unwrap_or_default(),
+            None => match introspected_selector(&obj) {
+                Ok(s) => s,
+                Err(why) => {
+                    out.fail(format!(
+                        "error: couldn't retrieve selectors via --selector flag or introspection: {why}\n\
+                         See 'kubectl expose -h' for help and examples"
+                    ));
+                    continue;
+                }
+            },
         };
-        if selector.is_empty() {
-            out.fail(format!(
-                "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no labels to select its pods by",
-                kind.name().to_lowercase()
-            ));
-            continue;
-        }
         let introspected =
             pod_spec.and_then(|s| s.containers.iter().flat_map(|c| &c.ports).next().map(|p| p.container_port));
         let port = match args.get("port").map(str::parse::<i32>) {
