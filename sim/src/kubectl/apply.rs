@@ -240,8 +240,6 @@ pub(super) fn create_from_files(
 /// How long `delete` waits for objects to disappear beyond their grace period before
 /// giving up (kubectl waits forever; a simulator must not).
 const DELETE_WAIT_EXTRA_MS: u64 = 60_000;
-/// The longest wait for evicted pods to go (`drain`).
-pub(super) const DELETE_WAIT_MAX_MS: u64 = 30_000 + DELETE_WAIT_EXTRA_MS;
 
 /// `kubectl delete`.
 pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {
@@ -355,8 +353,9 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
     }
 }
 
-/// Runs the simulation until the deleted objects are gone, as kubectl's `--wait` does.
-fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mut CmdOutput) {
+/// Runs the simulation until the deleted objects are gone, as kubectl's `--wait` does, and
+/// returns those still there when kubesim stops waiting.
+pub(super) fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mut CmdOutput) -> Vec<ObjKey> {
     let max_grace_s = keys
         .iter()
         .filter_map(|k| cluster.api().get(k))
@@ -364,16 +363,17 @@ fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mut CmdOutput
         .max()
         .unwrap_or(0);
     let budget = crate::engine::time::secs_to_ms(max_grace_s).saturating_add(DELETE_WAIT_EXTRA_MS);
-    let gone = cluster.run_while(budget, |c| keys.iter().all(|k| c.api().get(k).is_none()));
-    if !gone {
-        let left: Vec<String> =
-            keys.iter().filter(|k| cluster.api().get(k).is_some()).map(|k| k.name.clone()).collect();
+    cluster.run_while(budget, |c| keys.iter().all(|k| c.api().get(k).is_none()));
+    let left: Vec<ObjKey> = keys.iter().filter(|k| cluster.api().get(k).is_some()).cloned().collect();
+    if !left.is_empty() {
+        let names: Vec<&str> = left.iter().map(|k| k.name.as_str()).collect();
         out.note(format!(
             "kubesim: stopped waiting after {}s; still terminating: {} (its node is not confirming the deletion; real kubectl would keep waiting)",
             budget / 1000,
-            left.join(", ")
+            names.join(", ")
         ));
     }
+    left
 }
 
 #[cfg(test)]

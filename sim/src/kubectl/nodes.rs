@@ -103,11 +103,17 @@ pub fn drain(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
     }
     out.wrote = true;
     // kubectl waits for each evicted pod to be gone.
-    cluster.run_while(super::apply::DELETE_WAIT_MAX_MS, |c| evicted.iter().all(|k| c.api().get(k).is_none()));
-    for key in &evicted {
-        if cluster.api().get(key).is_none() {
-            out.out(format!("pod/{} evicted", key.name));
-        }
+    let left = super::apply::wait_for_deletion(cluster, &evicted, out);
+    for key in evicted.iter().filter(|k| !left.contains(k)) {
+        out.out(format!("pod/{} evicted", key.name));
     }
-    out.out(format!("node/{name} drained"));
+    if left.is_empty() {
+        out.out(format!("node/{name} drained"));
+    } else {
+        let pods: Vec<String> = left.iter().map(|k| format!("{}/{}", k.namespace, k.name)).collect();
+        out.fail(format!(
+            "error: unable to drain node \"{name}\": evicted pods still terminating: {}\nThere are pending nodes to be drained:\n {name}",
+            pods.join(", ")
+        ));
+    }
 }
