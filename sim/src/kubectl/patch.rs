@@ -10,19 +10,28 @@ use crate::api::decode::from_json;
 use crate::apiserver::ApiError;
 use crate::cluster::Cluster;
 
-/// List fields that strategic merge patch merges by a key, not replaces.
-const MERGE_KEYS: &[(&str, &str)] = &[
-    ("containers", "name"),
-    ("initContainers", "name"),
-    ("ports", "containerPort"),
-    ("env", "name"),
-    ("volumes", "name"),
-    ("volumeMounts", "mountPath"),
-    ("imagePullSecrets", "name"),
+/// List fields that strategic merge patch merges by a key, not replaces: (the field
+/// holding the object, the list field, the merge key). An empty first entry matches any
+/// holder. A Service's `spec.ports` merge by `port`, a container's by `containerPort`.
+const MERGE_KEYS: &[(&str, &str, &str)] = &[
+    ("", "containers", "name"),
+    ("", "initContainers", "name"),
+    ("spec", "ports", "port"),
+    ("", "ports", "containerPort"),
+    ("", "env", "name"),
+    ("", "volumes", "name"),
+    ("", "volumeMounts", "mountPath"),
+    ("", "imagePullSecrets", "name"),
 ];
 
 /// RFC 7386 merge patch; with `strategic`, keyed lists merge element by element.
 fn merge(target: &mut Value, patch: &Value, strategic: bool) {
+    merge_within(target, patch, strategic, "");
+}
+
+/// [`merge`] of an object that sits under the field `holder` (for a list element, the
+/// list's field).
+fn merge_within(target: &mut Value, patch: &Value, strategic: bool, holder: &str) {
     let Value::Object(patch_map) = patch else {
         *target = patch.clone();
         return;
@@ -36,15 +45,20 @@ fn merge(target: &mut Value, patch: &Value, strategic: bool) {
             target_map.remove(key);
             continue;
         }
-        let merge_key = MERGE_KEYS.iter().find(|(field, _)| field == key).map(|(_, k)| *k);
+        let merge_key = MERGE_KEYS
+            .iter()
+            .find(|(within, field, _)| field == key && (within.is_empty() || *within == holder))
+            .map(|(_, _, k)| *k);
         match (strategic, merge_key, target_map.get_mut(key), value) {
             (true, Some(merge_key), Some(Value::Array(current)), Value::Array(items)) => {
-                merge_list(current, items, merge_key);
+                merge_list(current, items, key, merge_key);
             }
-            (_, _, Some(existing), Value::Object(_)) if existing.is_object() => merge(existing, value, strategic),
+            (_, _, Some(existing), Value::Object(_)) if existing.is_object() => {
+                merge_within(existing, value, strategic, key)
+            }
             _ => {
                 let mut fresh = Value::Null;
-                merge(&mut fresh, value, strategic);
+                merge_within(&mut fresh, value, strategic, key);
                 target_map.insert(key.clone(), fresh);
             }
         }
@@ -53,7 +67,7 @@ fn merge(target: &mut Value, patch: &Value, strategic: bool) {
 
 /// Strategic merge of a keyed list: matching elements merge, new ones append, and
 /// `$patch: delete` removes.
-fn merge_list(current: &mut Vec<Value>, items: &[Value], key: &str) {
+fn merge_list(current: &mut Vec<Value>, items: &[Value], field: &str, key: &str) {
     for item in items {
         let id = item.get(key).cloned();
         let position = id.as_ref().and_then(|id| current.iter().position(|c| c.get(key) == Some(id)));
@@ -62,7 +76,7 @@ fn merge_list(current: &mut Vec<Value>, items: &[Value], key: &str) {
             (Some(i), true) => {
                 current.remove(i);
             }
-            (Some(i), false) => merge(&mut current[i], item, true),
+            (Some(i), false) => merge_within(&mut current[i], item, true, field),
             (None, false) => current.push(item.clone()),
             (None, true) => {}
         }
@@ -222,6 +236,20 @@ mod tests {
         let mut plain = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
         merge(&mut plain, &json!({"spec": {"containers": [{"name": "b"}]}}), false);
         assert_eq!(plain, json!({"spec": {"containers": [{"name": "b"}]}}));
+    }
+
+    #[test]
+    fn strategic_merge_keys_service_ports_by_port_and_container_ports_by_container_port() {
+        let mut svc = json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 443}]}});
+        merge(&mut svc, &json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}]}}), true);
+        assert_eq!(svc, json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}}));
+        let mut pod = json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}});
+        let patch = json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "http"}]}]}});
+        merge(&mut pod, &patch, true);
+        assert_eq!(
+            pod,
+            json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "http"}]}]}})
+        );
     }
 
     #[test]
