@@ -104,12 +104,64 @@ pub fn check(api: &ApiServer) -> Vec<Violation> {
 pub const EVENTUAL: &[(&str, &str)] = &[
     ("pods-on-existing-nodes", "every pod bound to a node names a node that exists"),
     ("endpoints-are-ready-pods", "a Service's ready endpoints are ready pods its selector matches"),
+    ("ready-pods-are-endpoints", "every ready pod a Service selects is among its ready endpoints"),
+    ("one-slice-per-service", "a Service with a selector has exactly one EndpointSlice (kubesim never splits)"),
 ];
 
 /// Checks the [`EVENTUAL`] properties.
 pub fn check_settled(api: &ApiServer) -> Vec<Violation> {
     let mut found = endpoint_violations(api);
+    found.extend(service_membership_violations(api));
     found.extend(pods_on_missing_nodes(api));
+    found
+}
+
+/// `ready-pods-are-endpoints` and `one-slice-per-service`, Service by Service.
+fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let mut slices: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for obj in api.list(Kind::EndpointSlice, None) {
+        if let Some(svc) = obj.meta().labels.get(crate::controllers::endpoints::SERVICE_NAME_LABEL) {
+            *slices.entry((obj.meta().namespace.clone(), svc.clone())).or_default() += 1;
+        }
+    }
+    for obj in api.list(Kind::Service, None) {
+        let Object::Service(svc) = &**obj else { continue };
+        if svc.spec.selector.is_empty() {
+            continue;
+        }
+        let ns = &svc.metadata.namespace;
+        let count = slices.get(&(ns.clone(), svc.metadata.name.clone())).copied().unwrap_or(0);
+        if count != 1 {
+            found.push(Violation {
+                invariant: "one-slice-per-service",
+                object: obj.key().to_string(),
+                detail: format!("{count} EndpointSlices"),
+            });
+        }
+        let ep_key = crate::api::ObjKey::new(Kind::Endpoints, ns, &svc.metadata.name);
+        let listed: Vec<&str> = match api.get(&ep_key).map(|o| &**o) {
+            Some(Object::Endpoints(ep)) => {
+                ep.subsets.iter().flat_map(|s| &s.addresses).map(|a| a.ip.as_str()).collect()
+            }
+            _ => Vec::new(),
+        };
+        for pod in api.list(Kind::Pod, Some(ns)).filter_map(|o| o.as_pod()) {
+            let selected = svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v));
+            let reachable = svc.spec.ports.iter().all(|p| crate::controllers::endpoints::target_port(p, pod).is_some());
+            let ready =
+                crate::controllers::pods::ready_since(pod).is_some() && pod.metadata.deletion_timestamp.is_none();
+            if let (true, true, true, Some(ip)) = (selected, reachable, ready, pod.status.pod_ip.as_deref())
+                && !listed.contains(&ip)
+            {
+                found.push(Violation {
+                    invariant: "ready-pods-are-endpoints",
+                    object: obj.key().to_string(),
+                    detail: format!("ready pod {} ({ip}) is not among the endpoints", pod.metadata.name),
+                });
+            }
+        }
+    }
     found
 }
 

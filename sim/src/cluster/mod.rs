@@ -494,7 +494,7 @@ fn default_controllers() -> ControllerManager {
     manager.register(Box::new(ReplicaSetController::default()));
     manager.register(Box::new(GarbageCollector::default()));
     manager.register(Box::new(PodGc::default()));
-    manager.register(Box::new(EndpointsController));
+    manager.register(Box::<EndpointsController>::default());
     manager.register(Box::new(NodeLifecycle::default()));
     manager.register(Box::new(TaintEviction));
     manager

@@ -23,9 +23,27 @@ pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 const MANAGED_BY_LABEL: &str = "endpointslice.kubernetes.io/managed-by";
 const MANAGED_BY: &str = "endpointslice-controller.k8s.io";
 
+/// How long a slice create may stay unobserved before the controller stops waiting for
+/// it (the create failed) and may create again; far beyond any watch latency.
+const CREATE_EXPECTATION_MS: u64 = 1_000;
+
 /// The controller.
 #[derive(Default)]
-pub struct EndpointsController;
+pub struct EndpointsController {
+    /// Services whose slice create is sent but not yet seen, with when it was sent
+    /// (upstream's `endpointSliceTracker`): a second reconcile in that window must not
+    /// create a duplicate.
+    creating: BTreeMap<ObjKey, SimTime>,
+}
+
+/// Whether `svc`'s Endpoints list `pod` (it was a member when they were last written).
+fn lists_pod(endpoints: Option<&Object>, pod: &Pod) -> bool {
+    let Some(Object::Endpoints(ep)) = endpoints else { return false };
+    ep.subsets
+        .iter()
+        .flat_map(|s| s.addresses.iter().chain(&s.not_ready_addresses))
+        .any(|a| a.target_ref.as_ref().is_some_and(|r| r.name.as_deref() == Some(pod.metadata.name.as_str())))
+}
 
 /// The port a Service port reaches on `pod` (`podutil.FindPort`): a number as is, a
 /// name looked up among the pod's container ports of the same protocol.
@@ -153,23 +171,36 @@ impl Reconciler for EndpointsController {
         let ns = &obj.meta().namespace;
         match obj.kind() {
             Kind::Service | Kind::Endpoints => vec![ObjKey::new(Kind::Service, ns, &obj.meta().name)],
-            Kind::EndpointSlice => obj
-                .meta()
-                .labels
-                .get(SERVICE_NAME_LABEL)
-                .map(|svc| vec![ObjKey::new(Kind::Service, ns, svc)])
-                .unwrap_or_default(),
-            // A pod may enter or leave any selector in its namespace.
-            Kind::Pod => view
-                .list_in(Kind::Service, ns)
-                .filter(|s| matches!(&***s, Object::Service(svc) if !svc.spec.selector.is_empty()))
-                .map(|s| s.key())
-                .collect(),
+            Kind::EndpointSlice => {
+                let Some(svc) = obj.meta().labels.get(SERVICE_NAME_LABEL) else { return Vec::new() };
+                let key = ObjKey::new(Kind::Service, ns, svc);
+                self.creating.remove(&key);
+                vec![key]
+            }
+            // The Services the pod is in now, and those it was in (`getPodServiceMemberships`
+            // of the new and old pod; the old one is read from the Endpoints).
+            Kind::Pod => {
+                let Object::Pod(pod) = &**obj else { return Vec::new() };
+                view.list_in(Kind::Service, ns)
+                    .filter_map(|s| match &**s {
+                        Object::Service(svc) if !svc.spec.selector.is_empty() => Some(svc),
+                        _ => None,
+                    })
+                    .filter(|svc| {
+                        svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v))
+                            || lists_pod(
+                                view.get(&ObjKey::new(Kind::Endpoints, ns, &svc.metadata.name)).map(|o| &**o),
+                                pod,
+                            )
+                    })
+                    .map(|svc| ObjKey::new(Kind::Service, ns, &svc.metadata.name))
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }
 
-    fn reconcile(&mut self, key: &ObjKey, view: &Cache, _now: SimTime) -> Reconcile {
+    fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile {
         let ep_key = ObjKey::new(Kind::Endpoints, &key.namespace, &key.name);
         let mut requests = Vec::new();
         let Some(Object::Service(svc)) = view.get(key).map(|o| (**o).clone()) else {
@@ -196,13 +227,22 @@ impl Reconciler for EndpointsController {
             _ => requests.push(ApiRequest::Create(Object::Endpoints(endpoints))),
         }
         let owner = Object::Service(svc.clone());
-        let existing = view.dependents_of(&svc.metadata.uid).find_map(|o| match &**o {
+        let mut slices = view.dependents_of(&svc.metadata.uid).filter_map(|o| match &**o {
             Object::EndpointSlice(s) => Some(s.clone()),
             _ => None,
         });
+        let existing = slices.next();
+        // kubesim keeps one slice per Service: any other (a create raced) goes.
+        for extra in slices {
+            requests.push(ApiRequest::delete(Object::EndpointSlice(extra).key()));
+        }
         let wanted_endpoints = slice_endpoints(&pods);
         let wanted_ports = ports_for(&svc, pods.first().copied());
+        let awaited = self.creating.get(key).is_some_and(|sent| now.0.saturating_sub(sent.0) < CREATE_EXPECTATION_MS);
         match existing {
+            None if awaited => {
+                return Reconcile { requests, requeue_after_ms: Some(CREATE_EXPECTATION_MS), ..Reconcile::done() };
+            }
             Some(current) => {
                 if current.endpoints != wanted_endpoints || current.ports != wanted_ports {
                     let mut updated = current;
@@ -211,22 +251,25 @@ impl Reconciler for EndpointsController {
                     requests.push(ApiRequest::Update(Object::EndpointSlice(updated)));
                 }
             }
-            None => requests.push(ApiRequest::Create(Object::EndpointSlice(EndpointSlice {
-                metadata: ObjectMeta {
-                    generate_name: Some(format!("{}-", svc.metadata.name)),
-                    namespace: svc.metadata.namespace.clone(),
-                    labels: BTreeMap::from([
-                        (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
-                        (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
-                    ]),
-                    owner_references: vec![controller_ref(&owner)],
+            None => {
+                self.creating.insert(key.clone(), now);
+                requests.push(ApiRequest::Create(Object::EndpointSlice(EndpointSlice {
+                    metadata: ObjectMeta {
+                        generate_name: Some(format!("{}-", svc.metadata.name)),
+                        namespace: svc.metadata.namespace.clone(),
+                        labels: BTreeMap::from([
+                            (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
+                            (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
+                        ]),
+                        owner_references: vec![controller_ref(&owner)],
+                        ..Default::default()
+                    },
+                    address_type: "IPv4".into(),
+                    endpoints: wanted_endpoints,
+                    ports: wanted_ports,
                     ..Default::default()
-                },
-                address_type: "IPv4".into(),
-                endpoints: wanted_endpoints,
-                ports: wanted_ports,
-                ..Default::default()
-            }))),
+                })))
+            }
         }
         Reconcile { requests, ..Reconcile::done() }
     }
