@@ -1,7 +1,6 @@
 //! Facts about pods that several controllers need: activity, readiness, availability,
 //! controller references, and upstream's ranking of which pods to delete first.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -66,22 +65,34 @@ fn deletion_cost(pod: &Pod) -> i64 {
     pod.metadata.annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-fn restarts(pod: &Pod) -> i32 {
-    pod.status.container_statuses.iter().map(|c| c.restart_count).sum()
+/// The most restarts of any one container (`compareMaxContainerRestarts`).
+fn max_restarts(pod: &Pod) -> i32 {
+    pod.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
+}
+
+/// How long ago `t` was, on upstream's logarithmic scale (`LogarithmicScaleDown`):
+/// `floor(log2(nanoseconds))`, so pods of similar age rank alike and the uid decides.
+fn age_bucket(t: SimTime, now: SimTime) -> i32 {
+    let ns = now.since(t).saturating_mul(1_000_000);
+    if ns == 0 { -1 } else { 63 - ns.leading_zeros() as i32 }
 }
 
 /// Orders pods so the first are the best to delete (`ActivePodsWithRanks.Less`):
 /// unscheduled, then pending before unknown before running, not ready before ready,
-/// lower deletion cost, more pods of the same owner on the node, ready for less time,
-/// more restarts, created later.
-pub fn deletion_order<'a>(pods: &[&'a Pod]) -> Vec<&'a Pod> {
+/// lower deletion cost, more `related` pods (those of the same Deployment's ReplicaSets)
+/// on the same node; then, among ready pods, ready more recently on the logarithmic
+/// scale, among others more restarts and created more recently on that scale; the uid
+/// breaks ties. Upstream compares restarts and creation when two pods became ready at
+/// the very same instant; kubesim goes to the uid, which keeps the order total.
+pub fn deletion_order<'a>(pods: &[&'a Pod], related: &[&Pod], now: SimTime) -> Vec<&'a Pod> {
     let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
-    for p in pods {
+    for p in related.iter().filter(|p| is_active(p)) {
         if let Some(node) = p.spec.node_name.as_deref() {
             *per_node.entry(node).or_default() += 1;
         }
     }
-    let rank = |p: &Pod| p.spec.node_name.as_deref().map_or(0, |n| per_node.get(n).copied().unwrap_or(0));
+    let crowding = |p: &Pod| p.spec.node_name.as_deref().map_or(0, |n| per_node.get(n).copied().unwrap_or(0));
+    let created = |p: &Pod| age_bucket(p.metadata.creation_timestamp.map_or(SimTime::ZERO, |t| t.0), now);
     let mut ordered = pods.to_vec();
     ordered.sort_by(|a, b| {
         let assigned = |p: &Pod| p.spec.node_name.is_some();
@@ -90,16 +101,12 @@ pub fn deletion_order<'a>(pods: &[&'a Pod]) -> Vec<&'a Pod> {
             .then_with(|| phase_rank(a).cmp(&phase_rank(b)))
             .then_with(|| ready_since(a).is_some().cmp(&ready_since(b).is_some()))
             .then_with(|| deletion_cost(a).cmp(&deletion_cost(b)))
-            .then_with(|| rank(b).cmp(&rank(a)))
+            .then_with(|| crowding(b).cmp(&crowding(a)))
             .then_with(|| match (ready_since(a), ready_since(b)) {
-                (Some(x), Some(y)) => y.cmp(&x),
-                _ => Ordering::Equal,
+                (Some(x), Some(y)) => age_bucket(x, now).cmp(&age_bucket(y, now)),
+                _ => max_restarts(b).cmp(&max_restarts(a)).then_with(|| created(a).cmp(&created(b))),
             })
-            .then_with(|| restarts(b).cmp(&restarts(a)))
-            .then_with(|| {
-                let created = |p: &Pod| p.metadata.creation_timestamp;
-                created(b).cmp(&created(a))
-            })
+            .then_with(|| a.metadata.uid.cmp(&b.metadata.uid))
     });
     ordered
 }
@@ -136,10 +143,9 @@ mod tests {
         let unready = pod("unready", Some("n2"), "Running", false);
         let pending = pod("pending", Some("n3"), "Pending", false);
         let unscheduled = pod("unscheduled", None, "Pending", false);
-        let order: Vec<&str> = deletion_order(&[&running, &unready, &pending, &unscheduled])
-            .iter()
-            .map(|p| p.metadata.name.as_str())
-            .collect();
+        let pods = [&running, &unready, &pending, &unscheduled];
+        let order: Vec<&str> =
+            deletion_order(&pods, &pods, SimTime(2000)).iter().map(|p| p.metadata.name.as_str()).collect();
         assert_eq!(order, ["unscheduled", "pending", "unready", "running"]);
     }
 
@@ -148,8 +154,30 @@ mod tests {
         let a = pod("a", Some("n1"), "Running", true);
         let b = pod("b", Some("n1"), "Running", true);
         let c = pod("c", Some("n2"), "Running", true);
-        let first = deletion_order(&[&c, &a, &b])[0].metadata.name.clone();
+        let first = deletion_order(&[&c, &a, &b], &[&c, &a, &b], SimTime(2000))[0].metadata.name.clone();
         assert_ne!(first, "c");
+        // The sibling ReplicaSets' pods count too: here n2 is the crowded node.
+        let (d, e) = (pod("d", Some("n2"), "Running", true), pod("e", Some("n2"), "Running", true));
+        let first = deletion_order(&[&c, &a], &[&c, &a, &d, &e], SimTime(2000))[0].metadata.name.clone();
+        assert_eq!(first, "c");
+    }
+
+    #[test]
+    fn deletion_ranks_ready_age_logarithmically_then_by_uid() {
+        let ready_at = |name: &str, uid: &str, ms: u64| {
+            let mut p = pod(name, Some("n1"), "Running", true);
+            p.status.conditions[0].last_transition_time = Some(Time(SimTime(ms)));
+            p.metadata.uid = uid.into();
+            p
+        };
+        let now = SimTime(100_000);
+        // Ready 10 s and 20 s ago: different buckets, the more recent goes first.
+        let (young, old) = (ready_at("young", "b", 90_000), ready_at("old", "a", 80_000));
+        assert_eq!(deletion_order(&[&old, &young], &[], now)[0].metadata.name, "young");
+        // Ready 60 s and 58 s ago: the same bucket (2^35 ns ≈ 34 s to 2^36 ns ≈ 69 s), so the uid decides.
+        let (x, y) = (ready_at("x", "b", 40_000), ready_at("y", "a", 42_000));
+        assert_eq!(deletion_order(&[&x, &y], &[], now)[0].metadata.name, "y");
+        assert_eq!(deletion_order(&[&y, &x], &[], now)[0].metadata.name, "y");
     }
 
     #[test]

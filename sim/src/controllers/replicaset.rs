@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use super::pods::{controller_ref, deletion_order, is_active, is_available, ready_since, until_available};
+use super::pods::{controller_ref, deletion_order, is_active, is_available, ready_since, typed, until_available};
 use super::reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};
 use crate::api::apps::{ReplicaSet, ReplicaSetStatus};
 use crate::api::core::Pod;
@@ -78,6 +78,21 @@ fn status_for(rs: &ReplicaSet, pods: &[&Pod], now: SimTime) -> ReplicaSetStatus 
         observed_generation: rs.metadata.generation,
         conditions: rs.status.conditions.clone(),
     }
+}
+
+/// The pods of every ReplicaSet with the same controller as `rs` (its Deployment's
+/// ReplicaSets), or of `rs` alone (`getIndirectlyRelatedPods`): scale-down prefers nodes
+/// crowded with them.
+fn related_pods(rs: &ReplicaSet, view: &Cache) -> Vec<Rc<Object>> {
+    let siblings: Vec<String> = match rs.metadata.controller_ref() {
+        Some(owner) => view
+            .dependents_of(&owner.uid)
+            .filter(|o| o.kind() == Kind::ReplicaSet)
+            .map(|o| o.meta().uid.clone())
+            .collect(),
+        None => vec![rs.metadata.uid.clone()],
+    };
+    siblings.iter().flat_map(|uid| view.dependents_of(uid).filter(|o| o.kind() == Kind::Pod).cloned()).collect()
 }
 
 impl Reconciler for ReplicaSetController {
@@ -159,7 +174,8 @@ impl Reconciler for ReplicaSetController {
                 }
             } else if active.len() > desired {
                 let n = (active.len() - desired).min(BURST);
-                for victim in deletion_order(&active).into_iter().take(n) {
+                let related = related_pods(rs, view);
+                for victim in deletion_order(&active, &typed(&related), now).into_iter().take(n) {
                     let victim_key = ObjKey::new(Kind::Pod, &victim.metadata.namespace, &victim.metadata.name);
                     exp.deletes.insert(victim_key.clone());
                     requests.push(ApiRequest::delete(victim_key));
