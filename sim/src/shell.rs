@@ -90,6 +90,11 @@ impl Shell {
         &self.cluster
     }
 
+    /// The cluster, to run it event by event between commands.
+    pub fn cluster_mut(&mut self) -> &mut Cluster {
+        &mut self.cluster
+    }
+
     /// Runs a whole script and returns its transcript: each command echoed as
     /// `$ <command>` (with its here-document, if any), comments kept, then its output.
     /// The flag is true if any line failed.
