@@ -26,5 +26,6 @@ pub mod kubectl;
 pub mod kubelet;
 pub mod network;
 pub mod runtime;
+pub mod scenario;
 pub mod scheduler;
 pub mod shell;

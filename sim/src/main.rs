@@ -31,6 +31,11 @@ enum Command {
         after_help = "Examples:\n  kubesim shell --nodes 3 --seed 7\n  kubesim shell --nodes 3 < script.txt        # prints a transcript\n  kubesim shell -c 'kubectl run web --image=nginx' -c 'advance 10s' -c 'kubectl get pods'"
     )]
     Shell(ShellArgs),
+    /// Play a scenario file: narrated steps, checked expectations, exit 0 iff all pass.
+    #[command(
+        after_help = "Examples:\n  kubesim run scenarios/07-labels.yaml\n  kubesim run scenarios/07-labels.yaml --seed 3 --trace run.jsonl\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
+    )]
+    Run(RunArgs),
     /// Measure the simulator: create pods on nodes and run until all are Running.
     #[command(after_help = "Example:\n  kubesim bench --nodes 100 --pods 10000")]
     Bench(BenchArgs),
@@ -75,6 +80,21 @@ struct TourArgs {
 }
 
 #[derive(Args)]
+struct RunArgs {
+    /// The scenario file (YAML; `scenarios/README.md` documents the format).
+    file: PathBuf,
+    /// Seed for every random choice, instead of the file's.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write the trace (one JSON line per event) to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    trace: Option<PathBuf>,
+    /// Print only the expectations' results and the summary.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// Nodes.
     #[arg(long, default_value_t = 100)]
@@ -115,6 +135,7 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Shell(args) => shell(args),
         Command::Tour(args) => tour(args),
+        Command::Run(args) => run(args),
         Command::Bench(args) => bench(args),
     }
 }
@@ -186,6 +207,33 @@ fn shell(args: ShellArgs) -> Result<ExitCode, String> {
     };
     write_trace(&shell, &args.cluster.trace)?;
     Ok(status(failed))
+}
+
+fn run(args: RunArgs) -> Result<ExitCode, String> {
+    let file = args.file.display().to_string();
+    let text = std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let dir = args.file.parent().map(PathBuf::from).unwrap_or_default();
+    let read = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
+    let scenario = match kubesim::scenario::parse(&file, &text, read) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("{} error(s) in {file}; nothing was run", errors.len());
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (report, shell) = kubesim::scenario::run(&scenario, args.seed);
+    if args.quiet {
+        let result =
+            |l: &&str| ["] ✓ ", "] ✗ ", "  reproduce with: ", " expectations passed, "].iter().any(|m| l.contains(m));
+        report.transcript.lines().filter(result).for_each(|l| println!("{l}"));
+    } else {
+        print!("{}", report.transcript);
+    }
+    write_trace(&shell, &args.trace)?;
+    Ok(status(report.failed > 0))
 }
 
 fn tour(args: TourArgs) -> Result<ExitCode, String> {

@@ -70,3 +70,42 @@ fn tour_runs_and_is_deterministic() {
     assert_eq!(a, b);
     insta::assert_snapshot!("tour", a);
 }
+
+fn run_stderr(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubesim")).args(args).output().expect("kubesim binary runs");
+    let text = |b: Vec<u8>| String::from_utf8(b).expect("UTF-8 output");
+    (text(out.stdout), text(out.stderr), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn run_exits_0_when_expectations_pass_1_when_one_fails_2_for_a_bad_file() {
+    let dir = std::env::temp_dir().join(format!("kubesim-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("scenario written");
+        path.display().to_string()
+    };
+    let good = write(
+        "good.yaml",
+        "title: t\nsteps:\n  - kubectl: run web --image=nginx:1.27\n  - expect:\n      pods: {selector: run=web, status: Running, count: 1}\n      within: 30s\n",
+    );
+    let (out, _, code) = run_stderr(&["run", &good]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("✓ expect 1 pods -l run=web Running"), "{out}");
+    let failing = write(
+        "failing.yaml",
+        "title: t\nseed: 5\nsteps:\n  - expect:\n      field: {object: deployment/web, path: spec.replicas, equals: 2}\n",
+    );
+    let (out, _, code) = run_stderr(&["run", &failing, "--quiet"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("✗ expect deployment/web spec.replicas = 2: saw deployment/web not found"), "{out}");
+    assert!(out.contains(&format!("reproduce with: kubesim run {failing} --seed 5")), "{out}");
+    let bad = write("bad.yaml", "title: t\nsteps:\n  - advance: later\n  - apply: nowhere.yaml\n");
+    let (out, err, code) = run_stderr(&["run", &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "", "nothing runs");
+    assert!(err.contains(&format!("{bad}:3:5: steps[0]: advance:")), "{err}");
+    assert!(err.contains(&format!("{bad}:4:5: steps[1]: apply: cannot read manifest nowhere.yaml")), "{err}");
+    assert!(err.contains("2 error(s)"), "{err}");
+}

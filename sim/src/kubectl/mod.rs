@@ -10,7 +10,7 @@ mod nodes;
 mod patch;
 pub mod print;
 mod read;
-mod selector;
+pub mod selector;
 mod workloads;
 mod yaml;
 

@@ -1,0 +1,10 @@
+//! Teaching scenarios: a YAML file of narrated steps and checked expectations
+//! (`scenarios/README.md` documents every field). `format` reads and checks a file,
+//! reporting every error at once; `run` plays it on a fresh cluster.
+
+pub mod expect;
+pub mod format;
+pub mod run;
+
+pub use format::{Scenario, ScenarioError, parse};
+pub use run::{Report, run};
