@@ -109,3 +109,26 @@ fn run_exits_0_when_expectations_pass_1_when_one_fails_2_for_a_bad_file() {
     assert!(err.contains(&format!("{bad}:4:5: steps[1]: apply: cannot read manifest nowhere.yaml")), "{err}");
     assert!(err.contains("2 error(s)"), "{err}");
 }
+
+#[test]
+fn orphaning_survives_a_conflicting_write_to_the_dependent() {
+    // The annotation lands while the collector is removing the ownerReference, so that
+    // update meets a 409; the owner's finalizer must wait for the retry.
+    let lines = [
+        "kubectl create deployment keep --image=nginx:1.27 --replicas=1",
+        "advance 10s",
+        "kubectl delete deployment keep --cascade=orphan --wait=false",
+        "advance 2ms",
+        "kubectl annotate rs keep-847dc657d9 touched=yes",
+        "advance 10s",
+        "kubectl get rs,pods --no-headers",
+    ];
+    let mut args = vec!["shell", "--think-time", "0s"];
+    for line in &lines {
+        args.extend(["-c", line]);
+    }
+    let (out, code) = run_binary(&args, "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\nreplicaset.apps/keep-847dc657d9 "), "{out}");
+    assert!(out.contains("pod/keep-847dc657d9-"), "{out}");
+}

@@ -20,6 +20,8 @@ fn step() -> impl Strategy<Value = String> {
         Just("kubectl rollout undo deployment/web".to_string()),
         Just("kubectl rollout restart deployment/web".to_string()),
         (1u64..60).prop_map(|s| format!("advance {s}s")),
+        // Long enough to cross the 600 s progress deadline.
+        (600u64..900).prop_map(|s| format!("advance {s}s")),
     ]
 }
 
@@ -70,7 +72,9 @@ proptest! {
         shell.execute("kubectl create deployment web --image=nginx:1.27 --replicas=4");
         let mut seen = BTreeSet::new();
         let mut broken = None;
-        for line in std::iter::once("advance 30s").chain(steps.iter().map(String::as_str)) {
+        // The last command's rollout gets time to play out, and to be checked.
+        let script = std::iter::once("advance 30s").chain(steps.iter().map(String::as_str)).chain(["advance 120s"]);
+        for line in script {
             match line.strip_prefix("advance ").and_then(|s| s.strip_suffix('s')) {
                 Some(secs) => {
                     let ms = secs.parse::<u64>().expect("generated") * 1_000;

@@ -581,7 +581,7 @@ fn status_for(d: &Deployment, sets: &Sets, now: SimTime) -> (DeploymentStatus, O
         }
         set_condition(&mut status.conditions, moving);
         requeue = Some(deadline_ms);
-    } else if reason_of(&current) != "ProgressDeadlineExceeded" {
+    } else if !matches!(reason_of(&current).as_str(), "ProgressDeadlineExceeded" | "NewReplicaSetAvailable") {
         let since = current.as_ref().and_then(|c| c.last_update_time).map_or(now, |t| t.0);
         let due = since.as_ms().saturating_add(deadline_ms);
         if now.as_ms() > due {

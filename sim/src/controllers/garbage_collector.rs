@@ -32,8 +32,15 @@ fn deleting_with(obj: &Object, finalizer: &str) -> bool {
 
 fn key_of_owner(dependent: &Object, owner: &crate::api::meta::OwnerReference) -> Option<ObjKey> {
     let kind = Kind::from_resource_arg(&owner.kind)?;
-    Some(ObjKey::new(kind, &dependent.meta().namespace, &owner.name))
+    let namespace = if kind.namespaced() { dependent.meta().namespace.as_str() } else { "" };
+    Some(ObjKey::new(kind, namespace, &owner.name))
 }
+
+/// The kinds the collector watches, so the only owners whose absence it can see.
+const WATCHED: &[Kind] = &[Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service, Kind::EndpointSlice];
+
+/// How soon to look again at an owner whose dependents are being orphaned.
+const ORPHAN_RECHECK_MS: u64 = 100;
 
 impl Reconciler for GarbageCollector {
     fn name(&self) -> &'static str {
@@ -41,7 +48,7 @@ impl Reconciler for GarbageCollector {
     }
 
     fn watches(&self) -> &'static [Kind] {
-        &[Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service, Kind::EndpointSlice]
+        WATCHED
     }
 
     fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {
@@ -86,9 +93,14 @@ impl Reconciler for GarbageCollector {
         }
         let Some(obj) = view.get(key) else { return Reconcile::done() };
         if deleting_with(obj, ORPHAN_FINALIZER) {
+            // The finalizer goes only once no dependent refers to the owner any more: an
+            // update that lost a conflict is retried, never skipped (`attemptToOrphan`).
             let uid = &obj.meta().uid;
             for dep in view.dependents_of(uid) {
                 requests.push(ApiRequest::Update(without_owner(dep, uid)));
+            }
+            if !requests.is_empty() {
+                return Reconcile { requests, requeue_after_ms: Some(ORPHAN_RECHECK_MS), ..Reconcile::done() };
             }
             requests.push(ApiRequest::Update(without_finalizer(obj, ORPHAN_FINALIZER)));
         } else if deleting_with(obj, FOREGROUND_FINALIZER) {
@@ -98,8 +110,11 @@ impl Reconciler for GarbageCollector {
                 waiting |=
                     dep.meta().owner_references.iter().any(|r| r.uid == *uid && r.block_owner_deletion == Some(true));
                 if dep.meta().deletion_timestamp.is_none() {
-                    // Foreground deletion propagates: the dependents' dependents go first too.
-                    requests.push(delete_or_disown(dep, uid, Propagation::Foreground));
+                    // Foreground deletion propagates to dependents that have dependents of
+                    // their own; the others simply go (`attemptToDeleteItem`).
+                    let has_dependents = view.dependents_of(&dep.meta().uid).next().is_some();
+                    let propagation = if has_dependents { Propagation::Foreground } else { Propagation::Background };
+                    requests.push(delete_or_disown(dep, uid, propagation));
                 }
             }
             if !waiting {
@@ -130,9 +145,12 @@ impl Reconciler for GarbageCollector {
 
 /// Whether the owner a reference names is in the view, with that uid. A reference to a
 /// kind the simulator does not serve is left alone, as the real collector leaves one it
-/// cannot resolve.
+/// cannot resolve, and so is one to a kind the collector does not watch (it cannot see
+/// whether such an owner exists).
 fn owner_exists(dependent: &Object, owner: &crate::api::meta::OwnerReference, view: &Cache) -> bool {
-    key_of_owner(dependent, owner).is_none_or(|k| view.get(&k).is_some_and(|o| o.meta().uid == owner.uid))
+    key_of_owner(dependent, owner)
+        .filter(|k| WATCHED.contains(&k.kind))
+        .is_none_or(|k| view.get(&k).is_some_and(|o| o.meta().uid == owner.uid))
 }
 
 /// Deletes a dependent whose only owner is going; one with other owners just loses
