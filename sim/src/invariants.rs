@@ -140,11 +140,11 @@ fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
             });
         }
         let ep_key = crate::api::ObjKey::new(Kind::Endpoints, ns, &svc.metadata.name);
-        let listed: Vec<&str> = match api.get(&ep_key).map(|o| &**o) {
+        let listed: std::collections::BTreeSet<&str> = match api.get(&ep_key).map(|o| &**o) {
             Some(Object::Endpoints(ep)) => {
                 ep.subsets.iter().flat_map(|s| &s.addresses).map(|a| a.ip.as_str()).collect()
             }
-            _ => Vec::new(),
+            _ => Default::default(),
         };
         for pod in api.list(Kind::Pod, Some(ns)).filter_map(|o| o.as_pod()) {
             let selected = svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v));
@@ -152,7 +152,7 @@ fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
             let ready =
                 crate::controllers::pods::ready_since(pod).is_some() && pod.metadata.deletion_timestamp.is_none();
             if let (true, true, true, Some(ip)) = (selected, reachable, ready, pod.status.pod_ip.as_deref())
-                && !listed.contains(&ip)
+                && !listed.contains(ip)
             {
                 found.push(Violation {
                     invariant: "ready-pods-are-endpoints",

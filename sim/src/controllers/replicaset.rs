@@ -81,17 +81,12 @@ fn status_for(rs: &ReplicaSet, pods: &[&Pod], now: SimTime) -> ReplicaSetStatus 
 }
 
 /// The pods of every ReplicaSet with the same controller as `rs` (its Deployment's
-/// ReplicaSets), or of `rs` alone (`getIndirectlyRelatedPods`): scale-down prefers nodes
-/// crowded with them.
+/// ReplicaSets; none for a ReplicaSet without a controller), as `getIndirectlyRelatedPods`
+/// finds them: scale-down prefers nodes crowded with them.
 fn related_pods(rs: &ReplicaSet, view: &Cache) -> Vec<Rc<Object>> {
-    let siblings: Vec<String> = match rs.metadata.controller_ref() {
-        Some(owner) => view
-            .dependents_of(&owner.uid)
-            .filter(|o| o.kind() == Kind::ReplicaSet)
-            .map(|o| o.meta().uid.clone())
-            .collect(),
-        None => vec![rs.metadata.uid.clone()],
-    };
+    let Some(owner) = rs.metadata.controller_ref() else { return Vec::new() };
+    let siblings: Vec<String> =
+        view.dependents_of(&owner.uid).filter(|o| o.kind() == Kind::ReplicaSet).map(|o| o.meta().uid.clone()).collect();
     siblings.iter().flat_map(|uid| view.dependents_of(uid).filter(|o| o.kind() == Kind::Pod).cloned()).collect()
 }
 

@@ -289,7 +289,10 @@ pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdO
 
 /// The pods an exposed object selects, as a label map (`MapBasedSelectorForObject`).
 fn introspected_selector(obj: &Object) -> Result<BTreeMap<String, String>, String> {
-    let from_selector = |selector: Option<&LabelSelector>, kind: &str| match selector {
+    // apps/v1: no matchLabels is "no selectors", whatever matchExpressions say.
+    let from_selector = |selector: Option<&LabelSelector>, kind: &str| match selector
+        .filter(|s| !s.match_labels.is_empty())
+    {
         None => Err(format!("invalid {kind}: no selectors, therefore cannot be exposed")),
         Some(s) if !s.match_expressions.is_empty() => {
             let requirements: Vec<String> = s

@@ -154,15 +154,9 @@ pub fn rollout(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cm
         match sub.as_str() {
             "status" => status(cluster, d, out),
             "history" => history(cluster, d, args.get("revision"), out),
-            "undo" | "restart" if d.spec.paused == Some(true) => out.fail(if sub == "undo" {
-                format!(
-                    "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume \
-                     deployment/{}' and try again",
-                    d.metadata.name
-                )
-            } else {
-                "error: can't restart paused deployment (run rollout resume first)".to_string()
-            }),
+            "restart" if d.spec.paused == Some(true) => {
+                out.fail("error: can't restart paused deployment (run rollout resume first)")
+            }
             "undo" => undo(cluster, cause, d, args.get("to-revision"), out),
             "restart" => {
                 let mut restarted = d.clone();
@@ -331,6 +325,14 @@ fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out
             _ => out.fail("error: no rollout history found for deployment \"".to_string() + &d.metadata.name + "\""),
         };
     };
+    // Upstream finds the revision first, then refuses a paused Deployment.
+    if d.spec.paused == Some(true) {
+        return out.fail(format!(
+            "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume \
+             deployment/{}' and try again",
+            d.metadata.name
+        ));
+    }
     let mut template = rs.spec.template.clone();
     template.metadata.labels.remove(POD_TEMPLATE_HASH);
     if template == d.spec.template {
