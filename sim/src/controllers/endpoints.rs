@@ -4,7 +4,7 @@
 //! both as one reconciler and keeps one slice per Service (upstream splits at 100
 //! endpoints and by port resolution).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::pods::{controller_ref, ready_since};
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
@@ -34,15 +34,9 @@ pub struct EndpointsController {
     /// (upstream's `endpointSliceTracker`): a second reconcile in that window must not
     /// create a duplicate.
     creating: BTreeMap<ObjKey, SimTime>,
-}
-
-/// Whether `svc`'s Endpoints list `pod` (it was a member when they were last written).
-fn lists_pod(endpoints: Option<&Object>, pod: &Pod) -> bool {
-    let Some(Object::Endpoints(ep)) = endpoints else { return false };
-    ep.subsets
-        .iter()
-        .flat_map(|s| s.addresses.iter().chain(&s.not_ready_addresses))
-        .any(|a| a.target_ref.as_ref().is_some_and(|r| r.name.as_deref() == Some(pod.metadata.name.as_str())))
+    /// The pods each Service selected at its last reconcile, so that a pod that leaves a
+    /// selector (relabelled, deleted) still queues the Service it was in.
+    members: BTreeMap<ObjKey, BTreeSet<String>>,
 }
 
 /// The port a Service port reaches on `pod` (`podutil.FindPort`): a number as is, a
@@ -105,7 +99,9 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
     let mut subsets: BTreeMap<Vec<(Option<String>, i32)>, EndpointSubset> = BTreeMap::new();
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
         let ports = ports_for(svc, Some(pod));
-        if ports.is_empty() {
+        // A pod none of whose ports resolve is left out; a headless Service without
+        // ports lists its pods' addresses alone.
+        if ports.is_empty() && !svc.spec.ports.is_empty() {
             continue;
         }
         let key: Vec<(Option<String>, i32)> = ports.iter().map(|p| (p.name.clone(), p.port)).collect();
@@ -178,7 +174,7 @@ impl Reconciler for EndpointsController {
                 vec![key]
             }
             // The Services the pod is in now, and those it was in (`getPodServiceMemberships`
-            // of the new and old pod; the old one is read from the Endpoints).
+            // of the new and old pod; the old from the members each reconcile records).
             Kind::Pod => {
                 let Object::Pod(pod) = &**obj else { return Vec::new() };
                 view.list_in(Kind::Service, ns)
@@ -187,11 +183,10 @@ impl Reconciler for EndpointsController {
                         _ => None,
                     })
                     .filter(|svc| {
+                        let was_member =
+                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&pod.metadata.name));
                         svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v))
-                            || lists_pod(
-                                view.get(&ObjKey::new(Kind::Endpoints, ns, &svc.metadata.name)).map(|o| &**o),
-                                pod,
-                            )
+                            || was_member(&ObjKey::new(Kind::Service, ns, &svc.metadata.name))
                     })
                     .map(|svc| ObjKey::new(Kind::Service, ns, &svc.metadata.name))
                     .collect()
@@ -205,6 +200,7 @@ impl Reconciler for EndpointsController {
         let mut requests = Vec::new();
         let Some(Object::Service(svc)) = view.get(key).map(|o| (**o).clone()) else {
             // The Service is gone: so are its Endpoints (its slices go with their owner).
+            self.members.remove(key);
             if view.get(&ep_key).is_some() {
                 requests.push(ApiRequest::delete(ep_key));
             }
@@ -214,6 +210,7 @@ impl Reconciler for EndpointsController {
             return Reconcile::done();
         }
         let pods = selected_pods(&svc, view);
+        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.clone()).collect());
         let mut endpoints = endpoints_for(&svc, &pods);
         match view.get(&ep_key).map(|o| &**o) {
             Some(Object::Endpoints(current)) => {
@@ -272,5 +269,32 @@ impl Reconciler for EndpointsController {
             }
         }
         Reconcile { requests, ..Reconcile::done() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::meta::Condition;
+
+    #[test]
+    fn a_headless_service_without_ports_lists_addresses_alone() {
+        let mut svc = Service::default();
+        svc.spec.selector.insert("app".into(), "db".into());
+        let mut pod = Pod::default();
+        pod.metadata.name = "db-0".into();
+        pod.metadata.labels.insert("app".into(), "db".into());
+        pod.status.pod_ip = Some("10.244.1.7".into());
+        pod.status.conditions.push(Condition { type_: "Ready".into(), status: "True".into(), ..Default::default() });
+        let endpoints = endpoints_for(&svc, &[&pod]);
+        assert_eq!(endpoints.subsets.len(), 1);
+        assert_eq!(endpoints.subsets[0].addresses[0].ip, "10.244.1.7");
+        assert!(endpoints.subsets[0].ports.is_empty());
+        // With a port no container offers, the pod is left out.
+        svc.spec.ports.push(crate::api::core::ServicePort {
+            target_port: Some(IntOrString::String("http".into())),
+            ..Default::default()
+        });
+        assert!(endpoints_for(&svc, &[&pod]).subsets.is_empty());
     }
 }
