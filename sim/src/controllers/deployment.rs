@@ -245,7 +245,7 @@ impl Reconciler for DeploymentController {
         let recreate = d.spec.strategy.as_ref().and_then(|s| s.type_.as_deref()) == Some("Recreate");
         match &sets.new {
             // A paused Deployment still follows scale changes, but does not roll out.
-            Some(new) if is_scaling_event(&d, &sets) => proportional_scale(&d, new, &sets, &mut requests),
+            _ if is_scaling_event(&d, &sets) => proportional_scale(&d, &sets, &mut requests),
             _ if paused => {}
             None => {
                 let old_running = sets.old.iter().any(|rs| rs.spec.replicas.unwrap_or(0) > 0);
@@ -314,15 +314,23 @@ fn is_scaling_event(d: &Deployment, sets: &Sets) -> bool {
 
 /// A scale during a rollout: spread the change over the active ReplicaSets in
 /// proportion to their sizes, within replicas + maxSurge (`scale` upstream).
-fn proportional_scale(d: &Deployment, new: &ReplicaSet, sets: &Sets, requests: &mut Vec<ApiRequest>) {
+fn proportional_scale(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) {
     let desired = d.spec.replicas.unwrap_or(1);
     let active: Vec<&ReplicaSet> = sets.all().filter(|rs| rs.spec.replicas.unwrap_or(0) > 0).collect();
-    // One active ReplicaSet (or none: the newest) simply takes the full count.
+    // One active ReplicaSet (or none: the new one, else the latest) simply takes the
+    // full count (`FindActiveOrLatest`); with a template changed while paused there is
+    // no new ReplicaSet yet.
     if active.len() <= 1 {
-        let target = active.first().copied().unwrap_or(new);
-        return scale(d, target, desired, requests);
+        let latest = sets.new.as_ref().or_else(|| sets.old.iter().max_by_key(|rs| revision_of(&rs.metadata)));
+        if let Some(target) = active.first().copied().or(latest) {
+            scale(d, target, desired, requests);
+        }
+        return;
     }
-    let saturated = new.spec.replicas == Some(desired) && new.status.available_replicas == Some(desired);
+    let saturated = sets
+        .new
+        .as_ref()
+        .is_some_and(|new| new.spec.replicas == Some(desired) && new.status.available_replicas == Some(desired));
     if saturated {
         for rs in &sets.old {
             scale(d, rs, 0, requests);
