@@ -466,17 +466,17 @@ fn rollout_recreate(d: &Deployment, new: &ReplicaSet, sets: &Sets, view: &Cache,
 
 /// Deletes the oldest empty ReplicaSets beyond `revisionHistoryLimit`.
 fn cleanup_history(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest>) {
+    // `cleanupDeployment`: of the live old ReplicaSets, the oldest beyond the limit go,
+    // skipping any that still has (or is still settling) pods.
     let limit = d.spec.revision_history_limit.unwrap_or(10).max(0) as usize;
-    let mut by_revision: Vec<&ReplicaSet> = sets.old.iter().collect();
-    by_revision.sort_by_key(|rs| revision_of(&rs.metadata));
-    let empty: Vec<&ReplicaSet> = by_revision
-        .into_iter()
-        .filter(|rs| {
-            rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0 && rs.metadata.deletion_timestamp.is_none()
-        })
-        .collect();
-    for rs in empty.iter().take(empty.len().saturating_sub(limit)) {
-        requests.push(ApiRequest::delete(ObjKey::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name)));
+    let mut alive: Vec<&ReplicaSet> = sets.old.iter().filter(|rs| rs.metadata.deletion_timestamp.is_none()).collect();
+    alive.sort_by_key(|rs| revision_of(&rs.metadata));
+    let excess = alive.len().saturating_sub(limit);
+    for rs in alive.into_iter().take(excess) {
+        let settled = rs.status.observed_generation.unwrap_or(0) >= rs.metadata.generation.unwrap_or(0);
+        if rs.spec.replicas.unwrap_or(0) == 0 && rs.status.replicas == 0 && settled {
+            requests.push(ApiRequest::delete(ObjKey::new(Kind::ReplicaSet, &rs.metadata.namespace, &rs.metadata.name)));
+        }
     }
 }
 
