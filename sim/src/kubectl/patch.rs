@@ -12,12 +12,14 @@ use crate::cluster::Cluster;
 
 /// List fields that strategic merge patch merges by a key, not replaces: (the field
 /// holding the object, the list field, the merge key). An empty first entry matches any
-/// holder. A Service's `spec.ports` merge by `port`, a container's by `containerPort`.
+/// holder. A Service's `spec.ports` merge by `port`, a container's by `containerPort`;
+/// other `ports` lists (EndpointSlice, Endpoints) are replaced whole.
 const MERGE_KEYS: &[(&str, &str, &str)] = &[
     ("", "containers", "name"),
     ("", "initContainers", "name"),
     ("spec", "ports", "port"),
-    ("", "ports", "containerPort"),
+    ("containers", "ports", "containerPort"),
+    ("initContainers", "ports", "containerPort"),
     ("", "env", "name"),
     ("", "volumes", "name"),
     ("", "volumeMounts", "mountPath"),
