@@ -110,6 +110,15 @@ fn run_exits_0_when_expectations_pass_1_when_one_fails_2_for_a_bad_file() {
     assert!(err.contains("2 error(s)"), "{err}");
 }
 
+/// Runs shell lines with no think time, so the clock moves only when a line says so.
+fn run_lines(lines: &[&str]) -> (String, i32) {
+    let mut args = vec!["shell", "--think-time", "0s"];
+    for line in lines {
+        args.extend(["-c", line]);
+    }
+    run_binary(&args, "")
+}
+
 #[test]
 fn orphaning_survives_a_conflicting_write_to_the_dependent() {
     // The annotation lands while the collector is removing the ownerReference, so that
@@ -123,12 +132,33 @@ fn orphaning_survives_a_conflicting_write_to_the_dependent() {
         "advance 10s",
         "kubectl get rs,pods --no-headers",
     ];
-    let mut args = vec!["shell", "--think-time", "0s"];
-    for line in &lines {
-        args.extend(["-c", line]);
-    }
-    let (out, code) = run_binary(&args, "");
+    let (out, code) = run_lines(&lines);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("\nreplicaset.apps/keep-847dc657d9 "), "{out}");
     assert!(out.contains("pod/keep-847dc657d9-"), "{out}");
+}
+
+#[test]
+fn during_a_rollback_the_deployment_revision_never_runs_ahead_of_its_history() {
+    for wait in ["5ms", "12ms", "30ms"] {
+        let advance = format!("advance {wait}");
+        let lines = [
+            "kubectl create deployment web --image=nginx:1.27 --replicas=2",
+            "advance 10s",
+            "kubectl set image deployment/web nginx=nginx:1.28",
+            "advance 20s",
+            "kubectl rollout undo deployment/web",
+            advance.as_str(),
+            "kubectl rollout history deployment/web",
+            "kubectl get deployment web -o yaml",
+        ];
+        let (out, code) = run_lines(&lines);
+        assert_eq!(code, 0, "{out}");
+        let revision = out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("deployment.kubernetes.io/revision: "))
+            .expect("the Deployment has a revision")
+            .trim_matches('"');
+        assert!(out.lines().any(|l| l.starts_with(&format!("{revision} "))), "after {wait}: {out}");
+    }
 }

@@ -278,10 +278,15 @@ impl Reconciler for DeploymentController {
             let mut synced = new.clone();
             synced.metadata.annotations.insert(REVISION.into(), target.to_string());
             synced.spec.min_ready_seconds = d.spec.min_ready_seconds;
-            if synced != *new && requests.is_empty() {
+            // The ReplicaSet first, as `getNewReplicaSet` does; the Deployment follows once
+            // the ReplicaSet carries the revision, so a failed ReplicaSet write never
+            // leaves the Deployment ahead of its history. A sync that already scales the
+            // ReplicaSet leaves its revision to the next one.
+            let rs_synced = synced == *new;
+            if !rs_synced && requests.is_empty() {
                 requests.push(ApiRequest::Update(Object::ReplicaSet(synced)));
             }
-            if d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
+            if rs_synced && d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
                 let mut annotated = d.clone();
                 annotated.metadata.annotations.insert(REVISION.into(), target.to_string());
                 requests.push(ApiRequest::Update(Object::Deployment(annotated)));

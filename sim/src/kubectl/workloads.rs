@@ -311,9 +311,12 @@ fn history(cluster: &Cluster, d: &Deployment, wanted: Option<&str>, out: &mut Cm
 /// `kubectl rollout undo [--to-revision=N]`: the Deployment gets that revision's template.
 fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out: &mut CmdOutput) {
     let sets = replica_sets(cluster, d);
-    let current = d.metadata.annotations.get(REVISION).and_then(|r| r.parse::<i64>().ok()).unwrap_or(0);
+    // As kubectl: the history is the ReplicaSets' revisions; "previous" is the second
+    // highest of them.
+    let mut revisions: Vec<i64> = sets.iter().map(revision).collect();
+    revisions.sort_unstable();
     let target = match to.map(str::parse::<i64>) {
-        Some(Ok(0)) | None => sets.iter().map(revision).filter(|r| *r != current).max(),
+        Some(Ok(0)) | None => revisions.len().checked_sub(2).map(|i| revisions[i]),
         Some(Ok(n)) => sets.iter().map(revision).find(|r| *r == n),
         Some(Err(_)) => {
             return out.fail(format!("error: invalid argument \"{}\" for \"--to-revision\" flag", to.unwrap_or("")));
