@@ -378,9 +378,18 @@ fn proportional_scale(d: &Deployment, sets: &Sets, requests: &mut Vec<ApiRequest
         added += proportion;
         sizes.push(replicas + proportion);
     }
-    // Leftovers go to the largest.
-    if let Some(first) = sizes.first_mut() {
-        *first = (*first + to_add - added).max(0);
+    // Leftovers go to the largest. Upstream clamps it at zero and lets the next sync
+    // scale down what is left over, briefly asking for more than replicas + maxSurge;
+    // kubesim passes what the largest cannot give up on to the next, so the bound holds
+    // at every event.
+    let mut leftover = to_add - added;
+    for size in &mut sizes {
+        let taken = (*size + leftover).max(0) - *size;
+        *size += taken;
+        leftover -= taken;
+        if leftover >= 0 {
+            break;
+        }
     }
     for (rs, size) in ordered.iter().zip(sizes) {
         scale(d, rs, size, requests);
