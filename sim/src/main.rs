@@ -33,7 +33,7 @@ enum Command {
     Shell(ShellArgs),
     /// Play a scenario file: narrated steps, checked expectations, exit 0 iff all pass.
     #[command(
-        after_help = "Examples:\n  kubesim run scenarios/07-labels.yaml\n  kubesim run scenarios/07-labels.yaml --seed 3 --trace run.jsonl\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
+        after_help = "Examples:\n  kubesim run scenarios/07-label-selectors.yaml\n  kubesim run scenarios/07-label-selectors.yaml --trace run.jsonl\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
     )]
     Run(RunArgs),
     /// Measure the simulator: create pods on nodes and run until all are Running.
