@@ -20,6 +20,7 @@ pub mod apiserver;
 pub mod bench;
 pub mod cluster;
 pub mod controllers;
+pub mod curriculum;
 pub mod engine;
 pub mod invariants;
 pub mod kubectl;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use kubesim::cluster::{Cluster, ClusterConfig};
 use kubesim::engine::time::parse_duration_ms;
+use kubesim::scenario::{RunOptions, Scenario};
 use kubesim::shell::Shell;
 
 /// A deterministic Kubernetes cluster simulator for teaching.
@@ -23,8 +24,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Walk through the teaching tour: a Pod's life from `kubectl run` to a crashed node.
-    #[command(after_help = "Example:\n  kubesim tour\n  kubesim tour --trace tour.jsonl")]
+    /// Walk through the curriculum: every numbered scenario of `scenarios/`, narrated, in order.
+    #[command(after_help = "Examples:\n  kubesim tour                 # pauses between lessons at a terminal\n  kubesim tour --no-pause | less\n  kubesim tour --only 6\n\nExit status: 0 when every expectation of every lesson passed, 1 otherwise.")]
     Tour(TourArgs),
     /// A simulated cluster at your fingertips: kubectl plus advance, crash, recover, explain-why.
     #[command(
@@ -36,6 +37,16 @@ enum Command {
         after_help = "Examples:\n  kubesim run scenarios/07-label-selectors.yaml\n  kubesim run scenarios/07-label-selectors.yaml --trace run.jsonl\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
     )]
     Run(RunArgs),
+    /// Grade your manifest with an exercise scenario: its expectations, and hints when they fail.
+    #[command(
+        after_help = "Examples:\n  kubesim check scenarios/exercises/service-for-web.yaml --with my-service.yaml\n\nExit status: 0 all expectations passed, 1 some failed, 2 the scenario or your file cannot be read."
+    )]
+    Check(CheckArgs),
+    /// Run a scenario's imperative and declarative tracks on identical clusters and measure both.
+    #[command(
+        after_help = "Examples:\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml -o json\n\nExit status: 0 when both tracks ran, 2 when the file has errors or no tracks."
+    )]
+    Compare(CompareArgs),
     /// Measure the simulator: create pods on nodes and run until all are Running.
     #[command(after_help = "Example:\n  kubesim bench --nodes 100 --pods 10000")]
     Bench(BenchArgs),
@@ -74,24 +85,54 @@ struct ShellArgs {
 
 #[derive(Args)]
 struct TourArgs {
-    /// Write the trace (one JSON line per event) to this file.
-    #[arg(long, value_name = "FILE.jsonl")]
-    trace: Option<PathBuf>,
+    /// Do not wait for Enter between lessons (the default when not at a terminal).
+    #[arg(long)]
+    no_pause: bool,
+    /// Play only this lesson (its number).
+    #[arg(long, value_name = "N")]
+    only: Option<usize>,
 }
 
 #[derive(Args)]
-struct RunArgs {
+struct ScenarioArgs {
     /// The scenario file (YAML; `scenarios/README.md` documents the format).
     file: PathBuf,
     /// Seed for every random choice, instead of the file's.
     #[arg(long)]
     seed: Option<u64>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
     /// Write the trace (one JSON line per event) to this file.
     #[arg(long, value_name = "FILE.jsonl")]
     trace: Option<PathBuf>,
+    /// Print the causal chain behind every expectation, not only failed ones.
+    #[arg(long)]
+    explain: bool,
     /// Print only the expectations' results and the summary.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Your manifest, applied where the exercise leaves a slot for it.
+    #[arg(long = "with", value_name = "MANIFEST.yaml")]
+    with: PathBuf,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Output format: the narrated runs and a table, or `json`.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT", value_parser = ["table", "json"], default_value = "table")]
+    output: String,
 }
 
 #[derive(Args)]
@@ -106,19 +147,6 @@ struct BenchArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
-
-/// The tour's scripts, in order.
-const TOUR: &[(&str, &str)] = &[
-    ("The cluster", include_str!("../../scenarios/tour/01-cluster.shell")),
-    ("Imperative: the first Pod", include_str!("../../scenarios/tour/02-imperative-pod.shell")),
-    ("Declarative: a manifest", include_str!("../../scenarios/tour/03-declarative-pod.shell")),
-    ("When containers fail", include_str!("../../scenarios/tour/04-failing-containers.shell")),
-    ("When a node fails", include_str!("../../scenarios/tour/05-node-failure.shell")),
-    ("Deployments keep Pods alive", include_str!("../../scenarios/tour/06-deployment.shell")),
-];
-
-/// The tour's seed: its narration names the nodes this seed's scheduler picks.
-const TOUR_SEED: u64 = 0;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -135,7 +163,9 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Shell(args) => shell(args),
         Command::Tour(args) => tour(args),
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(args, None),
+        Command::Check(args) => run(args.run, Some(args.with)),
+        Command::Compare(args) => compare(args),
         Command::Bench(args) => bench(args),
     }
 }
@@ -209,22 +239,38 @@ fn shell(args: ShellArgs) -> Result<ExitCode, String> {
     Ok(status(failed))
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
-    let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let dir = args.file.parent().map(PathBuf::from).unwrap_or_default();
+/// Reads and checks a scenario file; on errors prints them all and returns exit status 2.
+fn load_scenario(file: &PathBuf) -> Result<Result<Scenario, ExitCode>, String> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let dir = file.parent().map(PathBuf::from).unwrap_or_default();
     let read = |path: &str| std::fs::read_to_string(dir.join(path)).map_err(|e| e.to_string());
-    let scenario = match kubesim::scenario::parse(&file, &text, read) {
+    Ok(kubesim::scenario::parse(&name, &text, read).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        eprintln!("{} error(s) in {name}; nothing was run", errors.len());
+        ExitCode::from(2)
+    }))
+}
+
+/// `kubesim run`, or with the learner's manifest `kubesim check`.
+fn run(args: RunArgs, submission: Option<PathBuf>) -> Result<ExitCode, String> {
+    let scenario = match load_scenario(&args.scenario.file)? {
         Ok(s) => s,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!("{} error(s) in {file}; nothing was run", errors.len());
-            return Ok(ExitCode::from(2));
+        Err(code) => return Ok(code),
+    };
+    let file = args.scenario.file.display().to_string();
+    let (scenario, reproduce) = match &submission {
+        None => (scenario, None),
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+            (scenario.with_submission(&name, &text)?, Some(format!("kubesim check {file} --with {name}")))
         }
     };
-    let (report, shell) = kubesim::scenario::run(&scenario, args.seed);
+    let options = RunOptions { seed: args.scenario.seed, explain: args.explain, reproduce };
+    let (report, shell) = kubesim::scenario::run(&scenario, &options);
     if args.quiet {
         let result =
             |l: &&str| ["] ✓ ", "] ✗ ", "  reproduce with: ", " expectations passed, "].iter().any(|m| l.contains(m));
@@ -236,24 +282,57 @@ fn run(args: RunArgs) -> Result<ExitCode, String> {
     Ok(status(report.failed > 0))
 }
 
-fn tour(args: TourArgs) -> Result<ExitCode, String> {
-    let cluster = ClusterArgs {
-        nodes: 3,
-        seed: TOUR_SEED,
-        trace: args.trace,
-        think_time: "1s".into(),
-        watch_latency: "5ms".into(),
-        images: None,
+fn compare(args: CompareArgs) -> Result<ExitCode, String> {
+    let scenario = match load_scenario(&args.scenario.file)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
-    let mut shell = new_shell(&cluster)?;
-    for (i, (title, script)) in TOUR.iter().enumerate() {
-        println!("=== Part {} of {}: {title} ===", i + 1, TOUR.len());
-        // The tour shows mistakes on purpose; their errors are part of the story.
-        let (text, _) = shell.transcript(script);
-        print!("{text}");
+    if !scenario.has_tracks() {
+        eprintln!(
+            "{}: no `imperative:` and `declarative:` tracks to compare (scenarios/README.md shows how to write them)",
+            scenario.file
+        );
+        return Ok(ExitCode::from(2));
     }
-    write_trace(&shell, &cluster.trace)?;
+    let comparison = kubesim::scenario::compare::compare(&scenario, &RunOptions { seed: args.scenario.seed, ..Default::default() });
+    if args.output == "json" {
+        println!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", comparison.text());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn tour(args: TourArgs) -> Result<ExitCode, String> {
+    let lessons = kubesim::curriculum::lessons().map_err(|errors| {
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    })?;
+    let pause = !args.no_pause && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let mut failed = 0;
+    let count = lessons.len();
+    for (i, lesson) in lessons.iter().enumerate() {
+        if args.only.is_some_and(|n| n != i + 1) {
+            continue;
+        }
+        println!("=== Lesson {} of {count}: {} ===", i + 1, lesson.header.title);
+        let (report, _) = kubesim::scenario::run(lesson, &RunOptions::default());
+        print!("{}", report.transcript);
+        failed += report.failed;
+        if pause && i + 1 < count && args.only.is_none() {
+            print!("\n-- Enter for lesson {} of {count}, q then Enter to stop -- ", i + 2);
+            std::io::stdout().flush().map_err(|e| e.to_string())?;
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer).map_err(|e| e.to_string())?;
+            if answer.trim() == "q" {
+                break;
+            }
+        }
+        println!();
+    }
+    if let Some(n) = args.only.filter(|n| *n == 0 || *n > count) {
+        return Err(format!("--only {n}: the tour has lessons 1 to {count}"));
+    }
+    Ok(status(failed > 0))
 }
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {

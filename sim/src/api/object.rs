@@ -146,6 +146,11 @@ impl Object {
     pub fn as_node(&self) -> Option<&Node> {
         if let Object::Node(n) = self { Some(n) } else { None }
     }
+
+    /// The Service, if this is one.
+    pub fn as_service(&self) -> Option<&Service> {
+        if let Object::Service(s) = self { Some(s) } else { None }
+    }
 }
 
 impl Serialize for Object {

@@ -3,6 +3,7 @@
 
 mod cache;
 mod ctx;
+mod shape;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use rand::seq::SliceRandom;
 
 pub use cache::Cache;
 pub use ctx::{Ctx, Reporter};
+pub use shape::NodeShape;
 
 use crate::api::core::{Namespace, Service, ServicePort};
 use crate::api::meta::IntOrString;
@@ -25,7 +27,7 @@ use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::taint_eviction::TaintEviction;
 use crate::controllers::{self, ControllerManager};
 use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
-use crate::kubelet::{self, Kubelet, Machine};
+use crate::kubelet::{self, Kubelet};
 use crate::network::{ProxyView, parse_target};
 use crate::runtime::VirtualRuntime;
 use crate::runtime::images::ImageCatalog;
@@ -36,6 +38,8 @@ use crate::scheduler::{self, Scheduler};
 pub struct ClusterConfig {
     /// Worker nodes (`node-1` ... `node-N`).
     pub nodes: usize,
+    /// Per-node shapes, by position, overriding the defaults below (and `nodes` when longer).
+    pub shapes: Vec<NodeShape>,
     /// The seed every random choice derives from.
     pub seed: u64,
     /// Delay between a write and its watch event reaching a component.
@@ -48,18 +52,23 @@ pub struct ClusterConfig {
     pub max_pods: u32,
     /// Images and their behaviours.
     pub catalog: ImageCatalog,
+    /// The most events a run may process: past it the clock stops (see [`Cluster::halted`]),
+    /// so a run that never settles (events forever at one instant) cannot hang.
+    pub event_limit: u64,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             nodes: 3,
+            shapes: Vec::new(),
             seed: 0,
             watch_latency_ms: 5,
             node_cpu: "4".into(),
             node_memory: "8Gi".into(),
             max_pods: 110,
             catalog: ImageCatalog::default(),
+            event_limit: u64::MAX,
         }
     }
 }
@@ -135,17 +144,11 @@ impl Cluster {
     pub fn new(config: ClusterConfig) -> Cluster {
         let seed = config.seed;
         let catalog = Rc::new(config.catalog.clone());
-        let kubelets = (1..=config.nodes)
-            .map(|i| {
-                let name = format!("node-{i}");
-                let machine = Machine {
-                    name: name.clone(),
-                    index: i,
-                    cpu: config.node_cpu.clone(),
-                    memory: config.node_memory.clone(),
-                    max_pods: config.max_pods,
-                    labels: BTreeMap::new(),
-                };
+        let kubelets = config
+            .machines()
+            .into_iter()
+            .map(|machine| {
+                let name = machine.name.clone();
                 let runtime = VirtualRuntime::new(catalog.clone(), rng::stream(seed, &format!("runtime/{name}")));
                 (name, Kubelet::new(machine, Box::new(runtime)))
             })
@@ -291,13 +294,23 @@ impl Cluster {
         }
     }
 
-    /// Runs every event due up to and including `until`, then sets the clock there.
+    /// Runs every event due up to and including `until`, then sets the clock there
+    /// (unless the event limit stops it first).
     pub fn run_until(&mut self, until: SimTime) {
-        while let Some(next) = self.queue.pop_due(until) {
+        while !self.halted()
+            && let Some(next) = self.queue.pop_due(until)
+        {
             self.now = next.at;
             self.dispatch(next.cause, next.event);
         }
-        self.now = self.now.max(until);
+        if !self.halted() {
+            self.now = self.now.max(until);
+        }
+    }
+
+    /// True once the run has processed `event_limit` events: time no longer moves.
+    pub fn halted(&self) -> bool {
+        self.events_processed >= self.config.event_limit
     }
 
     /// Lets `ms` of simulated time pass.
@@ -312,6 +325,9 @@ impl Cluster {
         loop {
             if done(self) {
                 return true;
+            }
+            if self.halted() {
+                return false;
             }
             match self.queue.pop_due(deadline) {
                 Some(next) => {

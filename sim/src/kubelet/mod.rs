@@ -8,7 +8,7 @@ pub mod pod_worker;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod};
+use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod, Taint};
 use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
@@ -57,6 +57,8 @@ pub struct Machine {
     pub max_pods: u32,
     /// Extra node labels.
     pub labels: BTreeMap<String, String>,
+    /// Taints it registers with.
+    pub taints: Vec<Taint>,
 }
 
 impl Machine {
@@ -266,6 +268,7 @@ impl Kubelet {
         labels.extend(m.labels.clone());
         node.metadata.labels = labels;
         node.metadata.annotations = BTreeMap::from([("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]);
+        node.spec.taints = m.taints.clone();
         node.spec.pod_cidr = Some(m.pod_cidr());
         node.spec.pod_cidrs = vec![m.pod_cidr()];
         node.spec.provider_id = Some(format!("kubesim://{}", m.name));

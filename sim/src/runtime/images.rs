@@ -228,10 +228,11 @@ impl ImageCatalog {
     }
 }
 
-/// One image in a catalog file; unset fields come from `like` (default `kubesim/web`).
-#[derive(Debug, serde::Deserialize)]
+/// One image in a catalog file (or a scenario's `cluster.images`); unset fields come
+/// from `like` (default `kubesim/web`).
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ImageSpec {
+pub struct ImageSpec {
     like: Option<String>,
     pullable: Option<bool>,
     pull: Option<String>,
@@ -276,20 +277,26 @@ impl ImageCatalog {
             let hint = e.hint.map(|h| format!(" ({h})")).unwrap_or_default();
             format!("error parsing {file}:{}:{}: {}{hint}", e.line, e.column, e.message)
         })?;
+        self.add(&parsed.images).map_err(|e| format!("{file}: {e}"))
+    }
+
+    /// Adds `images` (repository → behaviour); errors name the field (`images.NAME.pull: …`).
+    /// Nothing is added unless every image is valid.
+    pub fn add(&mut self, images: &BTreeMap<String, ImageSpec>) -> Result<(), String> {
         let mut additions = Vec::new();
-        for (name, spec) in parsed.images {
+        for (name, spec) in images.clone() {
             let ms = |field: &str, text: &Option<String>| -> Result<Option<u64>, String> {
                 text.as_deref()
                     .map(crate::engine::time::parse_duration_ms)
                     .transpose()
-                    .map_err(|e| format!("{file}: images.{name}.{field}: {e}"))
+                    .map_err(|e| format!("images.{name}.{field}: {e}"))
             };
             let like = spec.like.as_deref().unwrap_or("kubesim/web");
             let mut b = self
                 .images
                 .get(&repository(like))
                 .cloned()
-                .ok_or_else(|| format!("{file}: images.{name}.like: no image {like:?} in the catalog"))?;
+                .ok_or_else(|| format!("images.{name}.like: no image {like:?} in the catalog"))?;
             b.pullable = spec.pullable.unwrap_or(b.pullable);
             b.pull_ms = ms("pull", &spec.pull)?.unwrap_or(b.pull_ms);
             b.size_bytes = spec.size_bytes.unwrap_or(b.size_bytes);

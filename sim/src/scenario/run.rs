@@ -4,12 +4,28 @@
 
 use std::fmt::Write as _;
 
+use super::diagnose;
+use super::expect::{Check, Checked};
 use super::format::{Scenario, Step};
 use crate::cluster::{Cluster, ClusterConfig};
-use crate::shell::Shell;
+use crate::engine::SimTime;
+use crate::engine::time::parse_duration_ms;
+use crate::runtime::images::ImageCatalog;
+use crate::shell::{LineOutput, Shell};
 
 /// Simulated time after each command that changes the cluster, as in the shell.
 const THINK_TIME_MS: u64 = 1_000;
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// The seed, instead of the file's.
+    pub seed: Option<u64>,
+    /// Print the causal chain behind every expectation, not only failed ones.
+    pub explain: bool,
+    /// The command that reproduces the run, minus `--seed`: `kubesim run FILE` unless set.
+    pub reproduce: Option<String>,
+}
 
 /// What a run printed and how its expectations went.
 pub struct Report {
@@ -17,76 +33,268 @@ pub struct Report {
     pub transcript: String,
     /// Expectations that held.
     pub passed: usize,
-    /// Expectations that did not.
+    /// Expectations that did not (a run stopped early counts as one more).
     pub failed: usize,
 }
 
-/// Runs `scenario` with `seed` (the file's own when `None`); returns the report and the
-/// shell, whose cluster holds the trace.
-pub fn run(scenario: &Scenario, seed: Option<u64>) -> (Report, Shell) {
+/// Runs `scenario`; returns the report and the shell, whose cluster holds the trace.
+pub fn run(scenario: &Scenario, options: &RunOptions) -> (Report, Shell) {
+    let mut runner = Runner::new(scenario, options);
     let header = &scenario.header;
-    let seed = seed.unwrap_or(header.seed);
-    let cluster = Cluster::new(ClusterConfig { nodes: header.cluster.nodes, seed, ..Default::default() });
-    let mut shell = Shell::new(cluster, THINK_TIME_MS);
-    let mut report = Report { transcript: String::new(), passed: 0, failed: 0 };
-    let out = &mut report.transcript;
-    let _ = writeln!(out, "# {}", header.title);
+    runner.line(&format!("# {}", header.title));
     for goal in &header.goals {
-        let _ = writeln!(out, "#   goal: {goal}");
+        runner.line(&format!("#   goal: {goal}"));
     }
-    for (_, step) in &scenario.steps {
-        let now = shell.cluster().now();
+    let nodes: Vec<&str> = runner.shell.cluster().node_names().map(String::as_str).collect();
+    runner.line(&format!("# seed {}, {} nodes: {}", runner.seed, nodes.len(), nodes.join(", ")));
+    if let Some(exercise) = &header.exercise {
+        runner.line(&format!("# exercise: {}", exercise.task.trim_end()));
+    }
+    runner.play(&scenario.steps);
+    runner.finish()
+}
+
+/// The outcome of one step, for `kubesim compare`'s counts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepOutcome {
+    /// It was a command (kubectl, apply, submit, or a simulator verb).
+    pub command: bool,
+    /// The command failed.
+    pub failed: bool,
+}
+
+/// Plays steps on one cluster and writes the narration.
+pub struct Runner<'a> {
+    scenario: &'a Scenario,
+    /// The shell around the cluster.
+    pub shell: Shell,
+    /// The seed in use.
+    pub seed: u64,
+    options: RunOptions,
+    /// The narration so far.
+    pub out: String,
+    /// Expectations that held.
+    pub passed: usize,
+    /// Expectations that did not.
+    pub failed: usize,
+    /// Why the run stopped before its end, once it has.
+    pub stopped: Option<String>,
+    time_limit: SimTime,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner on a fresh cluster shaped as the scenario says.
+    pub fn new(scenario: &'a Scenario, options: &RunOptions) -> Runner<'a> {
+        let header = &scenario.header;
+        let seed = options.seed.unwrap_or(header.seed);
+        let (nodes, shapes) = header.cluster.nodes.count_and_shapes();
+        let mut catalog = ImageCatalog::default();
+        // Checked when the scenario was read.
+        let _ = catalog.add(&header.cluster.images);
+        let config = ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() };
+        Runner {
+            scenario,
+            shell: Shell::new(Cluster::new(config), THINK_TIME_MS),
+            seed,
+            options: options.clone(),
+            out: String::new(),
+            passed: 0,
+            failed: 0,
+            stopped: None,
+            time_limit: SimTime::ZERO.plus_ms(header.limits.time_ms()),
+        }
+    }
+
+    /// Writes one line of narration.
+    pub fn line(&mut self, text: &str) {
+        self.out.push_str(text);
+        self.out.push('\n');
+    }
+
+    fn stamped(&mut self, text: &str) {
+        let now = self.shell.cluster().now();
+        let _ = writeln!(self.out, "[{now}] {text}");
+    }
+
+    /// Plays `steps` in order, until the end or until the run stops.
+    pub fn play(&mut self, steps: &[(usize, Step)]) {
+        for (i, (_, step)) in steps.iter().enumerate() {
+            if self.stopped.is_some() {
+                let left = steps.len() - i;
+                self.line(&format!("  ({left} step{} not run)", if left == 1 { "" } else { "s" }));
+                return;
+            }
+            self.step(step);
+        }
+    }
+
+    /// The report, once the steps are played.
+    pub fn finish(mut self) -> (Report, Shell) {
+        if self.stopped.is_some() {
+            self.failed += 1;
+        }
+        let _ = writeln!(self.out, "{} expectations passed, {} failed", self.passed, self.failed);
+        (Report { transcript: self.out, passed: self.passed, failed: self.failed }, self.shell)
+    }
+
+    /// The text of a manifest file an `apply` step names (read when the scenario was).
+    pub fn manifest(&self, path: &str) -> Option<&str> {
+        self.scenario.manifests.get(path).map(String::as_str)
+    }
+
+    /// Simulated milliseconds left before the time limit.
+    fn time_left(&self) -> u64 {
+        self.time_limit.0.saturating_sub(self.shell.cluster().now().0)
+    }
+
+    /// Plays one step.
+    pub fn step(&mut self, step: &Step) -> StepOutcome {
         let (line, stdin) = match step {
             Step::Say(text) => {
                 for l in text.trim_end().lines() {
-                    let _ = writeln!(out, "[{now}] {l}");
+                    self.stamped(l);
                 }
-                continue;
+                return StepOutcome::default();
             }
-            Step::Expect(e) => {
-                let within = e.within_ms();
-                let mut checked = e.check(shell.cluster());
-                if !checked.passed && within > 0 {
-                    shell.cluster_mut().run_while(within, |c| e.check(c).passed);
-                    checked = e.check(shell.cluster());
-                }
-                let now = shell.cluster().now();
-                if checked.passed {
-                    report.passed += 1;
-                    let _ = writeln!(out, "[{now}] ✓ expect {}", e.describe());
-                } else {
-                    report.failed += 1;
-                    let waited = e.within.as_deref().map(|w| format!(" (waited {w})")).unwrap_or_default();
-                    let _ = writeln!(out, "[{now}] ✗ expect {}: saw {}{waited}", e.describe(), checked.seen);
-                    if let Some(object) = e.object() {
-                        out.push_str(&shell.execute(&format!("explain-why {object}")).text);
-                    }
-                    let _ = writeln!(out, "  reproduce with: kubesim run {} --seed {seed}", scenario.file);
-                }
-                continue;
+            Step::Expect(check) => {
+                self.expect(check);
+                return StepOutcome::default();
+            }
+            Step::WaitUntil(check) => {
+                self.wait_until(check);
+                return StepOutcome::default();
             }
             Step::Kubectl(args) => (format!("kubectl {args}"), None),
-            Step::Apply(m) if m.contains('\n') => ("kubectl apply -f - <<EOF".to_string(), Some(m.as_str())),
-            Step::Apply(path) => (format!("kubectl apply -f {path}"), scenario.manifests.get(path).map(String::as_str)),
-            Step::Advance(d) => (format!("advance {d}"), None),
+            Step::Apply(m) if m.contains('\n') => ("kubectl apply -f - <<EOF".to_string(), Some(m.clone())),
+            Step::Apply(path) => (format!("kubectl apply -f {path}"), self.scenario.manifests.get(path).cloned()),
+            Step::Submit(what) => {
+                self.stamped(&format!("your turn: {}", what.trim_end()));
+                let (name, text) = self.scenario.submission.clone().unwrap_or_default();
+                (format!("kubectl apply -f {name}"), Some(text))
+            }
+            Step::Advance(d) => {
+                let ms = parse_duration_ms(d).unwrap_or(0);
+                if ms > self.time_left() {
+                    self.stamped(&format!("$ advance {d}"));
+                    let left = self.time_left();
+                    self.shell.cluster_mut().advance_ms(left);
+                    self.stop_at_limit();
+                    return StepOutcome { command: true, failed: true };
+                }
+                (format!("advance {d}"), None)
+            }
             Step::Crash(node) => (format!("crash node {node}"), None),
             Step::Recover(node) => (format!("recover node {node}"), None),
+            Step::Kill(pod) => (format!("kill pod {pod}"), None),
             Step::Curl(target) => (format!("curl {target}"), None),
+            Step::Explain(object) => (format!("explain-why {object}"), None),
         };
-        let _ = writeln!(out, "[{now}] $ {line}");
+        self.stamped(&format!("$ {line}"));
         if let Step::Apply(inline) = step
             && inline.contains('\n')
         {
-            let _ = writeln!(out, "{inline}EOF");
+            let _ = writeln!(self.out, "{inline}EOF");
         }
         // A manifest read from a file goes in on stdin (it was read when the scenario
         // was checked), so the run does not depend on the working directory.
-        let result = match stdin {
-            Some(text) => shell.execute_with_stdin("kubectl apply -f -", Some(text)),
-            None => shell.execute(&line),
+        let result: LineOutput = match stdin {
+            Some(text) => self.shell.execute_with_stdin("kubectl apply -f -", Some(&text)),
+            None => self.shell.execute(&line),
         };
-        out.push_str(&result.text);
+        self.out.push_str(&result.text);
+        self.stop_if_halted();
+        StepOutcome { command: true, failed: result.failed }
     }
-    let _ = writeln!(out, "{} expectations passed, {} failed", report.passed, report.failed);
-    (report, shell)
+
+    fn stop_at_limit(&mut self) {
+        let limit = &self.scenario.header.limits.time;
+        let why = format!("the scenario reached its time limit of {limit} simulated (limits.time)");
+        self.stamped(&format!("✗ stopped: {why}"));
+        self.stopped = Some(why);
+    }
+
+    fn stop_if_halted(&mut self) {
+        if self.stopped.is_none() && self.shell.cluster().halted() {
+            let limit = self.scenario.header.limits.events;
+            let why = format!(
+                "the simulation processed its limit of {limit} events (limits.events) without settling; something keeps acting at this instant"
+            );
+            self.stamped(&format!("✗ stopped: {why}"));
+            self.stopped = Some(why);
+        }
+    }
+
+    /// Checks `check`, waiting as long as it allows but never past the time limit.
+    fn wait(&mut self, check: &Check) -> Checked {
+        let wait = check.wait_ms().min(self.time_left());
+        let checked = check.wait(self.shell.cluster_mut(), wait);
+        self.stop_if_halted();
+        checked
+    }
+
+    /// Checks an expectation and reports it.
+    pub fn expect(&mut self, check: &Check) -> bool {
+        let checked = self.wait(check);
+        if checked.passed {
+            self.passed += 1;
+            self.stamped(&format!("✓ expect {}", check.describe()));
+            if self.options.explain {
+                self.explain(check);
+            }
+            return true;
+        }
+        self.failed += 1;
+        let waited = check.within.as_deref().map(|w| format!(" (waited {w})")).unwrap_or_default();
+        self.stamped(&format!("✗ expect {}: saw {}{waited}", check.describe(), checked.seen));
+        self.why_not(check);
+        false
+    }
+
+    fn wait_until(&mut self, check: &Check) {
+        let since = self.shell.cluster().now();
+        let checked = self.wait(check);
+        let waited = SimTime(self.shell.cluster().now().0 - since.0);
+        if checked.passed {
+            self.stamped(&format!("… waited {waited} until {}", check.describe()));
+            return;
+        }
+        let timeout = check.timeout.as_deref().unwrap_or_default();
+        self.stamped(&format!("✗ gave up after {timeout} waiting until {}: saw {}", check.describe(), checked.seen));
+        self.why_not(check);
+        if self.stopped.is_none() {
+            self.stopped = Some(format!("wait_until timed out after {timeout}"));
+        }
+    }
+
+    /// After a failed check: the scenario's hint, kubesim's own diagnosis, the pods or
+    /// the causal chain concerned, and the command that reproduces the run.
+    fn why_not(&mut self, check: &Check) {
+        if let Some(hint) = &check.hint {
+            for (i, l) in hint.trim_end().lines().enumerate() {
+                self.line(&format!("  {}{l}", if i == 0 { "hint: " } else { "      " }));
+            }
+        }
+        for finding in diagnose::services(self.shell.cluster()) {
+            self.line(&format!("  kubesim noticed: {finding}"));
+        }
+        if let Some((selector, namespace)) = check.pod_selector() {
+            let selector = if selector.is_empty() { String::new() } else { format!(" -l {selector}") };
+            let listing = self.shell.execute(&format!("kubectl get pods{selector} -n {namespace} -o wide")).text;
+            self.line(&format!("  $ kubectl get pods{selector} -o wide"));
+            for l in listing.lines() {
+                self.line(&format!("  {l}"));
+            }
+        }
+        self.explain(check);
+        let reproduce = self.options.reproduce.clone().unwrap_or(format!("kubesim run {}", self.scenario.file));
+        self.line(&format!("  reproduce with: {reproduce} --seed {}", self.seed));
+    }
+
+    /// The causal chain behind the object the check is about, if it names one.
+    fn explain(&mut self, check: &Check) {
+        if let Some(object) = check.object() {
+            let chain = self.shell.execute(&format!("explain-why {object}")).text;
+            self.out.push_str(&chain);
+        }
+    }
 }

@@ -209,7 +209,7 @@ pub fn node_roles(node: &Node) -> Vec<String> {
 
 /// STATUS: `Ready`/`NotReady` from the Ready condition (`Unknown` without one), plus
 /// `SchedulingDisabled` when cordoned.
-fn node_status(node: &Node) -> String {
+pub(crate) fn node_status(node: &Node) -> String {
     let mut status: Vec<&str> = vec![match find_condition(&node.status.conditions, "Ready") {
         Some(c) if c.status == "True" => "Ready",
         Some(_) => "NotReady",
