@@ -9,7 +9,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
     files.sort();
-    let mut code = String::from("/// Every `.yaml` file under `scenarios/`: (path relative to it, contents).\npub const FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every `.yaml` file under `scenarios/`: (path relative to it, contents).\npub const FILES: &[(&str, &str)] = &[\n",
+    );
     for (relative, absolute) in &files {
         println!("cargo::rerun-if-changed={}", absolute.display());
         code.push_str(&format!("    ({relative:?}, include_str!({:?})),\n", absolute.display().to_string()));

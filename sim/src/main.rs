@@ -25,7 +25,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Walk through the curriculum: every numbered scenario of `scenarios/`, narrated, in order.
-    #[command(after_help = "Examples:\n  kubesim tour                 # pauses between lessons at a terminal\n  kubesim tour --no-pause | less\n  kubesim tour --only 6\n\nExit status: 0 when every expectation of every lesson passed, 1 otherwise.")]
+    #[command(
+        after_help = "Examples:\n  kubesim tour                 # pauses between lessons at a terminal\n  kubesim tour --no-pause | less\n  kubesim tour --only 6\n\nExit status: 0 when every expectation of every lesson passed, 1 otherwise."
+    )]
     Tour(TourArgs),
     /// A simulated cluster at your fingertips: kubectl plus advance, crash, recover, explain-why.
     #[command(
@@ -294,7 +296,8 @@ fn compare(args: CompareArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(2));
     }
-    let comparison = kubesim::scenario::compare::compare(&scenario, &RunOptions { seed: args.scenario.seed, ..Default::default() });
+    let comparison =
+        kubesim::scenario::compare::compare(&scenario, &RunOptions { seed: args.scenario.seed, ..Default::default() });
     if args.output == "json" {
         println!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
     } else {
@@ -304,9 +307,8 @@ fn compare(args: CompareArgs) -> Result<ExitCode, String> {
 }
 
 fn tour(args: TourArgs) -> Result<ExitCode, String> {
-    let lessons = kubesim::curriculum::lessons().map_err(|errors| {
-        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
-    })?;
+    let lessons = kubesim::curriculum::lessons()
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
     let pause = !args.no_pause && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let mut failed = 0;
     let count = lessons.len();

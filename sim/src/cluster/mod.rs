@@ -136,6 +136,8 @@ pub struct Cluster {
     silenced: BTreeMap<String, u64>,
     /// Invariant violations seen (checked in debug builds).
     violations: Vec<(u64, crate::invariants::Violation)>,
+    /// Files kubectl reads before the disk, by path.
+    files: BTreeMap<String, String>,
 }
 
 impl Cluster {
@@ -169,6 +171,7 @@ impl Cluster {
             events_processed: 0,
             silenced: BTreeMap::new(),
             violations: Vec::new(),
+            files: BTreeMap::new(),
         };
         cluster.bootstrap();
         cluster
@@ -223,6 +226,17 @@ impl Cluster {
     /// Everything that happened so far.
     pub fn trace(&self) -> &Trace {
         &self.trace
+    }
+
+    /// Files `kubectl -f PATH` reads before looking on disk: a scenario's manifests, read
+    /// when the scenario was, so a run does not depend on the working directory.
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
+    }
+
+    /// Adds a file for `kubectl -f PATH` (see [`Cluster::files`]).
+    pub fn add_file(&mut self, path: &str, text: &str) {
+        self.files.insert(path.to_string(), text.to_string());
     }
 
     /// Names of the nodes with kubelets.

@@ -15,9 +15,11 @@ use crate::cluster::Cluster;
 /// The annotation client-side apply keeps the last applied manifest in.
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-/// Reads every `-f` file and decodes its documents; decode errors are reported into
-/// `out` and skipped, so good documents still apply (as kubectl does).
+/// Reads every `-f` file (from the cluster's [`Cluster::files`] first, then the disk)
+/// and decodes its documents; decode errors are reported into `out` and skipped, so
+/// good documents still apply (as kubectl does).
 pub(super) fn load_files(
+    cluster: &Cluster,
     files: &[String],
     namespace: Option<&str>,
     stdin: Option<&str>,
@@ -36,7 +38,7 @@ pub(super) fn load_files(
                 out.fail("error: no objects passed to apply (-f - reads standard input, and there was none)");
                 continue;
             }
-            _ => match std::fs::read_to_string(file) {
+            _ => match cluster.files().get(file).cloned().map_or_else(|| std::fs::read_to_string(file), Ok) {
                 Ok(t) => (file.clone(), t),
                 Err(_) => {
                     out.fail(format!("error: the path \"{file}\" does not exist"));
@@ -142,7 +144,7 @@ pub fn apply(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option<
             return;
         }
     };
-    for (file, decoded) in load_files(args.all("filename"), namespace.as_deref(), stdin, out) {
+    for (file, decoded) in load_files(cluster, args.all("filename"), namespace.as_deref(), stdin, out) {
         if dry_run {
             let key = decoded.object.key();
             let verb = if cluster.api().get(&key).is_some() { "configured" } else { "created" };
@@ -225,7 +227,7 @@ pub(super) fn create_from_files(
     stdin: Option<&str>,
     out: &mut CmdOutput,
 ) {
-    for (file, decoded) in load_files(files, namespace, stdin, out) {
+    for (file, decoded) in load_files(cluster, files, namespace, stdin, out) {
         let label = format!("{}/{}", decoded.object.kind().kubectl_name(), decoded.object.meta().name);
         match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(decoded.object, "kubectl create")) {
             Ok(_) => {
@@ -258,7 +260,7 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
     let ns = namespace_of(&args);
     let mut targets: Vec<ObjKey> = Vec::new();
     if !args.all("filename").is_empty() {
-        for (_, d) in load_files(args.all("filename"), args.get("namespace"), stdin, out) {
+        for (_, d) in load_files(cluster, args.all("filename"), args.get("namespace"), stdin, out) {
             targets.push(d.object.key());
         }
     } else {

@@ -15,7 +15,7 @@ const CONTEXT: usize = 3;
 pub fn diff(cluster: &mut Cluster, words: &[String], stdin: Option<&str>, out: &mut CmdOutput) {
     let Some(args) = parse_flags("diff", words, &[flag("filename", Some('f'), true)], out) else { return };
     let mut differs = false;
-    for (_, decoded) in load_files(args.all("filename"), args.get("namespace"), stdin, out) {
+    for (_, decoded) in load_files(cluster, args.all("filename"), args.get("namespace"), stdin, out) {
         let key = decoded.object.key();
         let live = cluster.api().get(&key).cloned();
         let desired = match desired_state(live.as_deref(), &decoded) {

@@ -52,15 +52,17 @@ pub struct TrackResult {
     pub transcript: String,
 }
 
-/// The desired state after one disturbance.
+/// The desired state through one disturbance, timed from its first step.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultResult {
     /// What happened, as typed.
     pub what: String,
-    /// Simulated milliseconds until the desired state held again.
-    pub recovered_after_ms: Option<u64>,
-    /// What was seen instead, if it did not.
+    /// When the desired state first stopped holding (none: it held throughout).
+    pub lost_after_ms: Option<u64>,
+    /// When it held again for good (none: not within `converge`).
+    pub back_after_ms: Option<u64>,
+    /// What was seen instead, if it did not come back.
     pub seen: Option<String>,
 }
 
@@ -87,13 +89,19 @@ pub fn compare(scenario: &Scenario, options: &RunOptions) -> Comparison {
     let tracks = [("imperative", &scenario.imperative), ("declarative", &scenario.declarative)]
         .into_iter()
         .map(|(name, track)| {
-            let mut t = TrackRun { runner: Runner::new(scenario, options), applied: BTreeMap::new(), desired: &desired };
+            let mut t =
+                TrackRun { runner: Runner::new(scenario, options), applied: BTreeMap::new(), desired: &desired };
             t.play(&scenario.steps);
             setup = std::mem::take(&mut t.runner.out);
             t.measure(name, track, scenario, converge)
         })
         .collect();
-    Comparison { title: scenario.header.title.clone(), seed: options.seed.unwrap_or(scenario.header.seed), tracks, setup }
+    Comparison {
+        title: scenario.header.title.clone(),
+        seed: options.seed.unwrap_or(scenario.header.seed),
+        tracks,
+        setup,
+    }
 }
 
 /// One track being played and measured.
@@ -122,7 +130,7 @@ impl TrackRun<'_> {
             let events = self.runner.shell.cluster().trace().events();
             let written: std::collections::BTreeSet<&str> = events
                 .iter()
-                .filter(|e| e.id > first_write && e.component == "kubectl")
+                .filter(|e| e.id > first_write && e.component == "kubectl" && e.action != "rejected")
                 .map(|e| e.object.as_str())
                 .collect();
             written.len()
@@ -139,15 +147,12 @@ impl TrackRun<'_> {
             .into_iter()
             .map(|group| {
                 let what = group.iter().map(|(_, s)| describe(s)).collect::<Vec<_>>().join(", then ");
-                self.play(group);
-                self.settle(what, converge)
+                self.disturb(what, group, &[], converge)
             })
             .collect();
         let drift = (!scenario.drift.is_empty()).then(|| {
             let what = scenario.drift.iter().map(|(_, s)| describe(s)).collect::<Vec<_>>().join("; ");
-            self.play(&scenario.drift);
-            self.play(track);
-            self.settle(what, converge)
+            self.disturb(what, &scenario.drift, track, converge)
         });
         TrackResult {
             track: name.to_string(),
@@ -165,11 +170,62 @@ impl TrackRun<'_> {
         }
     }
 
-    fn settle(&mut self, what: String, converge: u64) -> FaultResult {
-        match wait_all(self.desired, self.runner.shell.cluster_mut(), converge) {
-            Ok(ms) => FaultResult { what, recovered_after_ms: Some(ms), seen: None },
-            Err(seen) => FaultResult { what, recovered_after_ms: None, seen: Some(seen) },
+    /// Plays a disturbance, watching the desired state through its `advance` steps (after
+    /// every event; requests are not made while watching), then the operator's `response`
+    /// (their track again, or nothing), then waits up to `converge` for the desired state.
+    fn disturb(
+        &mut self,
+        what: String,
+        steps: &[(usize, Step)],
+        response: &[(usize, Step)],
+        converge: u64,
+    ) -> FaultResult {
+        let start = self.runner.shell.cluster().now();
+        let desired = self.desired;
+        // When the desired state first broke, and since when it has held again.
+        let mut lost: Option<SimTime> = None;
+        let mut holds_since = Some(start);
+        let mut watch = |c: &crate::cluster::Cluster| {
+            let holds = desired.iter().filter(|d| d.curl.is_none()).all(|d| d.check_state(c).passed);
+            match (holds, holds_since) {
+                (false, Some(_)) => {
+                    lost.get_or_insert(c.now());
+                    holds_since = None;
+                }
+                (true, None) => holds_since = Some(c.now()),
+                _ => {}
+            }
+            false
+        };
+        for (_, step) in steps {
+            match step {
+                Step::Advance(d) => {
+                    let ms = parse_duration_ms(d).unwrap_or(0);
+                    self.runner.shell.cluster_mut().run_while(ms, &mut watch);
+                }
+                _ => {
+                    self.play(std::slice::from_ref(&(0, step.clone())));
+                    watch(self.runner.shell.cluster());
+                }
+            }
         }
+        self.play(response);
+        watch(self.runner.shell.cluster());
+        let cluster = self.runner.shell.cluster_mut();
+        let settled = wait_all(desired, cluster, converge);
+        let since = |t: SimTime| t.0 - start.0;
+        let back = match (&settled, holds_since) {
+            (Ok(0), Some(t)) => Some(since(t)),
+            (Ok(_), _) => Some(since(cluster.now())),
+            (Err(_), _) => None,
+        };
+        let lost_after_ms = match (lost, back) {
+            (None, Some(0)) => None,
+            // Broken only by the response, or between watched moments.
+            (None, _) => Some(0),
+            (Some(t), _) => Some(since(t)),
+        };
+        FaultResult { what, lost_after_ms, back_after_ms: back, seen: settled.err() }
     }
 
     fn play(&mut self, steps: &[(usize, Step)]) -> Played {
@@ -214,9 +270,8 @@ impl TrackRun<'_> {
 /// Faults as groups: each step that is not `advance` or `say` starts one, and the time
 /// that follows it belongs to it.
 fn fault_groups(faults: &[(usize, Step)]) -> Vec<&[(usize, Step)]> {
-    let mut starts: Vec<usize> = (0..faults.len())
-        .filter(|&i| i == 0 || !matches!(faults[i].1, Step::Advance(_) | Step::Say(_)))
-        .collect();
+    let mut starts: Vec<usize> =
+        (0..faults.len()).filter(|&i| i == 0 || !matches!(faults[i].1, Step::Advance(_) | Step::Say(_))).collect();
     starts.push(faults.len());
     starts.windows(2).map(|w| &faults[w[0]..w[1]]).collect()
 }
@@ -286,8 +341,11 @@ impl Comparison {
             let _ = writeln!(out, "== {} track ==", t.track);
             out.push_str(&t.transcript);
         }
-        let _ = writeln!(out, "== {}: imperative vs declarative (seed {}) ==", self.title, self.seed);
+        let _ = writeln!(out, "== imperative vs declarative (seed {}; times are simulated) ==", self.seed);
         out.push_str(&self.table());
+        if let Some(drift) = self.tracks.first().and_then(|t| t.drift.as_ref()) {
+            let _ = writeln!(out, "(another operator's change: {})", drift.what);
+        }
         out
     }
 
@@ -311,7 +369,11 @@ impl Comparison {
             row(
                 "run again: idempotent",
                 cells(&|t| {
-                    if t.rerun_errors.is_empty() { "yes".into() } else { format!("no: {}", errors_cell(&t.rerun_errors)) }
+                    if t.rerun_errors.is_empty() {
+                        "yes".into()
+                    } else {
+                        format!("no: {}", errors_cell(&t.rerun_errors))
+                    }
                 }),
             ),
         ];
@@ -321,8 +383,9 @@ impl Comparison {
             rows.push(row(&format!("after {what}"), cells(&|t| fault_cell(&t.faults[i]))));
         }
         if let Some(drift) = self.tracks.first().and_then(|t| t.drift.as_ref()) {
-            let label = format!("after another operator's `{}`, run again", drift.what);
-            rows.push(row(&label, cells(&|t| t.drift.as_ref().map(fault_cell).unwrap_or_default())));
+            let _ = drift;
+            let label = "after another operator's change, run again";
+            rows.push(row(label, cells(&|t| t.drift.as_ref().map(fault_cell).unwrap_or_default())));
         }
         kubectl_table(&rows)
     }
@@ -336,18 +399,22 @@ fn row(label: &str, cells: Vec<String>) -> Vec<String> {
     std::iter::once(label.to_string()).chain(cells).collect()
 }
 
+/// How many failed, and why the first did: the reason kubectl puts in parentheses
+/// (`Error from server (AlreadyExists): …`), else its first words.
 fn errors_cell(errors: &[String]) -> String {
-    match errors.first() {
-        None => "0".into(),
-        Some(first) if errors.len() == 1 => format!("1 ({first})"),
-        Some(first) => format!("{} ({first}, …)", errors.len()),
-    }
+    let Some(first) = errors.first() else { return "0".into() };
+    let reason = first
+        .strip_prefix("Error from server (")
+        .and_then(|r| r.split_once(')'))
+        .map_or_else(|| first.chars().take(40).collect::<String>(), |(reason, _)| reason.to_string());
+    let more = if errors.len() > 1 { ", …" } else { "" };
+    format!("{} ({reason}{more})", errors.len())
 }
 
 fn fault_cell(f: &FaultResult) -> String {
-    match (f.recovered_after_ms, &f.seen) {
-        (Some(0), _) => "desired state held".into(),
-        (Some(ms), _) => format!("desired state back after {}", SimTime(ms)),
-        (None, seen) => format!("NOT desired: {}", seen.as_deref().unwrap_or("")),
+    match (f.lost_after_ms, f.back_after_ms, &f.seen) {
+        (None, _, _) => "held throughout".into(),
+        (Some(lost), Some(back), _) => format!("lost at +{}, back at +{}", SimTime(lost), SimTime(back)),
+        (Some(_), None, seen) => format!("NOT desired: {}", seen.as_deref().unwrap_or("")),
     }
 }

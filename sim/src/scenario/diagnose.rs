@@ -60,7 +60,10 @@ fn no_pods_selected(svc: &Service, wanted: &str, pods: &[&Pod]) -> String {
         Some(labels) => format!(
             "Service {name} selects `{wanted}` but no Pod has those labels; nearby Pods are labelled `{labels}`"
         ),
-        None => format!("Service {name} selects `{wanted}` but no Pod in namespace {} has those labels", svc.metadata.namespace),
+        None => format!(
+            "Service {name} selects `{wanted}` but no Pod in namespace {} has those labels",
+            svc.metadata.namespace
+        ),
     }
 }
 
@@ -75,12 +78,12 @@ fn unreachable_target(
     let mut resolved = BTreeSet::new();
     for pod in pods {
         for c in &pod.spec.containers {
-            let serves = cluster.config().catalog.lookup(c.image.as_deref().unwrap_or_default()).and_then(|b| b.http_port);
+            let serves =
+                cluster.config().catalog.lookup(c.image.as_deref().unwrap_or_default()).and_then(|b| b.http_port);
             listening.extend(serves.map(i32::from));
             match &port.target_port {
-                Some(IntOrString::String(name)) => {
-                    resolved.extend(c.ports.iter().filter(|p| p.name.as_deref() == Some(name)).map(|p| p.container_port))
-                }
+                Some(IntOrString::String(name)) => resolved
+                    .extend(c.ports.iter().filter(|p| p.name.as_deref() == Some(name)).map(|p| p.container_port)),
                 Some(IntOrString::Int(n)) => {
                     resolved.insert(*n);
                 }

@@ -77,7 +77,9 @@ pub struct FieldValue {
     /// A dotted path into the object's JSON; list items by index (`spec.containers.0.image`).
     pub path: String,
     /// The value it should have.
-    pub equals: serde_json::Value,
+    pub equals: Option<serde_json::Value>,
+    /// Or: how many items the list (or keys the map) there should have.
+    pub length: Option<usize>,
     /// The namespace; `default` if unset.
     pub namespace: Option<String>,
 }
@@ -162,8 +164,14 @@ impl Check {
         for o in objects.into_iter().flatten() {
             problems.extend(kind_of(o).err().map(|e| format!("{name}: object: {e}")));
         }
+        if let Some(f) = &self.field
+            && f.equals.is_some() == f.length.is_some()
+        {
+            problems.push(format!("{name}.field: give either `equals` or `length`"));
+        }
         if let Some(curl) = &self.curl {
-            problems.extend(crate::network::parse_target(&curl.target).err().map(|e| format!("{name}.curl.target: {e}")));
+            problems
+                .extend(crate::network::parse_target(&curl.target).err().map(|e| format!("{name}.curl.target: {e}")));
         }
         if let Some(name) = &self.invariant {
             let known: Vec<&str> = invariants::INVARIANTS.iter().chain(invariants::EVENTUAL).map(|(n, _)| *n).collect();
@@ -211,7 +219,10 @@ impl Check {
         } else if let Some(n) = &self.nodes {
             format!("{} nodes{}{}", n.count, selector(&n.selector), status(&n.status))
         } else if let Some(f) = &self.field {
-            format!("{} {} = {}", f.object, f.path, f.equals)
+            match (&f.equals, f.length) {
+                (Some(value), _) => format!("{} {} = {value}", f.object, f.path),
+                (None, length) => format!("{} {} has {} items", f.object, f.path, length.unwrap_or_default()),
+            }
         } else if let Some(c) = &self.curl {
             let from = c.from.as_deref().map(|f| format!(" --from {f}")).unwrap_or_default();
             let outcome = if c.succeeds { "answers" } else { "fails" };
@@ -262,7 +273,8 @@ impl Check {
         }
     }
 
-    fn check_state(&self, cluster: &Cluster) -> Checked {
+    /// Checks a condition that makes no request (every one but `curl`) without changing anything.
+    pub fn check_state(&self, cluster: &Cluster) -> Checked {
         if let Some(p) = &self.pods {
             count_pods(p, cluster)
         } else if let Some(n) = &self.nodes {
@@ -321,9 +333,21 @@ fn field_value(f: &FieldValue, cluster: &Cluster) -> Checked {
         serde_json::Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => v.get(step),
     });
-    match value {
-        Some(v) => Checked { passed: *v == f.equals, seen: v.to_string() },
-        None => Checked { passed: false, seen: "<unset>".into() },
+    let length = |v: &serde_json::Value| match v {
+        serde_json::Value::Array(items) => Some(items.len()),
+        serde_json::Value::Object(map) => Some(map.len()),
+        _ => None,
+    };
+    match (value, f.length) {
+        (Some(v), Some(want)) => {
+            let n = length(v);
+            let seen = n.map_or_else(|| format!("{v}, not a list"), |n| format!("{n} items"));
+            Checked { passed: n == Some(want), seen }
+        }
+        (Some(v), None) => Checked { passed: Some(v) == f.equals.as_ref(), seen: v.to_string() },
+        // An unset list is an empty one.
+        (None, Some(want)) => Checked { passed: want == 0, seen: "<unset>".into() },
+        (None, None) => Checked { passed: false, seen: "<unset>".into() },
     }
 }
 

@@ -335,6 +335,14 @@ impl Errors<'_> {
         let YamlError { message, line, column, hint, .. } = YamlError::new(e, start);
         // Items are read as one-item lists; their paths start `[0].`.
         let message = message.replacen("\"[0].", "\"", 1);
+        // The decoder's hints are for manifests; a scenario's fields are in its README.
+        let hint = if message.contains("invalid type: map, expected a string") {
+            Some("text containing \": \" reads as a mapping: quote it, or write it as a block with `|`".into())
+        } else if hint.as_deref().is_some_and(|h| h.contains("kubectl explain")) {
+            Some("scenarios/README.md gives every field's type".into())
+        } else {
+            hint
+        };
         self.push((line, column), format!("{prefix}{message}"), hint);
     }
 }
@@ -400,7 +408,18 @@ pub fn parse(
         return Err(errors.found);
     }
     let steps = steps.into_iter().collect();
-    Ok(Scenario { file: file.into(), header, steps, desired, imperative, declarative, faults, drift, manifests, submission })
+    Ok(Scenario {
+        file: file.into(),
+        header,
+        steps,
+        desired,
+        imperative,
+        declarative,
+        faults,
+        drift,
+        manifests,
+        submission,
+    })
 }
 
 /// Checks what serde cannot: node shapes, images, notes, limits, the exercise. Returns
@@ -549,9 +568,9 @@ fn check_step(
             }
             Err(e) => problems.push(format!("apply: cannot read manifest {path}: {e}")),
         },
-        Step::Submit(_) if header.exercise.is_none() => {
-            problems.push("submit: only an exercise has a slot for the learner's manifest; add `exercise: {task, solution}`".into())
-        }
+        Step::Submit(_) if header.exercise.is_none() => problems.push(
+            "submit: only an exercise has a slot for the learner's manifest; add `exercise: {task, solution}`".into(),
+        ),
         Step::Explain(object) => problems.extend(kind_of(object).err().map(|e| format!("explain: {e}"))),
         Step::Expect(c) => problems.extend(c.problems(CheckStep::Expect)),
         Step::WaitUntil(c) => problems.extend(c.problems(CheckStep::WaitUntil)),
@@ -734,7 +753,9 @@ imperative:
         let errors = parse("s.yaml", text, no_files).expect_err("invalid");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].message.starts_with("a comparison needs all three"), "{errors:?}");
-        let full = format!("{text}declarative:\n  - kubectl: apply -f web.yaml\nfaults:\n  - crash: node-1\n  - advance: 6m\n");
+        let full = format!(
+            "{text}declarative:\n  - kubectl: apply -f web.yaml\nfaults:\n  - crash: node-1\n  - advance: 6m\n"
+        );
         let s = parse("s.yaml", &full, no_files).expect("valid");
         assert!(s.has_tracks());
         assert_eq!((s.desired.len(), s.imperative.len(), s.declarative.len(), s.faults.len()), (1, 1, 1, 2));

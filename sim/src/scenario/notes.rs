@@ -25,11 +25,23 @@ pub const NOTES: &[(&str, &str)] = &[
     ("pod-spec-containers", "Use 'spec' property of config file to name containers for Pod and image"),
     ("service-networking", "Service object type for networking k8s cluster with subtypes for specific uses"),
     ("nodeport", "Held in 'spec' of config E.x nodeport for exposing container for access during development"),
-    ("label-selectors", "Label selector system: selector property in service config file, same k/v label in other object"),
-    ("selector-finds-labels", "Service has selector that looks for label in other object to expose port for that object"),
-    ("port-targetport-nodeport", "port is for other pods, target port is how service accesses your pod, nodeport is for outside"),
+    (
+        "label-selectors",
+        "Label selector system: selector property in service config file, same k/v label in other object",
+    ),
+    (
+        "selector-finds-labels",
+        "Service has selector that looks for label in other object to expose port for that object",
+    ),
+    (
+        "port-targetport-nodeport",
+        "port is for other pods, target port is how service accesses your pod, nodeport is for outside",
+    ),
     ("kubectl-get", "kubectl 'get' command will print out object types"),
-    ("local-node-and-proxy", "k8s will create node (minikube on local) where a proxy allows you to interact with objects"),
+    (
+        "local-node-and-proxy",
+        "k8s will create node (minikube on local) where a proxy allows you to interact with objects",
+    ),
     ("node-has-an-ip", "Node is a VM created to run container, and VM has an IP that needs to be addressed to see"),
     ("deployment-updates-desired-state", "Deployment workflow: update desired state of master"),
     ("developer-works-with-master", "Developer works with master, which will then reach to node and update it"),
@@ -43,7 +55,10 @@ pub const NOTES: &[(&str, &str)] = &[
     ("images-come-from-a-registry", "K8s gets images from somewhere, does not build it"),
     ("master-decides-placement", "MASTER decides where to run each container"),
     ("imperative", "Imperative: issue commands with such steps"),
-    ("kubectl-declarative-commands", "kubectl has declarative approach commands, the desired set to interact through master"),
+    (
+        "kubectl-declarative-commands",
+        "kubectl has declarative approach commands, the desired set to interact through master",
+    ),
     ("declarative", "Declarative: program should look like this, directive to do it"),
     (
         "declarative-needs-no-current-state",

@@ -48,7 +48,9 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> (Report, Shell) {
     let nodes: Vec<&str> = runner.shell.cluster().node_names().map(String::as_str).collect();
     runner.line(&format!("# seed {}, {} nodes: {}", runner.seed, nodes.len(), nodes.join(", ")));
     if let Some(exercise) = &header.exercise {
-        runner.line(&format!("# exercise: {}", exercise.task.trim_end()));
+        for (i, l) in exercise.task.trim_end().lines().enumerate() {
+            runner.line(&format!("#{} {l}", if i == 0 { " exercise:" } else { "          " }));
+        }
     }
     runner.play(&scenario.steps);
     runner.finish()
@@ -80,6 +82,8 @@ pub struct Runner<'a> {
     /// Why the run stopped before its end, once it has.
     pub stopped: Option<String>,
     time_limit: SimTime,
+    /// What kubesim's diagnosis has already said, so it says it once.
+    noticed: Vec<String>,
 }
 
 impl<'a> Runner<'a> {
@@ -91,16 +95,22 @@ impl<'a> Runner<'a> {
         let mut catalog = ImageCatalog::default();
         // Checked when the scenario was read.
         let _ = catalog.add(&header.cluster.images);
-        let config = ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() };
+        let config =
+            ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() };
+        let mut cluster = Cluster::new(config);
+        for (path, text) in scenario.manifests.iter().chain(scenario.submission.as_ref().map(|(p, t)| (p, t))) {
+            cluster.add_file(path, text);
+        }
         Runner {
             scenario,
-            shell: Shell::new(Cluster::new(config), THINK_TIME_MS),
+            shell: Shell::new(cluster, THINK_TIME_MS),
             seed,
             options: options.clone(),
             out: String::new(),
             passed: 0,
             failed: 0,
             stopped: None,
+            noticed: Vec::new(),
             time_limit: SimTime::ZERO.plus_ms(header.limits.time_ms()),
         }
     }
@@ -166,11 +176,11 @@ impl<'a> Runner<'a> {
             }
             Step::Kubectl(args) => (format!("kubectl {args}"), None),
             Step::Apply(m) if m.contains('\n') => ("kubectl apply -f - <<EOF".to_string(), Some(m.clone())),
-            Step::Apply(path) => (format!("kubectl apply -f {path}"), self.scenario.manifests.get(path).cloned()),
+            Step::Apply(path) => (format!("kubectl apply -f {path}"), None),
             Step::Submit(what) => {
                 self.stamped(&format!("your turn: {}", what.trim_end()));
-                let (name, text) = self.scenario.submission.clone().unwrap_or_default();
-                (format!("kubectl apply -f {name}"), Some(text))
+                let name = self.scenario.submission.as_ref().map(|(name, _)| name.as_str()).unwrap_or_default();
+                (format!("kubectl apply -f {name}"), None)
             }
             Step::Advance(d) => {
                 let ms = parse_duration_ms(d).unwrap_or(0);
@@ -195,8 +205,6 @@ impl<'a> Runner<'a> {
         {
             let _ = writeln!(self.out, "{inline}EOF");
         }
-        // A manifest read from a file goes in on stdin (it was read when the scenario
-        // was checked), so the run does not depend on the working directory.
         let result: LineOutput = match stdin {
             Some(text) => self.shell.execute_with_stdin("kubectl apply -f -", Some(&text)),
             None => self.shell.execute(&line),
@@ -275,7 +283,10 @@ impl<'a> Runner<'a> {
             }
         }
         for finding in diagnose::services(self.shell.cluster()) {
-            self.line(&format!("  kubesim noticed: {finding}"));
+            if !self.noticed.contains(&finding) {
+                self.line(&format!("  kubesim noticed: {finding}"));
+                self.noticed.push(finding);
+            }
         }
         if let Some((selector, namespace)) = check.pod_selector() {
             let selector = if selector.is_empty() { String::new() } else { format!(" -l {selector}") };
