@@ -36,7 +36,7 @@ enum Command {
     Shell(ShellArgs),
     /// Play a scenario file: narrated steps, checked expectations, exit 0 iff all pass.
     #[command(
-        after_help = "Examples:\n  kubesim run scenarios/07-label-selectors.yaml\n  kubesim run scenarios/07-label-selectors.yaml --trace run.jsonl\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
+        after_help = "Examples:\n  kubesim run scenarios/09-self-healing.yaml\n  kubesim run scenarios/09-self-healing.yaml --explain --trace run.jsonl\n  kubesim run scenarios/09-self-healing.yaml --seed 7 --quiet\n\nExit status: 0 all expectations passed, 1 some failed, 2 the file has errors (all listed, nothing run)."
     )]
     Run(RunArgs),
     /// Grade your manifest with an exercise scenario: its expectations, and hints when they fail.
@@ -274,8 +274,7 @@ fn run(args: RunArgs, submission: Option<PathBuf>) -> Result<ExitCode, String> {
     let options = RunOptions { seed: args.scenario.seed, explain: args.explain, reproduce };
     let (report, shell) = kubesim::scenario::run(&scenario, &options);
     if args.quiet {
-        let result =
-            |l: &&str| ["] ✓ ", "] ✗ ", "  reproduce with: ", " expectations passed, "].iter().any(|m| l.contains(m));
+        let result = |l: &&str| ["] ✓ ", "] ✗ ", "  reproduce with: ", "expectations: "].iter().any(|m| l.contains(m));
         report.transcript.lines().filter(result).for_each(|l| println!("{l}"));
     } else {
         print!("{}", report.transcript);

@@ -133,7 +133,7 @@ fn run_exits_0_when_expectations_pass_1_when_one_fails_2_for_a_bad_file() {
     );
     let (out, _, code) = run_stderr(&["run", &good]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("✓ expect 1 pods -l run=web Running"), "{out}");
+    assert!(out.contains("✓ expect 1 pod -l run=web Running"), "{out}");
     let failing = write(
         "failing.yaml",
         "title: t\nseed: 5\nsteps:\n  - expect:\n      field: {object: deployment/web, path: spec.replicas, equals: 2}\n",

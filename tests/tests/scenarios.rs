@@ -164,7 +164,7 @@ fn limits_stop_a_run_that_would_go_on() {
     assert!(shell.cluster().now().0 < 3_600_000, "time stopped with the events");
     let waiting = scenario("{}", "  - wait_until: {pods: {count: 1}, timeout: 30s}\n  - say: never\n");
     let (report, _) = run(&waiting, &RunOptions::default());
-    assert!(report.transcript.contains("✗ gave up after 30s waiting until 1 pods: saw 0"), "{}", report.transcript);
+    assert!(report.transcript.contains("✗ gave up after 30s waiting until 1 pod: saw 0"), "{}", report.transcript);
     assert!(!report.transcript.contains("never"), "the run stopped at the wait");
 }
 

@@ -214,14 +214,17 @@ impl Check {
     pub fn describe(&self) -> String {
         let selector = |s: &str| if s.is_empty() { String::new() } else { format!(" -l {s}") };
         let status = |s: &Option<String>| s.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
+        let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
         if let Some(p) = &self.pods {
-            format!("{} pods{}{}", p.count, selector(&p.selector), status(&p.status))
+            format!("{}{}{}", plural(p.count, "pod"), selector(&p.selector), status(&p.status))
         } else if let Some(n) = &self.nodes {
-            format!("{} nodes{}{}", n.count, selector(&n.selector), status(&n.status))
+            format!("{}{}{}", plural(n.count, "node"), selector(&n.selector), status(&n.status))
         } else if let Some(f) = &self.field {
             match (&f.equals, f.length) {
                 (Some(value), _) => format!("{} {} = {value}", f.object, f.path),
-                (None, length) => format!("{} {} has {} items", f.object, f.path, length.unwrap_or_default()),
+                (None, length) => {
+                    format!("{} {} has {}", f.object, f.path, plural(length.unwrap_or_default(), "item"))
+                }
             }
         } else if let Some(c) = &self.curl {
             let from = c.from.as_deref().map(|f| format!(" --from {f}")).unwrap_or_default();
@@ -230,7 +233,9 @@ impl Check {
             format!("curl{from} {} {outcome}{contains}", c.target)
         } else if let Some(e) = &self.event {
             let about = e.object.as_deref().map(|o| format!(" for {o}")).unwrap_or_default();
-            format!("a {}{} event{about}", e.type_.as_deref().map(|t| format!("{t} ")).unwrap_or_default(), e.reason)
+            let saying = e.message.as_deref().map(|m| format!(" saying {m:?}")).unwrap_or_default();
+            let type_ = e.type_.as_deref().map(|t| format!("{t} ")).unwrap_or_default();
+            format!("a {type_}{} event{about}{saying}", e.reason)
         } else if let Some(i) = &self.invariant {
             format!("invariant {i} holds")
         } else {

@@ -568,6 +568,18 @@ fn check_step(
             }
             Err(e) => problems.push(format!("apply: cannot read manifest {path}: {e}")),
         },
+        // Files a kubectl line names (`apply -f manifests/web.yaml`, `diff -f …`) are read
+        // now too, so the line finds them wherever the scenario is run from.
+        Step::Kubectl(line) => {
+            for path in filenames(line) {
+                match read(path) {
+                    Ok(text) => {
+                        manifests.insert(path.to_string(), text);
+                    }
+                    Err(e) => problems.push(format!("kubectl: cannot read {path}: {e}")),
+                }
+            }
+        }
         Step::Submit(_) if header.exercise.is_none() => problems.push(
             "submit: only an exercise has a slot for the learner's manifest; add `exercise: {task, solution}`".into(),
         ),
@@ -577,6 +589,20 @@ fn check_step(
         _ => {}
     }
     problems
+}
+
+/// The files a kubectl line's `-f`/`--filename` flags name (not `-`, standard input).
+fn filenames(line: &str) -> Vec<&str> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut files = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let path = match *word {
+            "-f" | "--filename" => words.get(i + 1).copied(),
+            w => w.strip_prefix("--filename=").or_else(|| w.strip_prefix("-f=")),
+        };
+        files.extend(path.filter(|p| *p != "-"));
+    }
+    files
 }
 
 /// The kind a `kind/name` reference names, as kubectl resolves it.

@@ -46,7 +46,8 @@ pub fn run(scenario: &Scenario, options: &RunOptions) -> (Report, Shell) {
         runner.line(&format!("#   goal: {goal}"));
     }
     let nodes: Vec<&str> = runner.shell.cluster().node_names().map(String::as_str).collect();
-    runner.line(&format!("# seed {}, {} nodes: {}", runner.seed, nodes.len(), nodes.join(", ")));
+    let count = if nodes.len() == 1 { "1 node".to_string() } else { format!("{} nodes", nodes.len()) };
+    runner.line(&format!("# seed {}, {count}: {}", runner.seed, nodes.join(", ")));
     if let Some(exercise) = &header.exercise {
         for (i, l) in exercise.task.trim_end().lines().enumerate() {
             runner.line(&format!("#{} {l}", if i == 0 { " exercise:" } else { "          " }));
@@ -143,7 +144,7 @@ impl<'a> Runner<'a> {
         if self.stopped.is_some() {
             self.failed += 1;
         }
-        let _ = writeln!(self.out, "{} expectations passed, {} failed", self.passed, self.failed);
+        let _ = writeln!(self.out, "expectations: {} passed, {} failed", self.passed, self.failed);
         (Report { transcript: self.out, passed: self.passed, failed: self.failed }, self.shell)
     }
 
@@ -162,7 +163,11 @@ impl<'a> Runner<'a> {
         let (line, stdin) = match step {
             Step::Say(text) => {
                 for l in text.trim_end().lines() {
-                    self.stamped(l);
+                    if l.trim().is_empty() {
+                        self.line("");
+                    } else {
+                        self.stamped(l);
+                    }
                 }
                 return StepOutcome::default();
             }
