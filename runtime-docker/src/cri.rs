@@ -14,7 +14,7 @@ use bollard::query_parameters::{
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
 
-use crate::{MANAGED, NODE, RUN, workload};
+use crate::{MANAGED, NODE, OWNER, RUN, workload};
 
 /// What went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +127,12 @@ impl Cri {
 
     #[allow(clippy::disallowed_types, reason = "bollard's label type; labels have no order")]
     fn labels(&self, node: &str, pairs: &[(&str, &str)]) -> Option<std::collections::HashMap<String, String>> {
-        let mut labels: Vec<(String, String)> =
-            vec![(MANAGED.into(), "true".into()), (RUN.into(), self.run.clone()), (NODE.into(), node.into())];
+        let mut labels: Vec<(String, String)> = vec![
+            (MANAGED.into(), "true".into()),
+            (RUN.into(), self.run.clone()),
+            (NODE.into(), node.into()),
+            (OWNER.into(), std::process::id().to_string()),
+        ];
         labels.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         Some(labels.into_iter().collect())
     }
@@ -353,6 +357,34 @@ impl Cri {
 pub fn unix_now() -> i64 {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Removes what runs whose process has ended left behind (a replay killed before it
+/// could clean up); returns each such run and how many containers it had.
+#[allow(clippy::disallowed_types, reason = "bollard's filter type; the order of filters does not matter")]
+pub async fn clean_leftovers() -> Result<Vec<(String, usize)>, Error> {
+    let docker = Docker::connect_with_local_defaults().map_err(|_| Error::NoEngine(socket()))?;
+    docker.ping().await.map_err(|_| Error::NoEngine(socket()))?;
+    let label = format!("{MANAGED}=true");
+    let filters: std::collections::HashMap<&str, Vec<&str>> = [("label", vec![label.as_str()])].into_iter().collect();
+    let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+    let mut runs: std::collections::BTreeMap<String, (String, usize)> = std::collections::BTreeMap::new();
+    for c in docker.list_containers(Some(options)).await.map_err(docker_error)? {
+        let labels = c.labels.unwrap_or_default();
+        if let Some(run) = labels.get(RUN) {
+            let owner = labels.get(OWNER).cloned().unwrap_or_default();
+            runs.entry(run.clone()).or_insert((owner, 0)).1 += 1;
+        }
+    }
+    let mut removed = Vec::new();
+    for (run, (owner, count)) in runs {
+        let alive = !owner.is_empty() && std::path::Path::new(&format!("/proc/{owner}")).exists();
+        if !alive {
+            clean(Some(&run)).await?;
+            removed.push((run, count));
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes every container and network kubesim made (of one run, or of every run), and

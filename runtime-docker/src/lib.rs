@@ -8,10 +8,12 @@
 //! [`clean`] removes by those labels and never touches anything else.
 
 mod cri;
+mod proxy;
 mod tar;
 mod workload;
 
-pub use cri::{ContainerSpec, ContainerState, Cri, DockerEvent, Error, SandboxSpec, clean, unix_now};
+pub use cri::{ContainerSpec, ContainerState, Cri, DockerEvent, Error, SandboxSpec, clean, clean_leftovers, unix_now};
+pub use proxy::NodePorts;
 pub use workload::{WORKLOAD_BINARY, workload_tag};
 
 /// Label on everything kubesim creates.
@@ -20,3 +22,6 @@ pub const MANAGED: &str = "io.kubesim.managed";
 pub const RUN: &str = "io.kubesim.run";
 /// Label naming the simulated node a container belongs to.
 pub const NODE: &str = "io.kubesim.node";
+/// Label with the process id of the program that made it, to tell leftovers of ended
+/// runs from live ones.
+pub const OWNER: &str = "io.kubesim.pid";

@@ -49,6 +49,16 @@ enum Command {
         after_help = "Examples:\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml -o json\n\nExit status: 0 when both tracks ran, 2 when the file has errors or no tracks."
     )]
     Compare(CompareArgs),
+    /// Play a scenario on real Docker containers and compare each check with the simulation.
+    #[cfg(feature = "docker")]
+    #[command(
+        after_help = "Examples:\n  kubesim replay scenarios/09-self-healing.yaml --runtime docker --speed 10\n  kubesim replay scenarios/06-services-nodeport.yaml --runtime docker --keep   # then: docker ps -a --filter label=io.kubesim.managed\n\nNeeds a Docker engine (no registry: kubesim imports its own workload image). Exit status: 0 every check held on Docker, 1 one did not, 2 no engine or a bad file."
+    )]
+    Replay(ReplayArgs),
+    /// Docker housekeeping: remove what replays left behind.
+    #[cfg(feature = "docker")]
+    #[command(subcommand)]
+    Docker(DockerCommand),
     /// Measure the simulator: create pods on nodes and run until all are Running.
     #[command(after_help = "Example:\n  kubesim bench --nodes 100 --pods 10000")]
     Bench(BenchArgs),
@@ -137,6 +147,37 @@ struct CompareArgs {
     output: String,
 }
 
+#[cfg(feature = "docker")]
+#[derive(Args)]
+struct ReplayArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Where to run the containers (only `docker` so far).
+    #[arg(long, value_parser = ["docker"], default_value = "docker")]
+    runtime: String,
+    /// Simulated seconds per wall second: 10 runs the scenario ten times faster
+    /// (timeouts, grace periods and the workload's own delays are scaled).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Leave the containers and the network in place afterwards (remove them with
+    /// `kubesim docker clean`).
+    #[arg(long)]
+    keep: bool,
+}
+
+#[cfg(feature = "docker")]
+#[derive(Subcommand)]
+enum DockerCommand {
+    /// Remove containers and networks kubesim made: by default those of replays that
+    /// are no longer running; containers without kubesim's labels are never touched.
+    #[command(after_help = "Examples:\n  kubesim docker clean\n  kubesim docker clean --all-runs")]
+    Clean {
+        /// Also remove what replays still running are using.
+        #[arg(long)]
+        all_runs: bool,
+    },
+}
+
 #[derive(Args)]
 struct BenchArgs {
     /// Nodes.
@@ -169,6 +210,10 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Check(args) => run(args.run, Some(args.with)),
         Command::Compare(args) => compare(args),
         Command::Bench(args) => bench(args),
+        #[cfg(feature = "docker")]
+        Command::Replay(args) => replay(args),
+        #[cfg(feature = "docker")]
+        Command::Docker(DockerCommand::Clean { all_runs }) => docker_clean(all_runs),
     }
 }
 
@@ -334,6 +379,63 @@ fn tour(args: TourArgs) -> Result<ExitCode, String> {
         return Err(format!("--only {n}: the tour has lessons 1 to {count}"));
     }
     Ok(status(failed > 0))
+}
+
+#[cfg(feature = "docker")]
+fn replay(args: ReplayArgs) -> Result<ExitCode, String> {
+    let scenario = match load_scenario(&args.scenario.file)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let options = kubesim::scenario::replay::ReplayOptions {
+        seed: args.scenario.seed,
+        speed: args.speed,
+        keep: args.keep,
+        run_id: format!("r{}", std::process::id()),
+    };
+    let result = kubesim::scenario::replay::replay(&scenario, &options, |text| {
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+    });
+    match result {
+        Ok(replay) => {
+            println!("\n== simulated vs Docker ==");
+            print!("{}", replay.table());
+            if args.keep {
+                println!("kept: docker ps -a --filter label=io.kubesim.run={}", options.run_id);
+            }
+            Ok(status(!replay.passed()))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+#[cfg(feature = "docker")]
+fn docker_clean(all_runs: bool) -> Result<ExitCode, String> {
+    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let result = tokio.block_on(async {
+        if all_runs {
+            kubesim_runtime_docker::clean(None).await.map(|n| vec![("every run".to_string(), n)])
+        } else {
+            kubesim_runtime_docker::clean_leftovers().await
+        }
+    });
+    match result {
+        Ok(removed) if removed.is_empty() => println!("nothing to remove"),
+        Ok(removed) => {
+            for (run, containers) in removed {
+                println!("removed {containers} container(s) and the network of {run}");
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {

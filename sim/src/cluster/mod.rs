@@ -3,6 +3,7 @@
 
 mod cache;
 mod ctx;
+mod curl;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use rand::seq::SliceRandom;
 
 pub use cache::Cache;
 pub use ctx::{Ctx, Reporter};
+pub use curl::Transport;
 pub use shape::NodeShape;
 
 use crate::api::core::{Namespace, Service, ServicePort};
@@ -27,9 +29,9 @@ use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::taint_eviction::TaintEviction;
 use crate::controllers::{self, ControllerManager};
 use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
-use crate::kubelet::{self, Kubelet};
-use crate::network::{ProxyView, parse_target};
-use crate::runtime::VirtualRuntime;
+use crate::kubelet::{self, Kubelet, Machine};
+use crate::network::ProxyView;
+use crate::runtime::{ContainerRuntime, VirtualRuntime};
 use crate::runtime::images::ImageCatalog;
 use crate::scheduler::{self, Scheduler};
 
@@ -116,6 +118,9 @@ pub enum SimEvent {
     },
 }
 
+/// Called with each event's time before it runs (see [`Cluster::set_pacer`]).
+pub type Pacer = Box<dyn FnMut(&Cluster, SimTime)>;
+
 /// A simulated cluster.
 pub struct Cluster {
     config: ClusterConfig,
@@ -138,6 +143,11 @@ pub struct Cluster {
     violations: Vec<(u64, crate::invariants::Violation)>,
     /// Files kubectl reads before the disk, by path.
     files: BTreeMap<String, String>,
+    /// Holds the loop back to a wall clock before each event (a replay on real
+    /// containers); none in simulated time.
+    pacer: Option<Pacer>,
+    /// Where `curl` really sends requests (a replay on real containers).
+    transport: Option<Box<dyn Transport>>,
 }
 
 impl Cluster {
@@ -146,13 +156,25 @@ impl Cluster {
     pub fn new(config: ClusterConfig) -> Cluster {
         let seed = config.seed;
         let catalog = Rc::new(config.catalog.clone());
+        Cluster::with_runtimes(config, |machine| {
+            let stream = rng::stream(seed, &format!("runtime/{}", machine.name));
+            Box::new(VirtualRuntime::new(catalog.clone(), stream))
+        })
+    }
+
+    /// Boots a cluster whose nodes run the container runtimes `runtime` makes, one per
+    /// machine (e.g. real containers instead of the catalog's simulated ones).
+    pub fn with_runtimes(
+        config: ClusterConfig,
+        mut runtime: impl FnMut(&Machine) -> Box<dyn ContainerRuntime>,
+    ) -> Cluster {
+        let seed = config.seed;
         let kubelets = config
             .machines()
             .into_iter()
             .map(|machine| {
-                let name = machine.name.clone();
-                let runtime = VirtualRuntime::new(catalog.clone(), rng::stream(seed, &format!("runtime/{name}")));
-                (name, Kubelet::new(machine, Box::new(runtime)))
+                let runtime = runtime(&machine);
+                (machine.name.clone(), Kubelet::new(machine, runtime))
             })
             .collect();
         let mut cluster = Cluster {
@@ -172,6 +194,8 @@ impl Cluster {
             silenced: BTreeMap::new(),
             violations: Vec::new(),
             files: BTreeMap::new(),
+            pacer: None,
+            transport: None,
         };
         cluster.bootstrap();
         cluster
@@ -314,11 +338,31 @@ impl Cluster {
         while !self.halted()
             && let Some(next) = self.queue.pop_due(until)
         {
+            self.pace(next.at);
             self.now = next.at;
             self.dispatch(next.cause, next.event);
         }
         if !self.halted() {
+            self.pace(until);
             self.now = self.now.max(until);
+        }
+    }
+
+    /// Sets a pacer, called with each event's time before it runs: a replay on real
+    /// containers waits there for the wall clock (and reads the cluster's state).
+    pub fn set_pacer(&mut self, pacer: Pacer) {
+        self.pacer = Some(pacer);
+    }
+
+    /// Sets where `curl` really sends requests.
+    pub fn set_transport(&mut self, transport: Box<dyn Transport>) {
+        self.transport = Some(transport);
+    }
+
+    fn pace(&mut self, at: SimTime) {
+        if let Some(mut pacer) = self.pacer.take() {
+            pacer(self, at);
+            self.pacer = Some(pacer);
         }
     }
 
@@ -345,10 +389,12 @@ impl Cluster {
             }
             match self.queue.pop_due(deadline) {
                 Some(next) => {
+                    self.pace(next.at);
                     self.now = next.at;
                     self.dispatch(next.cause, next.event);
                 }
                 None => {
+                    self.pace(deadline);
                     self.now = deadline;
                     return done(self);
                 }
@@ -528,95 +574,6 @@ fn default_controllers() -> ControllerManager {
     manager.register(Box::new(NodeLifecycle::default()));
     manager.register(Box::new(TaintEviction));
     manager
-}
-
-impl Cluster {
-    /// Sends an HTTP request, from outside the cluster (to a node's IP or name and a
-    /// NodePort) or from inside a pod (`from`: to a Service name, ClusterIP, pod IP or
-    /// NodePort), the way kube-proxy routes it. Returns the body, or curl's error.
-    pub fn curl(&mut self, from: Option<&str>, target: &str) -> Result<String, String> {
-        let t = parse_target(target).map_err(|e| format!("curl: (3) {e}"))?;
-        let origin = from.map(|f| format!(" --from {f}")).unwrap_or_default();
-        self.record_input("curl", "", &format!("curl{origin} {target}"));
-        let refused = || {
-            format!("curl: (7) Failed to connect to {} port {} after 0 ms: Couldn't connect to server", t.host, t.port)
-        };
-        let timeout = || {
-            format!("curl: (28) Failed to connect to {} port {} after 10000 ms: Timeout was reached", t.host, t.port)
-        };
-        let node_ips: BTreeMap<String, String> =
-            self.kubelets.values().map(|k| (k.machine().internal_ip(), k.node_name().to_string())).collect();
-        let entry_node =
-            node_ips.get(&t.host).cloned().or_else(|| self.kubelets.contains_key(&t.host).then(|| t.host.clone()));
-        // Where the request enters the cluster: a node (by IP or name), or the caller pod.
-        let service = match (from, &entry_node) {
-            (_, Some(node)) => {
-                if self.kubelets.get(node).is_none_or(|k| k.is_down()) {
-                    return Err(timeout());
-                }
-                let Some((svc, port)) = self.proxy.by_node_port(t.port) else { return Err(refused()) };
-                Some((svc.clone(), port.clone()))
-            }
-            (None, None) => {
-                return Err(format!(
-                    "{}\n(kubesim: from outside the cluster only node IPs and NodePorts are reachable; add --from POD to call a Service, ClusterIP or pod IP)",
-                    if t.host.parse::<std::net::Ipv4Addr>().is_ok() {
-                        timeout()
-                    } else {
-                        format!("curl: (6) Could not resolve host: {}", t.host)
-                    }
-                ));
-            }
-            (Some(pod), None) => {
-                let (ns, name) = pod.split_once('/').unwrap_or(("default", pod));
-                let caller = self.api.get(&ObjKey::new(Kind::Pod, ns, name)).and_then(|o| o.as_pod().cloned());
-                let Some(caller) = caller.filter(|p| p.status.phase.as_deref() == Some("Running")) else {
-                    return Err(format!("error: pod {pod} is not running, so it cannot send requests"));
-                };
-                if caller.spec.node_name.as_deref().and_then(|n| self.kubelets.get(n)).is_none_or(|k| k.is_down()) {
-                    return Err(format!("error: the node of pod {pod} is down"));
-                }
-                let by_ip = self.proxy.by_cluster_ip(&t.host, t.port).map(|(s, p)| (s.clone(), p.clone()));
-                let by_name = || {
-                    let svc = self.proxy.by_name(&t.host, ns)?;
-                    let port = svc.spec.ports.iter().find(|p| p.port == t.port)?;
-                    Some((svc.clone(), port.clone()))
-                };
-                match by_ip.or_else(by_name) {
-                    Some(found) => Some(found),
-                    // Straight to a pod IP.
-                    None if t.host.parse::<std::net::Ipv4Addr>().is_ok() => None,
-                    None if self.proxy.by_name(&t.host, ns).is_some() => return Err(refused()),
-                    None => return Err(format!("curl: (6) Could not resolve host: {}", t.host)),
-                }
-            }
-        };
-        let backend = match service {
-            Some((svc, port)) => self.proxy.pick(&svc, &port).ok_or_else(refused)?,
-            None => {
-                let pod = self
-                    .api
-                    .list(Kind::Pod, None)
-                    .find(|o| o.as_pod().and_then(|p| p.status.pod_ip.as_deref()) == Some(t.host.as_str()));
-                let Some(pod) = pod.and_then(|o| o.as_pod()) else { return Err(timeout()) };
-                crate::network::Backend {
-                    namespace: pod.metadata.namespace.clone(),
-                    pod: pod.metadata.name.clone(),
-                    ip: t.host.clone(),
-                    node: pod.spec.node_name.clone().unwrap_or_default(),
-                    port: t.port,
-                }
-            }
-        };
-        let Some(kubelet) = self.kubelets.get(&backend.node).filter(|k| !k.is_down()) else { return Err(timeout()) };
-        let key = ObjKey::new(Kind::Pod, &backend.namespace, &backend.pod);
-        match kubelet.listener(&key, backend.port) {
-            Some(image) => {
-                Ok(format!("Hello from {} on {} ({image}), you asked for {}", backend.pod, backend.node, t.path))
-            }
-            None => Err(refused()),
-        }
-    }
 }
 
 fn unknown_node<'a>(node: &str, known: impl Iterator<Item = &'a String>) -> String {

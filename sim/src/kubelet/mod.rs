@@ -215,7 +215,10 @@ impl Kubelet {
             }
             Timer::Sync(key) => self.sync_pod(ctx, &key),
             Timer::Runtime(t) => {
-                if let Some(event) = self.runtime.on_timer(t) {
+                let mut wake = Wakeups::new();
+                let events = self.runtime.on_timer(&mut wake, t);
+                self.schedule_wakeups(ctx, wake);
+                for event in events {
                     self.on_runtime_event(ctx, event);
                 }
             }

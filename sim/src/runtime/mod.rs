@@ -3,6 +3,8 @@
 //! runtime plays the image catalog in simulated time; nothing above the kubelet knows
 //! which runtime is in use.
 
+#[cfg(feature = "docker")]
+pub mod docker;
 pub mod images;
 mod virtual_runtime;
 
@@ -111,8 +113,9 @@ pub trait ContainerRuntime {
     fn kill_container(&mut self, wake: &mut Wakeups, container: &str);
     /// The machine lost power: every container is gone, nothing is reported.
     fn crash(&mut self);
-    /// A wake-up is due; returns what happened, if it still matters.
-    fn on_timer(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent>;
+    /// A wake-up is due; returns what happened (what still matters), and may ask for
+    /// more wake-ups (a runtime that polls a real engine does).
+    fn on_timer(&mut self, wake: &mut Wakeups, timer: RuntimeTimer) -> Vec<RuntimeEvent>;
     /// What the container wrote to stdout.
     fn logs(&self, container: &str) -> Option<Vec<String>>;
     /// The TCP port a running container answers HTTP on, if it does.

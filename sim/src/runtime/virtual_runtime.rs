@@ -188,7 +188,25 @@ impl ContainerRuntime for VirtualRuntime {
         self.pending.clear();
     }
 
-    fn on_timer(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent> {
+    fn on_timer(&mut self, _wake: &mut Wakeups, timer: RuntimeTimer) -> Vec<RuntimeEvent> {
+        self.due(timer).into_iter().collect()
+    }
+
+    fn listening_port(&self, container: &str) -> Option<u16> {
+        self.containers
+            .get(container)
+            .filter(|c| c.state == State::Running && c.serving)
+            .and_then(|c| c.behavior.http_port)
+    }
+
+    fn logs(&self, container: &str) -> Option<Vec<String>> {
+        self.containers.get(container).map(|c| c.logs.clone())
+    }
+}
+
+impl VirtualRuntime {
+    /// What a due wake-up means now, if it still matters.
+    fn due(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent> {
         match self.pending.remove(&timer.0)? {
             Pending::Sandbox(id) => self.sandboxes.contains(&id).then_some(RuntimeEvent::SandboxReady { sandbox: id }),
             Pending::Pull(image) => {
@@ -225,17 +243,6 @@ impl ContainerRuntime for VirtualRuntime {
             }
         }
     }
-
-    fn listening_port(&self, container: &str) -> Option<u16> {
-        self.containers
-            .get(container)
-            .filter(|c| c.state == State::Running && c.serving)
-            .and_then(|c| c.behavior.http_port)
-    }
-
-    fn logs(&self, container: &str) -> Option<Vec<String>> {
-        self.containers.get(container).map(|c| c.logs.clone())
-    }
 }
 
 #[cfg(test)]
@@ -256,7 +263,7 @@ mod tests {
     fn fire(rt: &mut VirtualRuntime, wake: Wakeups) -> Vec<(u64, RuntimeEvent)> {
         let mut wake = wake;
         wake.sort_by_key(|(d, t)| (*d, t.0));
-        wake.into_iter().filter_map(|(d, t)| rt.on_timer(t).map(|e| (d, e))).collect()
+        wake.into_iter().filter_map(|(d, t)| rt.due(t).map(|e| (d, e))).collect()
     }
 
     /// A runtime with one sandbox started, and the wake-ups scheduled so far.

@@ -8,6 +8,8 @@ pub mod diagnose;
 pub mod expect;
 pub mod format;
 pub mod notes;
+#[cfg(feature = "docker")]
+pub mod replay;
 pub mod run;
 
 pub use format::{Scenario, ScenarioError, parse};

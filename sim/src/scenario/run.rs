@@ -40,20 +40,7 @@ pub struct Report {
 /// Runs `scenario`; returns the report and the shell, whose cluster holds the trace.
 pub fn run(scenario: &Scenario, options: &RunOptions) -> (Report, Shell) {
     let mut runner = Runner::new(scenario, options);
-    let header = &scenario.header;
-    runner.line(&format!("# {}", header.title));
-    for goal in &header.goals {
-        runner.line(&format!("#   goal: {goal}"));
-    }
-    let nodes: Vec<&str> = runner.shell.cluster().node_names().map(String::as_str).collect();
-    let count = if nodes.len() == 1 { "1 node".to_string() } else { format!("{} nodes", nodes.len()) };
-    runner.line(&format!("# seed {}, {count}: {}", runner.seed, nodes.join(", ")));
-    if let Some(exercise) = &header.exercise {
-        for (i, l) in exercise.task.trim_end().lines().enumerate() {
-            runner.line(&format!("#{} {l}", if i == 0 { " exercise:" } else { "          " }));
-        }
-    }
-    runner.play(&scenario.steps);
+    runner.tell(|_| {});
     runner.finish()
 }
 
@@ -85,20 +72,46 @@ pub struct Runner<'a> {
     time_limit: SimTime,
     /// What kubesim's diagnosis has already said, so it says it once.
     noticed: Vec<String>,
+    /// Every expectation and wait, as checked.
+    pub checks: Vec<CheckRecord>,
+}
+
+/// One expectation or wait as it went, for comparing runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    /// The condition in words.
+    pub condition: String,
+    /// `expect` or `wait_until`.
+    pub step: &'static str,
+    /// Whether it held.
+    pub passed: bool,
+    /// When it was decided.
+    pub at: SimTime,
+    /// What was seen.
+    pub seen: String,
+}
+
+/// The cluster a scenario starts from: its nodes, images, seed and event limit.
+pub fn cluster_config(scenario: &Scenario, options: &RunOptions) -> ClusterConfig {
+    let header = &scenario.header;
+    let (nodes, shapes) = header.cluster.nodes.count_and_shapes();
+    let mut catalog = ImageCatalog::default();
+    // Checked when the scenario was read.
+    let _ = catalog.add(&header.cluster.images);
+    let seed = options.seed.unwrap_or(header.seed);
+    ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() }
 }
 
 impl<'a> Runner<'a> {
     /// A runner on a fresh cluster shaped as the scenario says.
     pub fn new(scenario: &'a Scenario, options: &RunOptions) -> Runner<'a> {
+        Runner::with_cluster(scenario, options, Cluster::new(cluster_config(scenario, options)))
+    }
+
+    /// A runner on `cluster`, built from [`cluster_config`] (with other runtimes, say).
+    pub fn with_cluster(scenario: &'a Scenario, options: &RunOptions, mut cluster: Cluster) -> Runner<'a> {
         let header = &scenario.header;
-        let seed = options.seed.unwrap_or(header.seed);
-        let (nodes, shapes) = header.cluster.nodes.count_and_shapes();
-        let mut catalog = ImageCatalog::default();
-        // Checked when the scenario was read.
-        let _ = catalog.add(&header.cluster.images);
-        let config =
-            ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() };
-        let mut cluster = Cluster::new(config);
+        let seed = cluster.config().seed;
         for (path, text) in scenario.manifests.iter().chain(scenario.submission.as_ref().map(|(p, t)| (p, t))) {
             cluster.add_file(path, text);
         }
@@ -112,6 +125,7 @@ impl<'a> Runner<'a> {
             failed: 0,
             stopped: None,
             noticed: Vec::new(),
+            checks: Vec::new(),
             time_limit: SimTime::ZERO.plus_ms(header.limits.time_ms()),
         }
     }
@@ -127,16 +141,46 @@ impl<'a> Runner<'a> {
         let _ = writeln!(self.out, "[{now}] {text}");
     }
 
+    /// Narrates the scenario's header, then plays its steps, handing `progress` each
+    /// piece of narration as soon as it is written.
+    pub fn tell(&mut self, progress: impl FnMut(&str)) {
+        let header = &self.scenario.header;
+        self.line(&format!("# {}", header.title));
+        for goal in &header.goals {
+            self.line(&format!("#   goal: {goal}"));
+        }
+        let nodes: Vec<&str> = self.shell.cluster().node_names().map(String::as_str).collect();
+        let count = if nodes.len() == 1 { "1 node".to_string() } else { format!("{} nodes", nodes.len()) };
+        let line = format!("# seed {}, {count}: {}", self.seed, nodes.join(", "));
+        self.line(&line);
+        if let Some(exercise) = &header.exercise {
+            for (i, l) in exercise.task.trim_end().lines().enumerate() {
+                self.line(&format!("#{} {l}", if i == 0 { " exercise:" } else { "          " }));
+            }
+        }
+        let scenario = self.scenario;
+        self.play_told(&scenario.steps, progress);
+    }
+
     /// Plays `steps` in order, until the end or until the run stops.
     pub fn play(&mut self, steps: &[(usize, Step)]) {
+        self.play_told(steps, |_| {});
+    }
+
+    /// Plays `steps`, handing `progress` the narration written so far, then each step's.
+    fn play_told(&mut self, steps: &[(usize, Step)], mut progress: impl FnMut(&str)) {
+        let mut told = 0;
         for (i, (_, step)) in steps.iter().enumerate() {
+            progress(&self.out[told..]);
+            told = self.out.len();
             if self.stopped.is_some() {
                 let left = steps.len() - i;
                 self.line(&format!("  ({left} step{} not run)", if left == 1 { "" } else { "s" }));
-                return;
+                break;
             }
             self.step(step);
         }
+        progress(&self.out[told..]);
     }
 
     /// The report, once the steps are played.
@@ -245,9 +289,16 @@ impl<'a> Runner<'a> {
         checked
     }
 
+    fn record(&mut self, check: &Check, step: &'static str, checked: &Checked) {
+        let at = self.shell.cluster().now();
+        let (condition, passed, seen) = (check.describe(), checked.passed, checked.seen.clone());
+        self.checks.push(CheckRecord { condition, step, passed, at, seen });
+    }
+
     /// Checks an expectation and reports it.
     pub fn expect(&mut self, check: &Check) -> bool {
         let checked = self.wait(check);
+        self.record(check, "expect", &checked);
         if checked.passed {
             self.passed += 1;
             self.stamped(&format!("✓ expect {}", check.describe()));
@@ -266,6 +317,7 @@ impl<'a> Runner<'a> {
     fn wait_until(&mut self, check: &Check) {
         let since = self.shell.cluster().now();
         let checked = self.wait(check);
+        self.record(check, "wait_until", &checked);
         let waited = SimTime(self.shell.cluster().now().0 - since.0);
         if checked.passed {
             self.stamped(&format!("… waited {waited} until {}", check.describe()));
