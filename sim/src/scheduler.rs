@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use rand::RngExt;
 
-use crate::api::core::{Node, Pod};
+use crate::api::core::{Node, Pod, Taint};
 use crate::api::meta::find_condition;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
+use crate::controllers::node_lifecycle::UNSCHEDULABLE_TAINT;
 use crate::engine::SimRng;
 
 /// Upstream's defaults for pods without requests, used only for scoring.
@@ -251,12 +252,12 @@ impl Scheduler {
     /// whether resources alone were short (so preemption could in principle help).
     fn filter(&self, pod: &Pod, node: &Node, requests: &Requests) -> Result<(), (Vec<String>, bool)> {
         let fail = |r: &str| Err((vec![r.to_string()], false));
+        // NodeUnschedulable: a cordoned node takes only pods that tolerate the taint the
+        // node controller gives it (checked against the spec, so before the taint lands).
         if node.spec.unschedulable == Some(true) {
-            let tolerated = pod.spec.tolerations.iter().any(|t| {
-                t.key.as_deref() == Some("node.kubernetes.io/unschedulable")
-                    && t.effect.as_deref().is_none_or(|e| e == "NoSchedule")
-            });
-            if !tolerated {
+            let taint =
+                Taint { key: UNSCHEDULABLE_TAINT.into(), value: None, effect: "NoSchedule".into(), time_added: None };
+            if !pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
                 return fail("node(s) were unschedulable");
             }
         }

@@ -31,8 +31,8 @@ use crate::controllers::{self, ControllerManager};
 use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
 use crate::kubelet::{self, Kubelet, Machine};
 use crate::network::ProxyView;
-use crate::runtime::{ContainerRuntime, VirtualRuntime};
 use crate::runtime::images::ImageCatalog;
+use crate::runtime::{ContainerRuntime, VirtualRuntime};
 use crate::scheduler::{self, Scheduler};
 
 /// How a cluster is built.
@@ -174,7 +174,8 @@ impl Cluster {
             .into_iter()
             .map(|machine| {
                 let runtime = runtime(&machine);
-                (machine.name.clone(), Kubelet::new(machine, runtime))
+                let rng = rng::stream(seed, &format!("kubelet/{}", machine.name));
+                (machine.name.clone(), Kubelet::new(machine, runtime).with_rng(rng))
             })
             .collect();
         let mut cluster = Cluster {

@@ -2,7 +2,9 @@
 //! grace period (50 s in v1.32) becomes `Unknown`, is tainted
 //! `node.kubernetes.io/unreachable` (NoSchedule at once, NoExecute through a rate-limited
 //! queue), and its pods become not ready. The taint-eviction controller
-//! ([`super::taint_eviction`]) then evicts pods whose tolerations run out.
+//! ([`super::taint_eviction`]) then evicts pods whose tolerations run out. A cordoned
+//! node (`spec.unschedulable`) gets the taint `node.kubernetes.io/unschedulable:NoSchedule`
+//! and loses it when uncordoned (`doNoScheduleTaintingPass`, TaintNodesByCondition).
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -26,6 +28,8 @@ pub const UNHEALTHY_ZONE_THRESHOLD: f64 = 0.55;
 pub const LARGE_CLUSTER_THRESHOLD: usize = 50;
 /// The taint for a node whose kubelet is silent.
 pub const UNREACHABLE_TAINT: &str = "node.kubernetes.io/unreachable";
+/// The taint for a cordoned node.
+pub const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
 /// Where kubelets keep their heartbeat Leases.
 const LEASE_NAMESPACE: &str = "kube-node-lease";
 
@@ -60,10 +64,32 @@ fn has_taint(node: &Node, effect: &str) -> bool {
     node.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT && t.effect == effect)
 }
 
-/// The node with the unreachable taints for `effects` added; no precondition, since
-/// the node controller owns these taints.
+/// Gives a cordoned node the unschedulable NoSchedule taint, stamped with the time it
+/// was added as `SwapNodeControllerTaint` does, and takes it off an uncordoned one.
+/// Returns whether the taints changed.
+fn sync_unschedulable_taint(node: &mut Node, now: SimTime) -> bool {
+    let is_taint = |t: &Taint| t.key == UNSCHEDULABLE_TAINT && t.effect == "NoSchedule";
+    let wanted = node.spec.unschedulable == Some(true);
+    let has = node.spec.taints.iter().any(is_taint);
+    if wanted && !has {
+        node.spec.taints.push(Taint {
+            key: UNSCHEDULABLE_TAINT.into(),
+            value: None,
+            effect: "NoSchedule".into(),
+            time_added: Some(Time(now)),
+        });
+    } else if !wanted && has {
+        node.spec.taints.retain(|t| !is_taint(t));
+    }
+    wanted != has
+}
+
+/// The node with the unreachable taints for `effects` added (and its unschedulable
+/// taint in step with its spec); no precondition, since the node controller owns these
+/// taints.
 fn with_taints(node: &Node, effects: &[&str], now: SimTime) -> Object {
     let mut tainted = node.clone();
+    sync_unschedulable_taint(&mut tainted, now);
     for effect in effects {
         if !has_taint(&tainted, effect) {
             tainted.spec.taints.push(Taint {
@@ -192,11 +218,34 @@ impl Reconciler for NodeLifecycle {
 
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile {
         let name = &key.name;
-        let Some(node) = view.get(key).and_then(|o| o.as_node()).cloned() else {
+        let Some(mut node) = view.get(key).and_then(|o| o.as_node()).cloned() else {
             self.marked.remove(name);
             self.to_taint.retain(|n| n != name);
             return Reconcile::done();
         };
+        // Every update below starts from this node, so each carries the right taint.
+        let cordon_changed = sync_unschedulable_taint(&mut node, now);
+        let mut reconcile = self.reconcile_health(&node, view, now);
+        let updated = reconcile
+            .requests
+            .iter()
+            .any(|r| matches!(r, ApiRequest::Update(Object::Node(n)) if n.metadata.name == *name));
+        if cordon_changed && !updated {
+            let mut cordoned = node.clone();
+            cordoned.metadata.resource_version.clear();
+            reconcile.requests.push(ApiRequest::Update(Object::Node(cordoned)));
+            let verb = if node.spec.unschedulable == Some(true) { "added" } else { "removed" };
+            reconcile.why.get_or_insert_with(|| format!("spec.unschedulable: taint {UNSCHEDULABLE_TAINT} {verb}"));
+        }
+        reconcile
+    }
+}
+
+impl NodeLifecycle {
+    /// Heartbeats: marks a silent node Unknown and taints it, or heals a node that is back.
+    fn reconcile_health(&mut self, node: &Node, view: &Cache, now: SimTime) -> Reconcile {
+        let name = &node.metadata.name;
+        let node = node.clone();
         let mut requests = Vec::new();
         let heartbeat = last_heartbeat(&node, view);
         let silent = now.since(heartbeat) > GRACE_PERIOD_MS;
@@ -228,5 +277,87 @@ impl Reconciler for NodeLifecycle {
         let retry = self.next_taint_at.since(now).max(MONITOR_PERIOD_MS.min(EVICTION_INTERVAL_MS));
         let why = (!requests.is_empty()).then(|| "node unreachable: tainted NoExecute".to_string());
         Reconcile { requests, requeue_after_ms: waiting.then_some(retry), why }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Cluster, ClusterConfig};
+    use crate::shell::Shell;
+
+    fn shell() -> Shell {
+        Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000)
+    }
+
+    fn run(shell: &mut Shell, line: &str) -> String {
+        let out = shell.execute(line);
+        assert!(!out.failed, "{line}: {}", out.text);
+        out.text
+    }
+
+    fn taints(shell: &Shell, node: &str) -> Vec<Taint> {
+        let obj = shell.cluster().api().get(&ObjKey::new(Kind::Node, "", node)).expect("node exists").clone();
+        obj.as_node().expect("a node").spec.taints.clone()
+    }
+
+    #[test]
+    fn a_cordoned_node_is_tainted_unschedulable_until_uncordoned() {
+        let mut shell = shell();
+        run(&mut shell, "advance 2s");
+        // The shell's think time (1s) lets the controller see the cordon.
+        run(&mut shell, "kubectl cordon node-2");
+        let t = taints(&shell, "node-2");
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(
+            (t[0].key.as_str(), t[0].effect.as_str(), t[0].value.as_deref()),
+            (UNSCHEDULABLE_TAINT, "NoSchedule", None)
+        );
+        assert!(t[0].time_added.is_some(), "SwapNodeControllerTaint stamps the taints it adds");
+        assert!(taints(&shell, "node-1").is_empty());
+        let out = run(&mut shell, "kubectl describe node node-2");
+        assert!(out.contains("Taints:             node.kubernetes.io/unschedulable:NoSchedule"), "{out}");
+        assert!(out.contains("Unschedulable:      true"), "{out}");
+        run(&mut shell, "kubectl uncordon node-2");
+        assert_eq!(taints(&shell, "node-2"), []);
+        let out = run(&mut shell, "kubectl describe node node-2");
+        assert!(out.contains("Taints:             <none>"), "{out}");
+        assert_eq!(shell.cluster().violations(), &[]);
+    }
+
+    #[test]
+    fn the_taint_survives_the_node_going_silent_and_coming_back() {
+        let mut shell = shell();
+        run(&mut shell, "kubectl cordon node-1");
+        run(&mut shell, "crash node node-1");
+        run(&mut shell, "advance 70s");
+        let keys: Vec<String> = taints(&shell, "node-1").iter().map(|t| format!("{}:{}", t.key, t.effect)).collect();
+        assert!(keys.contains(&format!("{UNSCHEDULABLE_TAINT}:NoSchedule")), "{keys:?}");
+        assert!(keys.contains(&format!("{UNREACHABLE_TAINT}:NoSchedule")), "{keys:?}");
+        run(&mut shell, "recover node node-1");
+        run(&mut shell, "advance 10s");
+        let keys: Vec<String> = taints(&shell, "node-1").iter().map(|t| format!("{}:{}", t.key, t.effect)).collect();
+        assert_eq!(keys, [format!("{UNSCHEDULABLE_TAINT}:NoSchedule")]);
+    }
+
+    #[test]
+    fn the_scheduler_skips_cordoned_nodes_unless_the_pod_tolerates_the_taint() {
+        let mut shell = shell();
+        run(&mut shell, "kubectl cordon node-1");
+        run(&mut shell, "kubectl cordon node-2");
+        run(&mut shell, "kubectl cordon node-3");
+        run(&mut shell, "kubectl run plain --image=nginx");
+        run(&mut shell, "advance 2s");
+        let out = run(&mut shell, "kubectl describe pod plain");
+        assert!(out.contains("0/3 nodes are available: 3 node(s) were unschedulable."), "{out}");
+        // Tolerating every taint (`operator: Exists`, no key), as DaemonSet-like pods
+        // do, tolerates the unschedulable taint too.
+        let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: tolerant\nspec:\n  tolerations:\n  - operator: Exists\n  containers:\n  - name: c\n    image: nginx\n";
+        let out = shell.execute_with_stdin("kubectl apply -f -", Some(manifest));
+        assert!(!out.failed, "{}", out.text);
+        run(&mut shell, "advance 5s");
+        let out = run(&mut shell, "kubectl get pods --no-headers");
+        assert!(out.lines().any(|l| l.starts_with("tolerant") && l.contains("Running")), "{out}");
+        assert!(out.lines().any(|l| l.starts_with("plain") && l.contains("Pending")), "{out}");
     }
 }

@@ -1,9 +1,18 @@
 //! The kubelet: one per node. It registers its Node, renews its Lease every 10s, and
 //! drives the pods bound to its node through the container runtime, reporting their
 //! status and events as a real kubelet does.
+//!
+//! Pods are synced as upstream's pod workers sync them: when the pod's spec (not its
+//! status) changes, when the runtime reports a change (the PLEG), and, after a sync that
+//! failed to start a container, again 10-15s later (`backOffPeriod` with 50% jitter, on
+//! the sync loop's 1s ticker). What a failed start shows (`ErrImagePull`,
+//! `ImagePullBackOff`) is what the previous sync found (upstream's `reasonCache`), so a
+//! failed pull shows `ErrImagePull` for one such period, then `ImagePullBackOff`.
 
 pub mod backoff;
 pub mod pod_worker;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -13,10 +22,11 @@ use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
-use crate::engine::SimTime;
 use crate::engine::time::{go_duration, secs_to_ms};
+use crate::engine::{SimRng, SimTime, rng};
 use crate::runtime::{ContainerConfig, ContainerRuntime, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
 use pod_worker::{CState, ContainerWorker, Op, PodWorker, Sandbox, image_id};
+use rand::RngExt;
 
 /// Lease renewal period (`nodeLeaseRenewInterval`).
 pub const LEASE_RENEW_MS: u64 = 10_000;
@@ -24,8 +34,13 @@ pub const LEASE_RENEW_MS: u64 = 10_000;
 pub const LEASE_DURATION_S: i32 = 40;
 /// How often node status is re-posted when nothing changed (`nodeStatusReportFrequency`).
 pub const NODE_STATUS_REPORT_MS: u64 = 300_000;
-/// Re-sync delay after a failed pod sync (our stand-in for the pod worker's error requeue).
-const ERROR_RESYNC_MS: u64 = 1_000;
+/// The pod worker's wait after a sync that failed (`backOffPeriod`)...
+pub const SYNC_ERROR_BACKOFF_MS: u64 = 10_000;
+/// ...plus up to half as much again (`workerBackOffPeriodJitterFactor` 0.5).
+const SYNC_ERROR_JITTER_MS: u64 = SYNC_ERROR_BACKOFF_MS / 2;
+/// The sync loop's ticker, which starts the pod workers whose wait is over, and the
+/// PLEG's relist period: both run on this grid from the kubelet's start.
+pub const SYNC_TICK_MS: u64 = 1_000;
 
 /// A kubelet wake-up.
 #[derive(Debug, Clone)]
@@ -40,6 +55,9 @@ pub enum Timer {
     Runtime(RuntimeTimer),
     /// Look at a pod again (a backoff ended).
     Sync(ObjKey),
+    /// The pod worker's work queue hands the pod back after a failed sync; stale unless
+    /// it is the pod's current entry.
+    Requeue(ObjKey),
 }
 
 /// Static facts about the machine.
@@ -89,11 +107,20 @@ pub struct Kubelet {
     next_ip: u8,
     sandbox_attempts: u32,
     lease_holder: Option<Rc<Object>>,
+    /// When this boot registered: the sync loop's ticker counts from here.
+    booted_at: SimTime,
+    /// `spec.unschedulable` as last seen by the node status sync (`lastNodeUnschedulable`).
+    last_unschedulable: bool,
+    /// Jitter for the pod workers' requeues.
+    rng: SimRng,
 }
 
 impl Kubelet {
     /// A kubelet for `machine` using `runtime`. It does nothing until its `Boot` timer.
+    /// Its jitter comes from the stream `kubelet/<node>` of seed 0 unless the caller
+    /// gives it the run's stream with [`Kubelet::with_rng`].
     pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>) -> Kubelet {
+        let rng = rng::stream(0, &format!("kubelet/{}", machine.name));
         Kubelet {
             machine,
             runtime,
@@ -106,7 +133,16 @@ impl Kubelet {
             next_ip: 1,
             sandbox_attempts: 0,
             lease_holder: None,
+            booted_at: SimTime::ZERO,
+            last_unschedulable: false,
+            rng,
         }
+    }
+
+    /// Draws the kubelet's jitter from `rng` (the run's `kubelet/<node>` stream).
+    pub fn with_rng(mut self, rng: SimRng) -> Kubelet {
+        self.rng = rng;
+        self
     }
 
     /// The node's name.
@@ -153,6 +189,7 @@ impl Kubelet {
         self.pulls_in_flight.clear();
         self.cache.clear();
         self.lease_holder = None;
+        self.last_unschedulable = false;
     }
 
     /// The machine is back: a fresh kubelet boots (the caller relists its watches).
@@ -190,7 +227,21 @@ impl Kubelet {
         }
         match self.workers.get_mut(&key) {
             Some(w) => {
+                // Only a meaningful change syncs the pod; a new status, even the one this
+                // kubelet just wrote, is a mere reconcile (`checkAndUpdatePod`).
+                let seen = w.seen.as_pod().expect("pod workers hold pods");
+                let changed = differ_semantically(seen, change.object.as_pod().expect("pod"));
                 w.pod = change.object.clone();
+                w.seen = change.object.clone();
+                if !changed {
+                    return;
+                }
+                // The pod worker is busy in the sync that pulls; it takes the change
+                // once that sync is over (a deletion cancels the sync instead).
+                if w.pod.meta().deletion_timestamp.is_none() && w.containers.iter().any(|c| c.op == Op::Pulling) {
+                    w.update_pending = true;
+                    return;
+                }
                 self.replace_changed_containers(ctx, &key);
             }
             None => {
@@ -208,12 +259,23 @@ impl Kubelet {
         }
         match timer {
             Timer::Boot => self.register(ctx),
-            Timer::RenewLease => self.renew_lease(ctx),
+            Timer::RenewLease => {
+                self.renew_lease(ctx);
+                self.sync_node_spec(ctx);
+            }
             Timer::NodeStatus => {
                 self.post_node_status(ctx);
                 self.schedule(ctx, NODE_STATUS_REPORT_MS, Timer::NodeStatus);
             }
             Timer::Sync(key) => self.sync_pod(ctx, &key),
+            Timer::Requeue(key) => {
+                let Some(w) = self.workers.get_mut(&key) else { return };
+                if w.requeue_at != Some(ctx.now) {
+                    return; // Replaced by a later enqueue.
+                }
+                w.requeue_at = None;
+                self.sync_pod(ctx, &key);
+            }
             Timer::Runtime(t) => {
                 let mut wake = Wakeups::new();
                 let events = self.runtime.on_timer(&mut wake, t);
@@ -226,6 +288,7 @@ impl Kubelet {
     }
 
     fn register(&mut self, ctx: &mut Ctx<'_>) {
+        self.booted_at = ctx.now;
         let key = ObjKey::new(Kind::Node, "", &self.machine.name);
         let rebooted = match ctx.get(&key) {
             None => {
@@ -255,6 +318,25 @@ impl Kubelet {
                 &format!("Node {} status is now: NodeReady", self.machine.name),
             );
         }
+        self.sync_node_spec(ctx);
+    }
+
+    /// The part of the node status sync that looks at the Node's spec
+    /// (`recordNodeSchedulableEvent`): a cordon or uncordon since the last sync is
+    /// reported as `NodeNotSchedulable` / `NodeSchedulable`. Upstream runs it with the
+    /// other status setters every `nodeStatusUpdateFrequency` (10s), reading the Node
+    /// from the apiserver; here it runs with the Lease renewal, on the same 10s grid.
+    fn sync_node_spec(&mut self, ctx: &mut Ctx<'_>) {
+        let key = ObjKey::new(Kind::Node, "", &self.machine.name);
+        let Some(node) = ctx.get(&key) else { return };
+        let unschedulable = node.as_node().is_some_and(|n| n.spec.unschedulable == Some(true));
+        if unschedulable == self.last_unschedulable {
+            return;
+        }
+        self.last_unschedulable = unschedulable;
+        let reason = if unschedulable { "NodeNotSchedulable" } else { "NodeSchedulable" };
+        let message = format!("Node {} status is now: {reason}", self.machine.name);
+        ctx.event(&node, self.reporter(), "Normal", reason, &message);
     }
 
     fn node_object(&self, now: SimTime) -> Node {
@@ -371,6 +453,8 @@ impl Kubelet {
                     secs_to_ms(w.pod.as_pod().and_then(|p| p.spec.termination_grace_period_seconds).unwrap_or(30));
                 self.runtime.stop_container(&mut wake, &id, grace_ms);
                 c.op = Op::Stopping;
+                // Upstream kills and starts in one sync: the kill is news for the PLEG.
+                c.pleg_pending = true;
                 killed.push(c.config.name.clone());
             }
         }
@@ -404,9 +488,35 @@ impl Kubelet {
             }
         } else {
             self.advance_pod(ctx, &mut w);
+            self.requeue_if_failed(ctx, &mut w);
+            // What this sync changed in the runtime matters only to the pulls it started.
+            for c in w.containers.iter_mut().filter(|c| c.op == Op::Idle) {
+                c.pleg_pending = false;
+            }
         }
         self.post_status(ctx, &mut w);
         self.workers.insert(key.clone(), w);
+    }
+
+    /// Hands the pod back to the pod worker after a sync that failed to start a
+    /// container: at the PLEG's next relist if that sync changed the runtime (a new
+    /// sandbox, a killed container), else after 10-15s, on the sync loop's ticker.
+    fn requeue_if_failed(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
+        let Some(pleg_pending) = w.failed_sync.take() else { return };
+        let tick = |t: u64| {
+            let since_boot = t.saturating_sub(self.booted_at.as_ms());
+            self.booted_at.as_ms() + since_boot.div_ceil(SYNC_TICK_MS) * SYNC_TICK_MS
+        };
+        let now = ctx.now.as_ms();
+        let at = if pleg_pending {
+            // The relist after the sync ended (the cache must be newer than the sync).
+            tick(now + 1)
+        } else {
+            tick(now + SYNC_ERROR_BACKOFF_MS + self.rng.random_range(0..SYNC_ERROR_JITTER_MS))
+        };
+        let at = SimTime(at);
+        w.requeue_at = Some(at);
+        self.schedule(ctx, at.since(ctx.now), Timer::Requeue(w.key.clone()));
     }
 
     /// Stops the pod's containers; once all have stopped, confirms the deletion.
@@ -518,34 +628,40 @@ impl Kubelet {
             self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
             return;
         }
-        let policy = c.pull_policy.clone();
+        // The status shows why the last sync could not start it (`reasonCache`).
+        if let Some((reason, message)) = w.containers[i].start_failure.clone() {
+            w.containers[i].set_waiting(&reason, message);
+        }
+        let policy = w.containers[i].pull_policy.clone();
         let present = self.runtime.image_present(&image);
         if policy == "Never" && !present {
             let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
-            w.containers[i].set_waiting("ErrImageNeverPull", Some(msg.clone()));
             ctx.event(&w.pod, reporter, "Warning", "ErrImageNeverPull", &msg);
+            ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ErrImageNeverPull");
+            w.containers[i].start_failure = Some(("ErrImageNeverPull".into(), Some(msg)));
+            w.sync_failed(i);
             return;
         }
         if policy == "Always" || !present {
-            let c = &mut w.containers[i];
-            if c.pull_backoff.in_backoff_since_update(ctx.now) {
-                let msg = format!("Back-off pulling image \"{image}\"");
-                let first = !matches!(&c.state, CState::Waiting { reason, .. } if reason == "ImagePullBackOff");
-                c.set_waiting("ImagePullBackOff", Some(msg.clone()));
-                if first {
-                    ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
-                    ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ImagePullBackOff");
+            // Back-off is per pod and image: a new image is pulled at once.
+            let entry = w.pull_backoff.entry(image.clone()).or_default();
+            if entry.backoff.in_backoff_since_update(ctx.now) {
+                let mut msg = format!("Back-off pulling image \"{image}\"");
+                ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
+                ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ImagePullBackOff");
+                if let Some(err) = &entry.last_error {
+                    msg = format!("{msg}: {err}");
                 }
-                let remaining =
-                    (c.pull_backoff.last_update.as_ms() + c.pull_backoff.delay_ms).saturating_sub(ctx.now.as_ms());
-                self.schedule(ctx, remaining, Timer::Sync(w.key.clone()));
+                w.containers[i].start_failure = Some(("ImagePullBackOff".into(), Some(msg)));
+                w.sync_failed(i);
                 return;
             }
+            entry.last_error = None;
+            let c = &mut w.containers[i];
             c.op = Op::Pulling;
-            // A retried pull keeps showing the back-off reason until it finishes.
-            if !matches!(c.state, CState::Waiting { .. })
-                || (c.last_terminated.is_none() && c.pull_backoff.delay_ms == 0)
-            {
+            c.pulling_image = Some(image.clone());
+            // A pull shows what the last sync found (a retry keeps ImagePullBackOff).
+            if !matches!(c.state, CState::Waiting { .. }) {
                 c.set_waiting("ContainerCreating", None);
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
@@ -569,6 +685,8 @@ impl Kubelet {
         let Sandbox::Ready(sandbox) = w.sandbox.clone() else { return };
         let c = &mut w.containers[i];
         c.replacing = false;
+        c.start_failure = None;
+        c.pleg_pending = false;
         let restarting = c.last_terminated.is_some() || matches!(c.state, CState::Terminated(_));
         if restarting {
             c.crash_backoff.next(ctx.now);
@@ -602,6 +720,11 @@ impl Kubelet {
                 if let Some(w) = self.workers.get_mut(&key) {
                     w.sandbox = Sandbox::Ready(sandbox);
                     ctx.trace("sandbox-ready", key.to_string(), w.ip.clone().unwrap_or_default());
+                    // Upstream creates the sandbox and starts the containers in one sync;
+                    // the new sandbox is news for the PLEG.
+                    for c in &mut w.containers {
+                        c.pleg_pending = true;
+                    }
                 }
                 self.sync_pod(ctx, &key);
             }
@@ -611,13 +734,23 @@ impl Kubelet {
                     let Some(mut w) = self.workers.remove(&key) else { continue };
                     for i in 0..w.containers.len() {
                         let c = &w.containers[i];
-                        if c.op != Op::Pulling || c.config.image != image {
+                        if c.op != Op::Pulling || c.pulling_image.as_deref() != Some(image.as_str()) {
                             continue;
                         }
-                        self.on_pulled(ctx, &mut w, i, &result);
+                        self.on_pulled(ctx, &mut w, i, &image, &result);
                     }
+                    self.requeue_if_failed(ctx, &mut w);
                     self.post_status(ctx, &mut w);
-                    self.workers.insert(key, w);
+                    // The sync is over: the pod worker takes the change that waited.
+                    let pending = w.update_pending && w.containers.iter().all(|c| c.op != Op::Pulling);
+                    if pending {
+                        w.update_pending = false;
+                    }
+                    self.workers.insert(key.clone(), w);
+                    if pending {
+                        self.replace_changed_containers(ctx, &key);
+                        self.sync_pod(ctx, &key);
+                    }
                 }
             }
             RuntimeEvent::ContainerStarted { container } => {
@@ -683,10 +816,13 @@ impl Kubelet {
         ctx: &mut Ctx<'_>,
         w: &mut PodWorker,
         i: usize,
+        image: &str,
         result: &Result<crate::runtime::PulledImage, String>,
     ) {
         let reporter = Reporter { component: "kubelet", host: Some(&self.machine.name) };
-        let image = w.containers[i].config.image.clone();
+        let c = &mut w.containers[i];
+        c.op = Op::Idle;
+        c.pulling_image = None;
         match result {
             Ok(pulled) => {
                 let took = go_duration(pulled.took_ms);
@@ -695,17 +831,21 @@ impl Kubelet {
                     pulled.size_bytes
                 );
                 ctx.event(&w.pod, reporter, "Normal", "Pulled", &msg);
-                w.containers[i].op = Op::Idle;
-                self.start_container(ctx, w, i);
+                // The sync pulled for the spec it started with; a newer spec waits.
+                if c.config.image == image {
+                    self.start_container(ctx, w, i);
+                }
             }
             Err(err) => {
-                let c = &mut w.containers[i];
-                c.op = Op::Idle;
-                c.pull_backoff.next(ctx.now);
-                c.set_waiting("ErrImagePull", Some(err.clone()));
                 ctx.event(&w.pod, reporter, "Warning", "Failed", &format!("Failed to pull image \"{image}\": {err}"));
                 ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ErrImagePull");
-                self.schedule(ctx, ERROR_RESYNC_MS, Timer::Sync(w.key.clone()));
+                let entry = w.pull_backoff.entry(image.to_string()).or_default();
+                entry.backoff.next(ctx.now);
+                entry.last_error = Some(format!("ErrImagePull: {err}"));
+                // Shown from the next sync on, which comes at the next relist if this
+                // sync also changed the runtime, else 10-15s later.
+                w.containers[i].start_failure = Some(("ErrImagePull".into(), Some(err.clone())));
+                w.sync_failed(i);
             }
         }
     }
@@ -844,13 +984,16 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
             serving: false,
             op: Op::Idle,
             crash_backoff: Default::default(),
-            pull_backoff: Default::default(),
             replacing: false,
+            start_failure: None,
+            pulling_image: None,
+            pleg_pending: false,
         })
         .collect();
     let start_time = typed.status.start_time.map_or(now, |t| t.0);
     PodWorker {
         key,
+        seen: pod.clone(),
         pod,
         sandbox: Sandbox::None,
         ip: None,
@@ -859,7 +1002,20 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
         posted: None,
         terminating: false,
         stop_grace_ms: None,
+        pull_backoff: BTreeMap::new(),
+        requeue_at: None,
+        failed_sync: None,
+        update_pending: false,
     }
+}
+
+/// Upstream `podsDifferSemantically`: the changes that reach the pod worker.
+fn differ_semantically(old: &Pod, new: &Pod) -> bool {
+    old.spec != new.spec
+        || old.metadata.labels != new.metadata.labels
+        || old.metadata.annotations != new.metadata.annotations
+        || old.metadata.deletion_timestamp != new.metadata.deletion_timestamp
+        || old.metadata.deletion_grace_period_seconds != new.metadata.deletion_grace_period_seconds
 }
 
 /// The node conditions a healthy kubelet reports, keeping transition times.

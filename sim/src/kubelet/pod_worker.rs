@@ -1,6 +1,7 @@
 //! What the kubelet knows about one pod on its node, and the PodStatus it reports
 //! (`generateAPIPodStatus` and `getPhase` upstream).
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::api::core::{
@@ -71,11 +72,20 @@ pub struct ContainerWorker {
     pub op: Op,
     /// Restart backoff.
     pub crash_backoff: Backoff,
-    /// Pull backoff.
-    pub pull_backoff: Backoff,
     /// The spec changed (a new image): the container is being replaced, and starts again
     /// whatever the restart policy, without back-off.
     pub replacing: bool,
+    /// Why the last sync could not start it (`ErrImagePull`, `ImagePullBackOff`,
+    /// `ErrImageNeverPull`) and the message: upstream's `reasonCache`. The status shows it
+    /// from the next sync on, until a start succeeds.
+    pub start_failure: Option<(String, Option<String>)>,
+    /// The image being pulled for it, while `op` is `Pulling`.
+    pub pulling_image: Option<String>,
+    /// The sync that is starting it also changed the runtime (created the pod's sandbox,
+    /// or killed the container's old instance), so the PLEG has an event waiting: if the
+    /// start fails, the pod is synced again at the next relist instead of after the
+    /// pod worker's back-off.
+    pub pleg_pending: bool,
 }
 
 impl ContainerWorker {
@@ -98,6 +108,16 @@ impl ContainerWorker {
     }
 }
 
+/// Image pull back-off of one image for one pod (upstream keys it `<pod uid>_<image>`),
+/// with the error of the last failed pull, which the back-off message repeats.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullBackoff {
+    /// The back-off.
+    pub backoff: Backoff,
+    /// `ErrImagePull: <registry error>` of the last failed pull, if any.
+    pub last_error: Option<String>,
+}
+
 /// The pod sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sandbox {
@@ -114,8 +134,11 @@ pub enum Sandbox {
 pub struct PodWorker {
     /// Store key.
     pub key: ObjKey,
-    /// The pod as last seen.
+    /// The pod as last seen (from the watch, or as the last status write returned it).
     pub pod: Rc<Object>,
+    /// The pod as the watch last delivered it (upstream's pod config): a change is
+    /// judged against this, not against what a status write returned.
+    pub seen: Rc<Object>,
     /// Sandbox state.
     pub sandbox: Sandbox,
     /// Assigned pod IP.
@@ -130,6 +153,18 @@ pub struct PodWorker {
     pub terminating: bool,
     /// The grace period the containers were stopped with (a later, shorter one re-stops).
     pub stop_grace_ms: Option<u64>,
+    /// Image pull back-off by image: a new image is pulled at once, whatever the old
+    /// one's back-off.
+    pub pull_backoff: BTreeMap<String, PullBackoff>,
+    /// When the pod worker's work queue holds the pod for another sync (one entry per
+    /// pod: a later enqueue replaces it).
+    pub requeue_at: Option<SimTime>,
+    /// The sync under way failed to start a container; `true` when it also changed the
+    /// runtime (see [`ContainerWorker::pleg_pending`]).
+    pub failed_sync: Option<bool>,
+    /// A spec change arrived while a pull was in flight: the pod worker is busy in that
+    /// sync and handles the change once the pull is over.
+    pub update_pending: bool,
 }
 
 /// A fake but stable image digest, as `imageID` shows it.
@@ -146,6 +181,12 @@ impl PodWorker {
     /// The pod, typed.
     pub fn pod(&self) -> &Pod {
         self.pod.as_pod().expect("pod workers hold pods")
+    }
+
+    /// Records that the sync under way could not start container `i`.
+    pub fn sync_failed(&mut self, i: usize) {
+        let pleg = std::mem::take(&mut self.containers[i].pleg_pending);
+        self.failed_sync = Some(self.failed_sync.unwrap_or(false) || pleg);
     }
 
     /// The restart policy.

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -414,19 +414,20 @@ impl ContainerRuntime for DockerRuntime {
         self.host.spawn(async move {
             #[allow(clippy::disallowed_types, reason = "a real pull's duration, outside the simulation")]
             let started = std::time::Instant::now();
-            let result = ready.await.map(|_| PulledImage {
-                size_bytes,
-                took_ms: (started.elapsed().as_millis() as f64 * speed) as u64,
-            });
+            let result = ready
+                .await
+                .map(|_| PulledImage { size_bytes, took_ms: (started.elapsed().as_millis() as f64 * speed) as u64 });
             let _ = tx.send(Done::Pulled(image, result));
         });
     }
 
     fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> String {
         let id = self.id("container");
-        let behavior = self.catalog.lookup(&config.image).cloned().unwrap_or_else(|| {
-            self.catalog.lookup("kubesim/web").cloned().expect("the catalog has kubesim/web")
-        });
+        let behavior = self
+            .catalog
+            .lookup(&config.image)
+            .cloned()
+            .unwrap_or_else(|| self.catalog.lookup("kubesim/web").cloned().expect("the catalog has kubesim/web"));
         let docker = DockerId::new();
         let container = Container {
             docker: docker.clone(),

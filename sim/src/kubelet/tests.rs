@@ -1,0 +1,176 @@
+//! The kubelet against upstream's timings, driven through a whole simulated cluster.
+
+use crate::api::{Kind, ObjKey};
+use crate::cluster::{Cluster, ClusterConfig};
+use crate::shell::Shell;
+
+fn shell() -> Shell {
+    Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000)
+}
+
+fn run(shell: &mut Shell, line: &str) -> String {
+    let out = shell.execute(line);
+    assert!(!out.failed, "{line}: {}", out.text);
+    out.text
+}
+
+/// The waiting reason of the pod's first container, or `Running`.
+fn container_state(shell: &Shell, pod: &str) -> String {
+    let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", pod)).expect("pod exists").clone();
+    let status = &obj.as_pod().expect("a pod").status;
+    let Some(c) = status.container_statuses.first() else { return "none".into() };
+    if c.state.running.is_some() {
+        return "Running".into();
+    }
+    c.state.waiting.as_ref().and_then(|w| w.reason.clone()).unwrap_or_else(|| "none".into())
+}
+
+/// `(seconds since start, state)` at every change, sampled every 100ms for `secs`.
+fn timeline(shell: &mut Shell, pod: &str, secs: u64) -> Vec<(f64, String)> {
+    let mut changes: Vec<(f64, String)> = Vec::new();
+    for _ in 0..secs * 10 {
+        run(shell, "advance 100ms");
+        let state = container_state(shell, pod);
+        if changes.last().is_none_or(|(_, s)| *s != state) {
+            changes.push((shell.cluster().now().as_ms() as f64 / 1000.0, state));
+        }
+    }
+    changes
+}
+
+/// The events about `object`, one line each: `Type Reason (xCount) Message`.
+fn events_of(shell: &mut Shell, object: &str) -> String {
+    let mut lines = String::new();
+    for obj in shell.cluster().api().list(Kind::Event, None) {
+        let crate::api::Object::Event(e) = &**obj else { continue };
+        if e.involved_object.name.as_deref() != Some(object) {
+            continue;
+        }
+        let (t, r, m) = (e.type_.as_deref(), e.reason.as_deref(), e.message.as_deref());
+        lines += &format!("{} {} (x{}) {}\n", t.unwrap_or(""), r.unwrap_or(""), e.count.unwrap_or(1), m.unwrap_or(""));
+    }
+    lines
+}
+
+#[test]
+fn a_failed_pull_shows_err_image_pull_for_one_pod_worker_back_off() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
+    let changes = timeline(&mut shell, "typo", 120);
+    let states: Vec<&str> = changes.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        states[..6],
+        ["ContainerCreating", "ErrImagePull", "ImagePullBackOff", "ErrImagePull", "ImagePullBackOff", "ErrImagePull"],
+        "{changes:?}"
+    );
+    // ErrImagePull is shown until the pod worker's next sync, 10-15s later on the sync
+    // loop's 1s ticker (upstream: backOffPeriod 10s, jitter factor 0.5); that sync shows
+    // ImagePullBackOff, for one or more syncs, while it pulls again or waits.
+    for pair in changes[1..].windows(2) {
+        let shown = pair[1].0 - pair[0].0;
+        let range = if pair[0].1 == "ErrImagePull" { 10.0..=16.1 } else { 10.0..=f64::MAX };
+        assert!(range.contains(&shown), "{} shown {shown}s: {changes:?}", pair[0].1);
+    }
+    // The first ErrImagePull comes at the PLEG's relist after the failed pull (pull 0.8s).
+    assert!(changes[1].0 <= 2.1, "{changes:?}");
+    // The back-off message repeats the last pull's error (v1.32).
+    let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "typo")).unwrap().clone();
+    let waiting = obj.as_pod().unwrap().status.container_statuses[0].state.waiting.clone().unwrap();
+    assert_eq!(waiting.reason.as_deref(), Some("ImagePullBackOff"), "{changes:?}");
+    let message = waiting.message.unwrap();
+    assert!(message.starts_with("Back-off pulling image \"ngnix:1.27\": ErrImagePull: failed to pull"), "{message}");
+}
+
+#[test]
+fn every_sync_in_back_off_reports_it() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
+    run(&mut shell, "advance 300s");
+    let out = run(&mut shell, "kubectl describe pod typo");
+    // Pulls at about 0s, 13s, 42s, 91s and 186s: the back-off (10s, 20s, 40s, 80s) is
+    // checked only when the pod worker syncs, every 10-15s.
+    assert!(out.contains("(x5 over"), "{out}");
+    let backoff = out.lines().find(|l| l.contains("Back-off pulling image")).expect("a BackOff event");
+    let count: u32 = backoff.split("(x").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
+    assert!(count >= 15, "one BackOff event per sync in back-off: {backoff}");
+}
+
+#[test]
+fn fixing_the_image_during_pull_back_off_pulls_the_new_image_at_once() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
+    run(&mut shell, "advance 100s");
+    assert_ne!(container_state(&shell, "typo"), "Running");
+    run(&mut shell, "kubectl set image pod/typo typo=nginx:1.27");
+    // A spec change syncs the pod at once, and the back-off belongs to the old image.
+    run(&mut shell, "advance 4s");
+    assert_eq!(container_state(&shell, "typo"), "Running");
+    let events = events_of(&mut shell, "typo");
+    assert!(events.contains("Pulling image \"nginx:1.27\""), "{events}");
+    assert!(events.contains("Successfully pulled image \"nginx:1.27\""), "{events}");
+}
+
+#[test]
+fn back_to_a_bad_image_keeps_its_back_off() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
+    run(&mut shell, "advance 14s");
+    run(&mut shell, "kubectl set image pod/typo typo=nginx:does-not-exist");
+    run(&mut shell, "advance 3s");
+    run(&mut shell, "kubectl set image pod/typo typo=ngnix:1.27");
+    run(&mut shell, "advance 1s");
+    // ngnix:1.27 failed at about 13.8s with a 20s back-off, still running: no pull.
+    let events = events_of(&mut shell, "typo");
+    let pulls = events.lines().find(|l| l.contains("Pulling image \"ngnix:1.27\"")).unwrap();
+    assert!(pulls.contains("(x2)"), "two pulls of ngnix:1.27, not three: {events}");
+}
+
+#[test]
+fn a_change_during_a_pull_waits_for_the_pull() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl run web --image=nginx:1.27");
+    // nginx:1.27 takes about 2s to pull; change the image in the middle of it.
+    run(&mut shell, "advance 1s");
+    run(&mut shell, "kubectl set image pod/web web=nginx:1.28");
+    run(&mut shell, "advance 10s");
+    assert_eq!(container_state(&shell, "web"), "Running");
+    let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "web")).unwrap().clone();
+    assert_eq!(obj.as_pod().unwrap().status.container_statuses[0].image, "nginx:1.28");
+    let events = events_of(&mut shell, "web");
+    // The sync that pulled 1.27 finished (started it), then the change replaced it.
+    assert!(events.contains("Container web definition changed, will be restarted"), "{events}");
+    assert!(events.contains("Pulling image \"nginx:1.28\""), "{events}");
+    assert_eq!(shell.cluster().violations(), &[]);
+}
+
+#[test]
+fn cordon_and_uncordon_are_reported_by_the_kubelet() {
+    let mut shell = shell();
+    run(&mut shell, "advance 5s");
+    run(&mut shell, "kubectl cordon node-1");
+    // The kubelet notices at its next node status sync (every 10s).
+    run(&mut shell, "advance 10s");
+    let events = events_of(&mut shell, "node-1");
+    assert!(events.contains("NodeNotSchedulable"), "{events}");
+    assert!(events.contains("Node node-1 status is now: NodeNotSchedulable"), "{events}");
+    assert!(!events.contains(" NodeSchedulable "), "{events}");
+    run(&mut shell, "kubectl uncordon node-1");
+    run(&mut shell, "advance 10s");
+    let events = events_of(&mut shell, "node-1");
+    assert!(events.contains("Node node-1 status is now: NodeSchedulable"), "{events}");
+    assert!(!events_of(&mut shell, "node-2").contains("Schedulable"));
+}
+
+#[test]
+fn a_rebooted_kubelet_reports_a_cordoned_node_again() {
+    let mut shell = shell();
+    run(&mut shell, "kubectl cordon node-1");
+    run(&mut shell, "advance 10s");
+    run(&mut shell, "crash node node-1");
+    run(&mut shell, "advance 10s");
+    run(&mut shell, "recover node node-1");
+    run(&mut shell, "advance 1s");
+    let events = events_of(&mut shell, "node-1");
+    let line = events.lines().find(|l| l.contains("NodeNotSchedulable")).expect("reported");
+    assert!(line.contains("(x2)"), "the fresh kubelet reports the cordon again: {events}");
+}
