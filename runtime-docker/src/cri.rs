@@ -225,6 +225,30 @@ impl Cri {
         Ok(id)
     }
 
+    /// Runs one container with its own address, as `docker run --ip` would (no sandbox):
+    /// the baseline a pod's start is measured against. Returns its id.
+    pub async fn run_standalone(&self, at: &SandboxSpec, spec: &ContainerSpec) -> Result<String, Error> {
+        let name = format!("bare_{}_{}_{}", spec.name, at.pod, self.run);
+        let endpoint = EndpointSettings {
+            ipam_config: Some(EndpointIpamConfig { ipv4_address: Some(at.ip.clone()), ..Default::default() }),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: Some(spec.cmd.clone()),
+            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            labels: self.labels(&at.node, &[]),
+            host_config: Some(HostConfig { network_mode: Some(self.network.clone()), ..Default::default() }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: Some([(self.network.clone(), endpoint)].into_iter().collect()),
+            }),
+            ..Default::default()
+        };
+        let id = self.create(&name, body).await?;
+        self.start_container(&id).await?;
+        Ok(id)
+    }
+
     /// Creates a container in `sandbox`'s namespaces; returns its id.
     pub async fn create_container(
         &self,

@@ -60,7 +60,7 @@ enum Command {
     #[command(subcommand)]
     Docker(DockerCommand),
     /// Measure the simulator: create pods on nodes and run until all are Running.
-    #[command(after_help = "Example:\n  kubesim bench --nodes 100 --pods 10000")]
+    #[command(after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10")]
     Bench(BenchArgs),
 }
 
@@ -189,6 +189,10 @@ struct BenchArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// `virtual` (the simulator's speed) or `docker` (pod start latency on real
+    /// containers, through kubesim and bare, in one run; try --nodes 2 --pods 10).
+    #[arg(long, value_parser = ["virtual", "docker"], default_value = "virtual")]
+    runtime: String,
 }
 
 fn main() -> ExitCode {
@@ -414,6 +418,27 @@ fn replay(args: ReplayArgs) -> Result<ExitCode, String> {
 }
 
 #[cfg(feature = "docker")]
+fn docker_bench(args: &BenchArgs) -> Result<ExitCode, String> {
+    println!("kubesim bench: start latency of {} pods on {} nodes, on Docker", args.pods, args.nodes);
+    eprintln!("  starting {} pods through kubesim, then {} bare containers…", args.pods, args.pods);
+    match kubesim::runtime::docker_bench::measure(&format!("b{}", std::process::id()), args.nodes, args.pods) {
+        Ok(latencies) => {
+            print!("{}", latencies.summary());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+#[cfg(not(feature = "docker"))]
+fn docker_bench(_: &BenchArgs) -> Result<ExitCode, String> {
+    Err("this kubesim was built without the `docker` feature".into())
+}
+
+#[cfg(feature = "docker")]
 fn docker_clean(all_runs: bool) -> Result<ExitCode, String> {
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let result = tokio.block_on(async {
@@ -439,6 +464,9 @@ fn docker_clean(all_runs: bool) -> Result<ExitCode, String> {
 }
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {
+    if args.runtime == "docker" {
+        return docker_bench(&args);
+    }
     println!("kubesim bench: {} pods on {} nodes (seed {})", args.pods, args.nodes, args.seed);
     let timed = kubesim::bench::timed(args.nodes, args.pods, args.seed, |done, total| {
         eprint!("\r  {done}/{total} pods running");

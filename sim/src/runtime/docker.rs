@@ -144,13 +144,26 @@ impl DockerHost {
         });
     }
 
+    /// The engine connection.
+    pub fn cri(&self) -> &Cri {
+        &self.cri
+    }
+
+    /// Spawns a future whose result the caller awaits (with [`DockerHost::block_on`]).
+    pub fn spawn_joinable<T: Send + 'static>(
+        &self,
+        future: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        self.tokio.spawn(future)
+    }
+
     /// Scales a simulated duration to the wall clock.
     fn wall_ms(&self, sim_ms: u64) -> u64 {
         (sim_ms as f64 / self.speed).round() as u64
     }
 
     /// The workload image, imported once per run (and reused across runs by its tag).
-    fn image(&self) -> impl std::future::Future<Output = Result<String, String>> + Send + 'static {
+    pub fn workload_image(&self) -> impl std::future::Future<Output = Result<String, String>> + Send + 'static {
         let (cell, cri) = (self.image.clone(), self.cri.clone());
         async move {
             cell.get_or_init(|| async { cri.ensure_workload_image().await.map_err(|e| e.to_string()) }).await.clone()
@@ -371,7 +384,7 @@ impl ContainerRuntime for DockerRuntime {
         };
         let docker = DockerId::new();
         self.sandboxes.insert(id.clone(), Sandbox { docker: docker.clone(), spec: spec.clone() });
-        let (cri, image, tx, ours) = (self.host.cri.clone(), self.host.image(), self.tx.clone(), id.clone());
+        let (cri, image, tx, ours) = (self.host.cri.clone(), self.host.workload_image(), self.tx.clone(), id.clone());
         self.host.spawn(async move {
             let created = match image.await {
                 Ok(image) => cri.run_pod_sandbox(&spec, &image).await.map_err(|e| e.to_string()),
@@ -410,7 +423,7 @@ impl ContainerRuntime for DockerRuntime {
             return;
         };
         let (size_bytes, speed) = (behavior.size_bytes, self.host.speed);
-        let (ready, tx, image) = (self.host.image(), self.tx.clone(), image.to_string());
+        let (ready, tx, image) = (self.host.workload_image(), self.tx.clone(), image.to_string());
         self.host.spawn(async move {
             #[allow(clippy::disallowed_types, reason = "a real pull's duration, outside the simulation")]
             let started = std::time::Instant::now();
@@ -452,7 +465,7 @@ impl ContainerRuntime for DockerRuntime {
         };
         let (pod, sandbox_docker) = (s.spec.clone(), s.docker.clone());
         let (cri, image, tx, routes, ours) =
-            (self.host.cri.clone(), self.host.image(), self.tx.clone(), self.host.routes.clone(), id.clone());
+            (self.host.cri.clone(), self.host.workload_image(), self.tx.clone(), self.host.routes.clone(), id.clone());
         let probe = behavior.http_port.map(|port| format!("{}:{port}", pod.ip));
         self.host.spawn(async move {
             // Without a sandbox (its creation failed, reported there) there is nothing to join.

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "docker")]
 pub mod docker;
+#[cfg(feature = "docker")]
+pub mod docker_bench;
 pub mod images;
 mod virtual_runtime;
 

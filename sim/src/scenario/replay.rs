@@ -121,7 +121,7 @@ pub fn replay(scenario: &Scenario, options: &ReplayOptions, mut progress: impl F
     let catalog = Rc::new(config.catalog.clone());
     let mut cluster =
         Cluster::with_runtimes(config, |m| Box::new(DockerRuntime::new(host.clone(), &m.name, catalog.clone())));
-    cluster.set_pacer(pacer(host.clone(), options.speed));
+    cluster.set_pacer(wall_clock(host.clone(), options.speed));
     cluster.set_transport(Box::new(RealHttp { host: host.clone() }));
     let mut runner = Runner::with_cluster(scenario, &run_options, cluster);
     runner.tell(&mut progress);
@@ -130,7 +130,7 @@ pub fn replay(scenario: &Scenario, options: &ReplayOptions, mut progress: impl F
 
 /// Holds each event back until the wall clock reaches its simulated time (divided by
 /// `speed`), and keeps the host's NodePort listeners in step with the cluster.
-fn pacer(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
+pub fn wall_clock(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
     #[allow(clippy::disallowed_types, reason = "a replay on real containers follows the wall clock")]
     let start = std::time::Instant::now();
     let mut ports = NodePorts::default();
