@@ -171,6 +171,11 @@ fn endpoint_violations(api: &ApiServer) -> Vec<Violation> {
         let Object::Endpoints(ep) = &**obj else { continue };
         let svc_key = crate::api::ObjKey::new(Kind::Service, &ep.metadata.namespace, &ep.metadata.name);
         let Some(Object::Service(svc)) = api.get(&svc_key).map(|o| &**o) else { continue };
+        // A Service without a selector has Endpoints someone else keeps (the apiserver's
+        // own, for `kubernetes`): they need not be pods.
+        if svc.spec.selector.is_empty() {
+            continue;
+        }
         for address in ep.subsets.iter().flat_map(|s| &s.addresses) {
             let pod = address
                 .target_ref

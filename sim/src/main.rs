@@ -60,7 +60,9 @@ enum Command {
     #[command(subcommand)]
     Docker(DockerCommand),
     /// Measure the simulator: create pods on nodes and run until all are Running.
-    #[command(after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10")]
+    #[command(
+        after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10"
+    )]
     Bench(BenchArgs),
 }
 

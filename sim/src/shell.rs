@@ -13,7 +13,7 @@ const MAX_ADVANCE_MS: u64 = 7 * 24 * 3_600_000;
 /// What one shell line produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineOutput {
-    /// Everything printed (stdout, then stderr), newline-terminated.
+    /// Everything printed (stdout and stderr in the order written), newline-terminated.
     pub text: String,
     /// True when the line failed.
     pub failed: bool,
@@ -40,6 +40,11 @@ const VERBS: &[(&str, &str)] = &[
     ("advance DURATION", "let simulated time pass, e.g. `advance 90s`, `advance 5m`"),
     ("crash node NAME", "power a node off: its kubelet stops and its containers die"),
     ("recover node NAME", "power a crashed node back on"),
+    (
+        "partition node NAME",
+        "cut a node off the network: no heartbeats reach the control plane, its pods go on running unreachable",
+    ),
+    ("heal node NAME", "reconnect a partitioned node; its kubelet relists and catches up"),
     (
         "kill pod NAME [--container C] [-n NS]",
         "kill a container's process (exit 137); the kubelet restarts it per restartPolicy",
@@ -183,7 +188,14 @@ impl Shell {
                 if out.wrote {
                     self.cluster.advance_ms(self.think_time_ms);
                 }
-                LineOutput { text: format!("{}{}", out.stdout, out.stderr), failed: out.code != 0, quit: false }
+                // Output that does not end its last line (`-o jsonpath`) gets a newline, so
+                // the transcript's next command starts on a line of its own, as the prompt
+                // would at a terminal.
+                let mut text = out.combined().to_string();
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                LineOutput { text, failed: out.code != 0, quit: false }
             }
             ["advance", d] => match parse_duration_ms(d) {
                 Ok(ms) if ms > MAX_ADVANCE_MS => LineOutput::err(format!(
@@ -204,6 +216,14 @@ impl Shell {
             ["recover", "node", name] => self.cluster.recover_node(name).map_or_else(
                 |e| LineOutput::err(format!("error: {e}")),
                 |_| LineOutput::ok(format!("node/{name} recovered (kubelet restarting)")),
+            ),
+            ["partition", "node", name] => self.cluster.partition_node(name).map_or_else(
+                |e| LineOutput::err(format!("error: {e}")),
+                |_| LineOutput::ok(format!("node/{name} partitioned (cut off the control plane and the other nodes)")),
+            ),
+            ["heal", "node", name] => self.cluster.heal_node(name).map_or_else(
+                |e| LineOutput::err(format!("error: {e}")),
+                |_| LineOutput::ok(format!("node/{name} healed (back on the network; its kubelet relists)")),
             ),
             ["kill", "pod", rest @ ..] => self.kill(rest),
             ["explain-why", target] => self.explain_why(target),

@@ -35,7 +35,9 @@ fn engine_available() -> bool {
     let up = Command::new("docker").arg("info").stdout(Stdio::null()).stderr(Stdio::null()).status();
     match up {
         Ok(status) if status.success() => true,
-        _ if std::env::var_os("KUBESIM_REQUIRE_DOCKER").is_some() => panic!("KUBESIM_REQUIRE_DOCKER is set but `docker info` fails"),
+        _ if std::env::var_os("KUBESIM_REQUIRE_DOCKER").is_some() => {
+            panic!("KUBESIM_REQUIRE_DOCKER is set but `docker info` fails")
+        }
         _ => {
             eprintln!("SKIPPED: no Docker engine (`docker info` fails)");
             false
@@ -52,7 +54,8 @@ fn a_killed_replay_leaves_nothing_after_docker_clean() {
         "long.yaml",
         "title: long\ncluster: {nodes: 2}\nsteps:\n  - kubectl: create deployment web --image=nginx:1.27 --replicas=2\n  - advance: 1h\n",
     );
-    let mut replay = kubesim().args(["replay", &file, "--speed", "1"]).stdout(Stdio::null()).spawn().expect("replay starts");
+    let mut replay =
+        kubesim().args(["replay", &file, "--speed", "1"]).stdout(Stdio::null()).spawn().expect("replay starts");
     let run = format!("r{}", replay.id());
     let mut seen = Vec::new();
     for _ in 0..200 {
@@ -67,7 +70,13 @@ fn a_killed_replay_leaves_nothing_after_docker_clean() {
     replay.wait().expect("reaped");
     assert!(!containers_of(&run).is_empty(), "a killed replay cannot clean up after itself");
     let decoy = Command::new("docker")
-        .args(["create", "--name", &format!("kubesim-decoy-{}", std::process::id()), &workload_image(), "/kubesim-workload"])
+        .args([
+            "create",
+            "--name",
+            &format!("kubesim-decoy-{}", std::process::id()),
+            &workload_image(),
+            "/kubesim-workload",
+        ])
         .output()
         .expect("docker create");
     assert!(decoy.status.success(), "{}", String::from_utf8_lossy(&decoy.stderr));

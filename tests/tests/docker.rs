@@ -108,6 +108,44 @@ fn a_crashed_nodes_pods_are_replaced_on_docker_as_simulated() {
 }
 
 #[test]
+fn a_partitioned_node_is_unreachable_on_docker_as_simulated() {
+    let steps = r#"
+  - apply: |
+      apiVersion: v1
+      kind: Pod
+      metadata: {name: solo, labels: {run: solo}}
+      spec:
+        nodeName: node-1
+        containers: [{name: nginx, image: "nginx:1.27"}]
+  - apply: |
+      apiVersion: v1
+      kind: Service
+      metadata: {name: solo}
+      spec:
+        type: NodePort
+        selector: {run: solo}
+        ports: [{port: 80, targetPort: 80, nodePort: 30090}]
+  - expect:
+      curl: {target: "172.18.0.3:30090", contains: Hello from solo}
+      within: 1m
+  - partition: node-1
+  - expect:
+      curl: {target: "172.18.0.2:30090", succeeds: false}
+  - wait_until:
+      nodes: {status: NotReady, count: 1}
+      timeout: 2m
+  - heal: node-1
+  - expect:
+      nodes: {status: Ready, count: 2}
+      within: 1m
+  - expect:
+      curl: {target: "172.18.0.3:30090", contains: Hello from solo}
+      within: 1m
+"#;
+    both_arms("partition", 2, 10.0, steps);
+}
+
+#[test]
 fn nodeport_traffic_reaches_real_containers_as_simulated() {
     let steps = r#"
   - kubectl: create deployment web --image=nginx:1.27 --replicas=2

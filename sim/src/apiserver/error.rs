@@ -42,6 +42,8 @@ pub enum ApiError {
     Forbidden(String),
     /// The request is malformed (400).
     BadRequest(String),
+    /// The client cannot reach the apiserver (a network partition): no status code.
+    Unreachable,
 }
 
 /// `pods`, `deployments.apps`: how the apiserver names a resource in messages.
@@ -80,6 +82,9 @@ impl fmt::Display for ApiError {
             }
             ApiError::Forbidden(message) => write!(f, "Error from server (Forbidden): {message}"),
             ApiError::BadRequest(message) => write!(f, "Error from server (BadRequest): {message}"),
+            ApiError::Unreachable => {
+                write!(f, "Unable to connect to the server: dial tcp 172.18.0.1:6443: i/o timeout")
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `Ctx`: what a component may touch while it handles one event. Every write goes
 //! through here to the apiserver, is traced with its cause, and becomes a watch event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::api::core::{Event, EventSource, ObjectReference};
@@ -40,6 +40,7 @@ pub struct Ctx<'a> {
     pub(super) event_index: &'a mut BTreeMap<EventKey, ObjKey>,
     pub(super) event_seq: &'a mut u64,
     pub(super) silenced: &'a BTreeMap<String, u64>,
+    pub(super) partitioned: &'a BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -47,6 +48,12 @@ impl Ctx<'_> {
     /// their own caches instead.
     pub fn api(&self) -> &ApiServer {
         self.api
+    }
+
+    /// A kubelet on a partitioned node cannot reach the apiserver: its writes fail.
+    fn cut_off(&self) -> Result<(), ApiError> {
+        let node = self.component.strip_prefix("kubelet/");
+        if node.is_some_and(|n| self.partitioned.contains(n)) { Err(ApiError::Unreachable) } else { Ok(()) }
     }
 
     /// Attributes what follows to the fault that silenced `node`, if one did. Only the
@@ -109,6 +116,7 @@ impl Ctx<'_> {
 
     /// Creates an object; `note` says why, for the trace.
     pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
+        self.cut_off()?;
         let key = obj.key().to_string();
         let result = self.api.create(self.now, obj).map(Some);
         self.outcome("create", key, result, note).map(|o| o.expect("a create always changes the store"))
@@ -116,6 +124,7 @@ impl Ctx<'_> {
 
     /// Updates an object (not its status). `Ok(None)` when nothing changed.
     pub fn update(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        self.cut_off()?;
         let key = obj.key().to_string();
         let result = self.api.update(obj);
         self.outcome("update", key, result, note)
@@ -123,6 +132,7 @@ impl Ctx<'_> {
 
     /// Updates an object's status. `Ok(None)` when nothing changed.
     pub fn update_status(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
+        self.cut_off()?;
         let key = obj.key().to_string();
         let result = self.api.update_status(obj);
         self.outcome("update-status", key, result, note)
@@ -145,6 +155,7 @@ impl Ctx<'_> {
         propagation: Propagation,
         note: &str,
     ) -> Result<Option<Rc<Object>>, ApiError> {
+        self.cut_off()?;
         if key.kind == Kind::Namespace {
             return self.delete_namespace(&key.name, note).map(Some);
         }
@@ -182,6 +193,9 @@ impl Ctx<'_> {
     /// Records a core/v1 Event about `involved`, or bumps the count of an identical one,
     /// as client-go's event recorder does.
     pub fn event(&mut self, involved: &Object, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) {
+        if self.cut_off().is_err() {
+            return; // client-go's recorder drops what it cannot send
+        }
         let meta = involved.meta();
         let dedup: EventKey =
             (meta.uid.clone(), type_.into(), reason.into(), message.into(), reporter.component.into());

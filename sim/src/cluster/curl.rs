@@ -37,7 +37,7 @@ impl Cluster {
         // Where the request enters the cluster: a node (by IP or name), or the caller pod.
         let service = match (from, &entry_node) {
             (_, Some(node)) => {
-                if self.kubelets.get(node).is_none_or(|k| k.is_down()) {
+                if !self.reachable(node) {
                     return Err(timeout());
                 }
                 let Some((svc, port)) = self.proxy.by_node_port(t.port) else { return Err(refused()) };
@@ -63,8 +63,8 @@ impl Cluster {
                 let Some(caller) = caller.filter(|p| p.status.phase.as_deref() == Some("Running")) else {
                     return Err(format!("error: pod {pod} is not running, so it cannot send requests"));
                 };
-                if caller.spec.node_name.as_deref().and_then(|n| self.kubelets.get(n)).is_none_or(|k| k.is_down()) {
-                    return Err(format!("error: the node of pod {pod} is down"));
+                if !caller.spec.node_name.as_deref().is_some_and(|n| self.reachable(n)) {
+                    return Err(format!("error: the node of pod {pod} is down or cut off the network"));
                 }
                 let by_ip = self.proxy.by_cluster_ip(&t.host, t.port).map(|(s, p)| (s.clone(), p.clone()));
                 let by_name = || {
@@ -98,7 +98,9 @@ impl Cluster {
                 }
             }
         };
-        let Some(kubelet) = self.kubelets.get(&backend.node).filter(|k| !k.is_down()) else { return Err(timeout()) };
+        let Some(kubelet) = self.kubelets.get(&backend.node).filter(|_| self.reachable(&backend.node)) else {
+            return Err(timeout());
+        };
         if let Some(transport) = self.transport.as_mut() {
             return transport.to_pod(&backend.ip, backend.port, &t.path);
         }

@@ -6,7 +6,7 @@ mod ctx;
 mod curl;
 mod shape;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use rand::seq::SliceRandom;
@@ -17,6 +17,9 @@ pub use curl::Transport;
 pub use shape::NodeShape;
 
 use crate::api::core::{Namespace, Service, ServicePort};
+use crate::api::discovery::{
+    Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
+};
 use crate::api::meta::IntOrString;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{ApiServer, Change};
@@ -34,6 +37,12 @@ use crate::network::ProxyView;
 use crate::runtime::images::ImageCatalog;
 use crate::runtime::{ContainerRuntime, VirtualRuntime};
 use crate::scheduler::{self, Scheduler};
+
+/// The apiserver's address: the control plane runs off the worker nodes, on the nodes'
+/// network (`172.18.0.1`, before `node-1`'s `172.18.0.2`).
+pub const APISERVER_IP: &str = "172.18.0.1";
+/// The apiserver's secure port.
+pub const APISERVER_PORT: i32 = 6443;
 
 /// How a cluster is built.
 #[derive(Debug, Clone)]
@@ -137,8 +146,10 @@ pub struct Cluster {
     controller_order: SimRng,
     kubelets: BTreeMap<String, Kubelet>,
     events_processed: u64,
-    /// Crashed nodes and the trace id of the crash, for causal links.
+    /// Crashed or partitioned nodes and the trace id of the fault, for causal links.
     silenced: BTreeMap<String, u64>,
+    /// Nodes cut off from the control plane and the other nodes.
+    partitioned: BTreeSet<String>,
     /// Invariant violations seen (checked in debug builds).
     violations: Vec<(u64, crate::invariants::Violation)>,
     /// Files kubectl reads before the disk, by path.
@@ -193,6 +204,7 @@ impl Cluster {
             config,
             events_processed: 0,
             silenced: BTreeMap::new(),
+            partitioned: BTreeSet::new(),
             violations: Vec::new(),
             files: BTreeMap::new(),
             pacer: None,
@@ -225,6 +237,35 @@ impl Cluster {
                 app_protocol: None,
             }];
             ctx.create(Object::Service(svc), "bootstrap").expect("the kubernetes Service is valid");
+            // The apiserver's endpoint reconciler points the Service at the apiserver
+            // (`pkg/controlplane/reconcilers`): an Endpoints the EndpointSlice mirroring
+            // controller skips, and its slice (`endpointsadapter.go`).
+            let https = EndpointPort { name: Some("https".into()), port: APISERVER_PORT, protocol: Some("TCP".into()) };
+            let mut endpoints = Endpoints::default();
+            endpoints.metadata.name = "kubernetes".into();
+            endpoints.metadata.labels =
+                BTreeMap::from([("endpointslice.kubernetes.io/skip-mirror".to_string(), "true".to_string())]);
+            endpoints.subsets = vec![EndpointSubset {
+                addresses: vec![EndpointAddress { ip: APISERVER_IP.into(), node_name: None, target_ref: None }],
+                not_ready_addresses: Vec::new(),
+                ports: vec![https.clone()],
+            }];
+            ctx.create(Object::Endpoints(endpoints), "bootstrap").expect("the kubernetes Endpoints are valid");
+            let mut slice = EndpointSlice::default();
+            slice.metadata.name = "kubernetes".into();
+            slice.metadata.labels = BTreeMap::from([(
+                crate::controllers::endpoints::SERVICE_NAME_LABEL.to_string(),
+                "kubernetes".to_string(),
+            )]);
+            slice.address_type = "IPv4".into();
+            slice.endpoints = vec![Endpoint {
+                addresses: vec![APISERVER_IP.into()],
+                conditions: EndpointConditions { ready: Some(true), serving: None, terminating: None },
+                node_name: None,
+                target_ref: None,
+            }];
+            slice.ports = vec![https];
+            ctx.create(Object::EndpointSlice(slice), "bootstrap").expect("the kubernetes EndpointSlice is valid");
         });
         let nodes: Vec<String> = self.kubelets.keys().cloned().collect();
         for node in nodes {
@@ -290,6 +331,7 @@ impl Cluster {
                 event_index: &mut self.event_index,
                 event_seq: &mut self.event_seq,
                 silenced: &self.silenced,
+                partitioned: &self.partitioned,
             };
             f(&mut ctx)
         };
@@ -328,6 +370,10 @@ impl Cluster {
             interested.shuffle(&mut self.controller_order);
             to.extend(interested.into_iter().map(Watcher::Controller));
             for watcher in to {
+                // A partitioned kubelet's watch is broken; it relists when the network heals.
+                if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node)) {
+                    continue;
+                }
                 self.queue.push(at, trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
             }
         }
@@ -423,6 +469,7 @@ impl Cluster {
             kubelets,
             now,
             silenced,
+            partitioned,
             ..
         } = self;
         // A context for `component`, borrowing the shared machinery afresh each time.
@@ -439,6 +486,7 @@ impl Cluster {
                     event_index: &mut *event_index,
                     event_seq: &mut *event_seq,
                     silenced: &*silenced,
+                    partitioned: &*partitioned,
                 }
             };
         }
@@ -536,6 +584,61 @@ impl Cluster {
             self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.to_string()), change });
         }
         Ok(id)
+    }
+
+    /// Cuts a node off the network: its kubelet can no longer reach the apiserver (no
+    /// heartbeats, no status, no watch), its pods can no longer be reached, but it keeps
+    /// running them.
+    pub fn partition_node(&mut self, node: &str) -> Result<u64, String> {
+        if self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.kubelets.keys()))?.is_down() {
+            return Err(format!("node {node} is down"));
+        }
+        if self.partitioned.contains(node) {
+            return Err(format!("node {node} is already partitioned"));
+        }
+        self.kubelets.get_mut(node).expect("checked above").set_partitioned(true);
+        let id = self.record_input("partition-node", &format!("Node {node}"), &format!("partition node {node}"));
+        self.partitioned.insert(node.to_string());
+        self.silenced.insert(node.to_string(), id);
+        Ok(id)
+    }
+
+    /// Reconnects a partitioned node. Its kubelet relists what it watches, as a client's
+    /// reflector does after a broken watch: it learns of the pods deleted meanwhile.
+    pub fn heal_node(&mut self, node: &str) -> Result<u64, String> {
+        if !self.kubelets.contains_key(node) {
+            return Err(unknown_node(node, self.kubelets.keys()));
+        }
+        if !self.partitioned.remove(node) {
+            return Err(format!("node {node} is not partitioned"));
+        }
+        self.kubelets.get_mut(node).expect("checked above").set_partitioned(false);
+        let id = self.record_input("heal-node", &format!("Node {node}"), &format!("heal node {node}"));
+        self.silenced.remove(node);
+        let watched = |o: &Object| match o {
+            Object::Pod(p) => p.spec.node_name.as_deref() == Some(node),
+            Object::Node(n) => n.metadata.name == node,
+            _ => false,
+        };
+        let current: Vec<Rc<Object>> = self.api.all().filter(|o| watched(o)).cloned().collect();
+        let gone: Vec<Rc<Object>> = self.kubelets[node]
+            .cached_pods()
+            .filter(|cached| self.api.get(&cached.key()).is_none_or(|now| now.meta().uid != cached.meta().uid))
+            .cloned()
+            .collect();
+        let at = self.now.plus_ms(self.config.watch_latency_ms);
+        let deleted = gone.into_iter().map(|object| Change { type_: crate::apiserver::ChangeType::Deleted, object });
+        let modified =
+            current.into_iter().map(|object| Change { type_: crate::apiserver::ChangeType::Modified, object });
+        for change in deleted.chain(modified) {
+            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.to_string()), change });
+        }
+        Ok(id)
+    }
+
+    /// Whether requests can reach `node` (it runs and is not partitioned).
+    pub fn reachable(&self, node: &str) -> bool {
+        self.kubelets.get(node).is_some_and(|k| !k.is_down()) && !self.partitioned.contains(node)
     }
 
     /// Kills a pod's container process (a fault); the kubelet restarts it per policy.

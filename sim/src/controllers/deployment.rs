@@ -22,6 +22,70 @@ pub const REVISION: &str = "deployment.kubernetes.io/revision";
 /// Annotation with the Deployment replica count a ReplicaSet was last scaled for.
 pub const DESIRED_REPLICAS: &str = "deployment.kubernetes.io/desired-replicas";
 const MAX_REPLICAS: &str = "deployment.kubernetes.io/max-replicas";
+/// Annotation with the revisions a re-used ReplicaSet had before (a rollback).
+pub const REVISION_HISTORY: &str = "deployment.kubernetes.io/revision-history";
+/// Annotation recording why a revision was made; copied from the Deployment to its new
+/// ReplicaSet, shown by `kubectl rollout history`.
+pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
+/// The longest `revision-history` annotation (`maxRevHistoryLengthInChars`).
+const MAX_REVISION_HISTORY_CHARS: usize = 2000;
+
+/// Annotations never copied between a Deployment and its ReplicaSets (`annotationsToSkip`
+/// of `deployment_util.go`, and kubectl's rollback).
+pub const ANNOTATIONS_TO_SKIP: &[&str] = &[
+    "kubectl.kubernetes.io/last-applied-configuration",
+    REVISION,
+    REVISION_HISTORY,
+    DESIRED_REPLICAS,
+    MAX_REPLICAS,
+    "deprecated.deployment.rollback.to",
+];
+
+/// `copyDeploymentAnnotationsToReplicaSet`: the Deployment's annotations (but the skipped
+/// ones) onto the ReplicaSet; annotations the Deployment lost stay. True if any changed.
+fn copy_annotations(d: &Deployment, rs: &mut ReplicaSet) -> bool {
+    let mut changed = false;
+    for (k, v) in &d.metadata.annotations {
+        if ANNOTATIONS_TO_SKIP.contains(&k.as_str()) || rs.metadata.annotations.get(k) == Some(v) {
+            continue;
+        }
+        rs.metadata.annotations.insert(k.clone(), v.clone());
+        changed = true;
+    }
+    changed
+}
+
+/// `SetNewReplicaSetAnnotations` for an existing new ReplicaSet: copies the Deployment's
+/// annotations, raises the revision to `revision` if lower, and then (a rollback) records
+/// the revision it had in `revision-history`.
+fn set_new_replica_set_annotations(d: &Deployment, rs: &mut ReplicaSet, revision: i64) {
+    copy_annotations(d, rs);
+    let old = rs.metadata.annotations.get(REVISION).cloned();
+    let old_number = old.as_deref().map_or(Some(0), |r| r.parse::<i64>().ok());
+    let Some(old_number) = old_number else { return };
+    if old_number >= revision {
+        return;
+    }
+    rs.metadata.annotations.insert(REVISION.into(), revision.to_string());
+    let Some(old) = old else { return };
+    let history = rs.metadata.annotations.get(REVISION_HISTORY).cloned().unwrap_or_default();
+    if history.is_empty() {
+        rs.metadata.annotations.insert(REVISION_HISTORY.into(), old);
+        return;
+    }
+    let mut revisions: Vec<&str> = history.split(',').collect();
+    let mut total = history.len() + old.len() + 1;
+    let mut start = 0;
+    while total > MAX_REVISION_HISTORY_CHARS && start < revisions.len() {
+        total -= revisions[start].len() + 1;
+        start += 1;
+    }
+    if total <= MAX_REVISION_HISTORY_CHARS {
+        revisions.drain(..start);
+        revisions.push(&old);
+        rs.metadata.annotations.insert(REVISION_HISTORY.into(), revisions.join(","));
+    }
+}
 
 /// `ComputeHash`: FNV-32a of the pod template (and the collision count), its decimal
 /// digits mapped onto Kubernetes' safe alphabet. kubesim hashes the template's JSON where
@@ -143,7 +207,7 @@ fn scale(d: &Deployment, rs: &ReplicaSet, to: i32, requests: &mut Vec<ApiRequest
         requests.push(ApiRequest::normal_event(
             deployment_key(d),
             "ScalingReplicaSet",
-            format!("Scaled {direction} replica set {} to {to} from {from}", rs.metadata.name),
+            format!("Scaled {direction} replica set {} from {from} to {to}", rs.metadata.name),
         ));
     }
 }
@@ -162,16 +226,11 @@ fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
     let (surge, _) = fenceposts(d);
     let desired = d.spec.replicas.unwrap_or(1);
     let owner = Object::Deployment(d.clone());
-    ReplicaSet {
+    let mut rs = ReplicaSet {
         metadata: ObjectMeta {
             name: format!("{}-{hash}", d.metadata.name),
             namespace: d.metadata.namespace.clone(),
             labels: template.metadata.labels.clone(),
-            annotations: BTreeMap::from([
-                (DESIRED_REPLICAS.to_string(), desired.to_string()),
-                (MAX_REPLICAS.to_string(), (desired + surge).to_string()),
-                (REVISION.to_string(), revision.to_string()),
-            ]),
             owner_references: vec![controller_ref(&owner)],
             ..Default::default()
         },
@@ -182,7 +241,16 @@ fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
             template,
         },
         ..Default::default()
-    }
+    };
+    // `SetNewReplicaSetAnnotations` on a new ReplicaSet: the Deployment's annotations
+    // (a change-cause among them), the revision, the replica counts.
+    copy_annotations(d, &mut rs);
+    rs.metadata.annotations.extend([
+        (DESIRED_REPLICAS.to_string(), desired.to_string()),
+        (MAX_REPLICAS.to_string(), (desired + surge).to_string()),
+        (REVISION.to_string(), revision.to_string()),
+    ]);
+    rs
 }
 
 impl Reconciler for DeploymentController {
@@ -256,7 +324,7 @@ impl Reconciler for DeploymentController {
                 } else if !recreate || !old_pods_running(&sets, view) {
                     let replicas = first_replicas(&d, &sets, recreate);
                     let rs = new_replica_set(&d, max_revision + 1, replicas);
-                    let message = format!("Scaled up replica set {} to {replicas}", rs.metadata.name);
+                    let message = format!("Scaled up replica set {} from 0 to {replicas}", rs.metadata.name);
                     requests.push(ApiRequest::Create(Object::ReplicaSet(rs)));
                     if replicas > 0 {
                         requests.push(ApiRequest::normal_event(key.clone(), "ScalingReplicaSet", message));
@@ -276,7 +344,7 @@ impl Reconciler for DeploymentController {
             let revision = revision_of(&new.metadata);
             let target = if revision < max_revision { max_revision + 1 } else { revision };
             let mut synced = new.clone();
-            synced.metadata.annotations.insert(REVISION.into(), target.to_string());
+            set_new_replica_set_annotations(&d, &mut synced, target);
             synced.spec.min_ready_seconds = d.spec.min_ready_seconds;
             // The ReplicaSet first, as `getNewReplicaSet` does; the Deployment follows once
             // the ReplicaSet carries the revision, so a failed ReplicaSet write never
@@ -638,6 +706,47 @@ mod tests {
             }),
         });
         d
+    }
+
+    #[test]
+    fn new_replica_sets_take_the_deployments_annotations_but_kubectls_and_the_controllers() {
+        let mut d = deployment(3, "25%", "25%");
+        d.metadata.name = "web".into();
+        d.metadata.annotations = BTreeMap::from([
+            (CHANGE_CAUSE.to_string(), "upgrade to 1.28".to_string()),
+            ("team".to_string(), "storefront".to_string()),
+            (REVISION.to_string(), "7".to_string()),
+            ("kubectl.kubernetes.io/last-applied-configuration".to_string(), "{}".to_string()),
+        ]);
+        let rs = new_replica_set(&d, 2, 1);
+        let keys: Vec<&str> = rs.metadata.annotations.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "deployment.kubernetes.io/desired-replicas",
+                "deployment.kubernetes.io/max-replicas",
+                REVISION,
+                CHANGE_CAUSE,
+                "team"
+            ]
+        );
+        assert_eq!(rs.metadata.annotations[REVISION], "2");
+    }
+
+    #[test]
+    fn a_reused_replica_set_records_its_old_revisions() {
+        let d = deployment(3, "25%", "25%");
+        let mut rs = ReplicaSet::default();
+        rs.metadata.annotations.insert(REVISION.into(), "1".into());
+        set_new_replica_set_annotations(&d, &mut rs, 4);
+        assert_eq!(rs.metadata.annotations[REVISION], "4");
+        assert_eq!(rs.metadata.annotations[REVISION_HISTORY], "1");
+        set_new_replica_set_annotations(&d, &mut rs, 6);
+        assert_eq!(rs.metadata.annotations[REVISION_HISTORY], "1,4");
+        // Never lowered, and no history without a change.
+        set_new_replica_set_annotations(&d, &mut rs, 5);
+        assert_eq!(rs.metadata.annotations[REVISION], "6");
+        assert_eq!(rs.metadata.annotations[REVISION_HISTORY], "1,4");
     }
 
     #[test]

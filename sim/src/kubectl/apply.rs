@@ -35,13 +35,13 @@ pub(super) fn load_files(
         let (name, text) = match (file.as_str(), stdin) {
             ("-", Some(text)) => ("STDIN".to_string(), text.to_string()),
             ("-", None) => {
-                out.fail("error: no objects passed to apply (-f - reads standard input, and there was none)");
+                out.fail_later("error: no objects passed to apply (-f - reads standard input, and there was none)");
                 continue;
             }
             _ => match cluster.files().get(file).cloned().map_or_else(|| std::fs::read_to_string(file), Ok) {
                 Ok(t) => (file.clone(), t),
                 Err(_) => {
-                    out.fail(format!("error: the path \"{file}\" does not exist"));
+                    out.fail_later(format!("error: the path \"{file}\" does not exist"));
                     continue;
                 }
             },
@@ -55,7 +55,7 @@ pub(super) fn load_files(
                         match (namespace, meta.namespace.is_empty()) {
                             (Some(ns), true) => meta.namespace = ns.to_string(),
                             (Some(ns), false) if meta.namespace != ns => {
-                                out.fail(format!("error: the namespace from the provided object \"{}\" does not match the namespace \"{ns}\". You must pass '--namespace={}' to perform this operation.", meta.namespace, meta.namespace));
+                                out.fail_later(format!("error: the namespace from the provided object \"{}\" does not match the namespace \"{ns}\". You must pass '--namespace={}' to perform this operation.", meta.namespace, meta.namespace));
                                 continue;
                             }
                             (None, true) => meta.namespace = "default".into(),
@@ -64,7 +64,7 @@ pub(super) fn load_files(
                     }
                     loaded.push((name.clone(), d));
                 }
-                Err(e) => out.fail(e.to_string()),
+                Err(e) => out.fail_later(e.to_string()),
             }
         }
     }
@@ -193,7 +193,7 @@ fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, ou
     let live = cluster.api().get(&key).cloned();
     let (obj, missing_annotation) = match desired_state(live.as_deref(), &decoded) {
         Ok(found) => found,
-        Err(e) => return out.fail(format!("error: {file}: {e}")),
+        Err(e) => return out.fail_later(format!("error: {file}: {e}")),
     };
     if live.is_none() {
         match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(obj, "kubectl apply")) {
@@ -201,7 +201,7 @@ fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, ou
                 out.wrote = true;
                 out.out(format!("{label} created"));
             }
-            Err(e) => out.fail(file_error(&e, "creating", file)),
+            Err(e) => out.fail_later(file_error(&e, "creating", file)),
         }
         return;
     }
@@ -214,7 +214,7 @@ fn apply_one(cluster: &mut Cluster, cause: u64, file: &str, decoded: Decoded, ou
             out.out(format!("{label} configured"));
         }
         Ok(None) => out.out(format!("{label} unchanged")),
-        Err(e) => out.fail(file_error(&e, "applying patch to", file)),
+        Err(e) => out.fail_later(file_error(&e, "applying patch to", file)),
     }
 }
 
@@ -234,7 +234,7 @@ pub(super) fn create_from_files(
                 out.wrote = true;
                 out.out(format!("{label} created"));
             }
-            Err(e) => out.fail(file_error(&e, "creating", &file)),
+            Err(e) => out.fail_later(file_error(&e, "creating", &file)),
         }
     }
 }
@@ -347,7 +347,7 @@ pub fn delete(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
                 deleted.push(key);
             }
             Err(ApiError::NotFound { .. }) if args.is_set("ignore-not-found") => {}
-            Err(e) => out.fail(e.to_string()),
+            Err(e) => out.fail_later(e.to_string()),
         }
     }
     if args.get("wait") != Some("false") && !deleted.is_empty() {

@@ -161,6 +161,12 @@ pub fn parse(verb: &str, words: &[String], specs: &[FlagSpec]) -> Result<Args, S
                     args.flags.entry(spec.long.to_string()).or_default().push(value);
                     break;
                 }
+                // A boolean shorthand may carry its value: `-w=false`.
+                if body.get(j) == Some(&'=') {
+                    let value: String = body[j + 1..].iter().collect();
+                    args.flags.entry(spec.long.to_string()).or_default().push(value);
+                    break;
+                }
                 args.flags.entry(spec.long.to_string()).or_default().push("true".into());
             }
         } else {
@@ -193,6 +199,8 @@ mod tests {
         assert_eq!(a.get("output"), Some("yaml"));
         assert!(a.is_set("all-namespaces"));
         assert_eq!(a.get("namespace"), Some("kube-system"));
+        let a = parse("rollout", &words("status -w=false"), &[flag("watch", Some('w'), false)]).unwrap();
+        assert!(!a.is_set("watch"));
     }
 
     #[test]

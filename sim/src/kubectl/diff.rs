@@ -21,7 +21,7 @@ pub fn diff(cluster: &mut Cluster, words: &[String], stdin: Option<&str>, out: &
         let desired = match desired_state(live.as_deref(), &decoded) {
             Ok((obj, _)) => obj,
             Err(e) => {
-                out.fail(format!("error: {e}"));
+                out.fail_later(format!("error: {e}"));
                 continue;
             }
         };
@@ -41,7 +41,7 @@ pub fn diff(cluster: &mut Cluster, words: &[String], stdin: Option<&str>, out: &
             }
             Ok(None) => continue,
             Err(e) => {
-                out.fail(e.to_string());
+                out.fail_later(e.to_string());
                 continue;
             }
         };
@@ -53,7 +53,7 @@ pub fn diff(cluster: &mut Cluster, words: &[String], stdin: Option<&str>, out: &
         if let Some(text) =
             unified(&before, &after, &format!("/tmp/LIVE-kubesim/{name}"), &format!("/tmp/MERGED-kubesim/{name}"))
         {
-            out.stdout.push_str(&text);
+            out.print(&text);
             differs = true;
         }
     }

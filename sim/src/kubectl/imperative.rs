@@ -19,7 +19,7 @@ fn create_or_print(cluster: &mut Cluster, cause: u64, args: &Args, obj: Object, 
             let mut obj = obj;
             obj.set_type_meta();
             match args.get("output") {
-                Some(fmt @ ("yaml" | "json")) => out.stdout.push_str(&render(&client_side_json(&obj), fmt)),
+                Some(fmt @ ("yaml" | "json")) => out.print(render(&client_side_json(&obj), fmt)),
                 _ => out.out(format!("{label} created (dry run)")),
             }
         }
@@ -163,6 +163,10 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
         flag("port", None, true),
         flag("dry-run", None, true),
         flag("output", Some('o'), true),
+        flag("tcp", None, true),
+        flag("node-port", None, true),
+        flag("clusterip", None, true),
+        flag("external-name", None, true),
     ];
     let Some(args) = parse_flags("create", words, &specs, out) else { return };
     if !args.all("filename").is_empty() {
@@ -218,14 +222,144 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
             ns.metadata.name = name;
             create_or_print(cluster, cause, &args, Object::Namespace(ns), out, "kubectl create namespace");
         }
+        (Some("service" | "svc"), _) => create_service(cluster, cause, &args, out),
         (Some(kind @ ("deployment" | "deploy" | "namespace" | "ns")), None) => out.fail(format!(
             "error: exactly one NAME is required, got 0\nSee 'kubectl create {kind} -h' for help and examples"
         )),
         (Some(other), _) => out.fail(format!(
-            "error: kubesim's kubectl creates from files (-f) and these kinds: deployment, namespace (not \"{other}\")"
+            "error: kubesim's kubectl creates from files (-f) and these kinds: deployment, namespace, service (not \"{other}\")"
         )),
         (None, _) => out.fail("error: must specify one of -f and -k"),
     }
+}
+
+/// `parsePorts` of `create service`: `PORT` or `PORT:TARGET` (a number or a port name).
+fn parse_service_port(text: &str) -> Result<(i32, IntOrString), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("port string is empty".into());
+    }
+    let (port, target) = match text.split_once(':') {
+        Some((p, t)) => (p, Some(t)),
+        None => (text, None),
+    };
+    let port: u16 = port.parse().map_err(|_| format!("strconv.ParseUint: parsing \"{port}\": invalid syntax"))?;
+    let target = match target {
+        None => IntOrString::Int(i32::from(port)),
+        Some(t) => match t.parse::<i64>() {
+            Ok(n) if (1..=65535).contains(&n) => IntOrString::Int(n as i32),
+            Ok(_) => return Err("must be between 1 and 65535, inclusive".into()),
+            Err(_) => {
+                let valid = !t.is_empty()
+                    && t.len() <= 15
+                    && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && t.chars().any(|c| c.is_ascii_lowercase())
+                    && !t.starts_with('-')
+                    && !t.ends_with('-')
+                    && !t.contains("--");
+                if !valid {
+                    return Err(format!(
+                        "invalid port name {t:?}: must be an IANA_SVC_NAME (at most 15 characters, lower-case letters, digits and '-', at least one letter)"
+                    ));
+                }
+                IntOrString::String(t.to_string())
+            }
+        },
+    };
+    Ok((i32::from(port), target))
+}
+
+/// `kubectl create service clusterip|nodeport|loadbalancer|externalname NAME
+/// [--tcp=PORT[:TARGET]...] [--node-port=N] [--clusterip=IP] [--external-name=NAME]`:
+/// a Service selecting `app=NAME`, each port named `PORT-TARGET` (`create_service.go`).
+fn create_service(cluster: &mut Cluster, cause: u64, args: &Args, out: &mut CmdOutput) {
+    const SUBCOMMANDS: &str = "clusterip, externalname, loadbalancer, nodeport";
+    let Some(sub) = args.positional.get(1).map(String::as_str) else {
+        return out.fail(format!("error: kubectl create service needs a type: one of {SUBCOMMANDS}\nSee 'kubectl create service -h' for help and examples"));
+    };
+    let type_ = match sub {
+        "clusterip" => "ClusterIP",
+        "nodeport" => "NodePort",
+        "loadbalancer" => "LoadBalancer",
+        "externalname" => "ExternalName",
+        other => {
+            return out.fail(format!(
+                "error: unknown command \"{other}\" for \"kubectl create service\"\nSee 'kubectl create service -h' for help and examples"
+            ));
+        }
+    };
+    let names = &args.positional[2..];
+    let [name] = names else {
+        return out.fail(format!(
+            "error: exactly one NAME is required, got {}\nSee 'kubectl create service {sub} -h' for help and examples",
+            names.len()
+        ));
+    };
+    // Flags only some subcommands have.
+    for (flag_name, allowed) in
+        [("node-port", "nodeport"), ("clusterip", "clusterip"), ("external-name", "externalname")]
+    {
+        if args.get(flag_name).is_some() && sub != allowed {
+            return out.fail(format!(
+                "error: unknown flag: --{flag_name}\nSee 'kubectl create service {sub} --help' for usage."
+            ));
+        }
+    }
+    let cluster_ip = args.get("clusterip").map(str::to_string);
+    let tcp: Vec<String> = args.all("tcp").iter().flat_map(|t| t.split(',')).map(str::to_string).collect();
+    if cluster_ip.as_deref() == Some("None") && type_ != "ClusterIP" {
+        return out.fail("error: ClusterIP=None can only be used with ClusterIP service type");
+    }
+    if cluster_ip.as_deref() != Some("None") && tcp.is_empty() && type_ != "ExternalName" {
+        return out.fail("error: at least one tcp port specifier must be provided");
+    }
+    let external_name = args.get("external-name").map(str::to_string);
+    if type_ == "ExternalName" && external_name.as_deref().is_none_or(|n| n.is_empty()) {
+        return out.fail(format!("error: invalid service external name {}", external_name.unwrap_or_default()));
+    }
+    let node_port = match args.get("node-port").map(str::parse::<i32>) {
+        None | Some(Ok(0)) => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            let v = args.get("node-port").unwrap_or_default();
+            return out.fail(format!(
+                "error: invalid argument \"{v}\" for \"--node-port\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax\nSee 'kubectl create service nodeport --help' for usage."
+            ));
+        }
+    };
+    let mut ports = Vec::new();
+    for spec in &tcp {
+        match parse_service_port(spec) {
+            Ok((port, target)) => ports.push(ServicePort {
+                name: Some(spec.replace(':', "-")),
+                protocol: Some("TCP".into()),
+                port,
+                target_port: Some(target),
+                node_port,
+                app_protocol: None,
+            }),
+            Err(e) => return out.fail(format!("error: {e}")),
+        }
+    }
+    let app = BTreeMap::from([("app".to_string(), name.clone())]);
+    let svc = Service {
+        metadata: ObjectMeta {
+            name: name.clone(),
+            namespace: args.get("namespace").unwrap_or_default().to_string(),
+            labels: app.clone(),
+            ..Default::default()
+        },
+        spec: ServiceSpec {
+            type_: Some(type_.into()),
+            selector: app,
+            ports,
+            cluster_ip,
+            external_name,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    create_or_print(cluster, cause, args, Object::Service(svc), out, "kubectl create service");
 }
 
 /// Container name kubectl derives from an image: `nginx:1.27` → `nginx`.
@@ -236,54 +370,182 @@ fn container_name_for(image: &str) -> String {
     base.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
 }
 
-/// `kubectl label|annotate TYPE NAME k=v k2- [--overwrite]`.
-pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput, verb: &str) {
-    let specs = [flag("overwrite", None, false), flag("all", None, false)];
-    let Some(args) = parse_flags(verb, words, &specs, out) else { return };
-    let (targets, changes): (Vec<String>, Vec<String>) =
-        args.positional.iter().cloned().partition(|w| !w.contains('=') && !w.ends_with('-'));
-    let Some((kind, names)) = kind_and_names(&targets, out) else {
-        if targets.is_empty() {
-            out.fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
-        }
-        return;
-    };
-    if changes.is_empty() {
-        return out.fail(format!("error: at least one {verb} update is required"));
-    }
-    let ns = namespace_of(&args);
-    for name in names {
-        let key = ObjKey::new(kind, &ns, &name);
-        let Some(live) = cluster.api().get(&key).cloned() else {
-            out.fail(crate::apiserver::ApiError::NotFound { kind, name }.to_string());
-            continue;
-        };
-        let mut obj = (*live).clone();
-        let map = if verb == "label" { &mut obj.meta_mut().labels } else { &mut obj.meta_mut().annotations };
-        for change in &changes {
-            if let Some(k) = change.strip_suffix('-').filter(|_| !change.contains('=')) {
-                map.remove(k);
-            } else if let Some((k, v)) = change.split_once('=') {
-                match map.get(k) {
-                    Some(old) if old != v && !args.is_set("overwrite") => {
-                        return out.fail(format!("error: '{k}' already has a value ({old}), and --overwrite is false"));
-                    }
-                    _ => {
-                        map.insert(k.into(), v.into());
-                    }
-                }
+/// The length of a label map as JSON, which decides between "labeled" and "unlabeled".
+fn json_len(map: &BTreeMap<String, String>) -> usize {
+    serde_json::to_string(map).map_or(0, |s| s.len())
+}
+
+/// `cmdutil.GetResourcesAndPairs`: the resource words, then the `k=v` / `k-` pairs.
+fn resources_and_pairs(words: &[String], pair_type: &str) -> Result<(Vec<String>, Vec<String>), String> {
+    let (mut resources, mut pairs) = (Vec::new(), Vec::new());
+    for w in words {
+        let pair = (w.contains('=') && !w.starts_with('=')) || (w.ends_with('-') && w != "-");
+        match (pairs.is_empty(), pair) {
+            (_, true) => pairs.push(w.clone()),
+            (true, false) => resources.push(w.clone()),
+            (false, false) => {
+                return Err(format!("error: all resources must be specified before {pair_type} changes: {w}"));
             }
         }
-        let past = if verb == "label" { "labeled" } else { "annotated" };
-        let id = format!("{}/{}", kind.kubectl_name(), key.name);
+    }
+    Ok((resources, pairs))
+}
+
+/// The objects a verb names: `TYPE NAME...`, `TYPE/NAME...`, or `TYPE` with `-l`/`--all`
+/// (resource.Builder's `ResourceTypeOrNameArgs`, `LabelSelectorParam`, `AllNamespaces`).
+/// Names that do not exist are reported and skipped.
+pub(super) fn builder_targets(
+    cluster: &Cluster,
+    resources: &[String],
+    args: &Args,
+    out: &mut CmdOutput,
+) -> Option<Vec<std::rc::Rc<Object>>> {
+    let all = args.is_set("all");
+    let selector_text = args.get("selector");
+    if all && selector_text.is_some() {
+        out.fail("error: cannot set --all and --selector at the same time");
+        return None;
+    }
+    let (kind, names) = kind_and_names(resources, out)?;
+    let ns = namespace_of(args);
+    let all_ns = args.is_set("all-namespaces");
+    if !names.is_empty() {
+        if selector_text.is_some() {
+            out.fail("error: name cannot be provided when a selector is specified");
+            return None;
+        }
+        let mut found = Vec::new();
+        for name in names {
+            match cluster.api().get(&ObjKey::new(kind, &ns, &name)) {
+                Some(o) => found.push(o.clone()),
+                None => out.fail_later(crate::apiserver::ApiError::NotFound { kind, name }.to_string()),
+            }
+        }
+        return Some(found);
+    }
+    if selector_text.is_none() && !all {
+        out.fail("error: resource(s) were provided, but no name was specified");
+        return None;
+    }
+    let selector = match selector_text.map(selector::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            out.fail(format!("error: {e}"));
+            return None;
+        }
+    };
+    let scope = (!all_ns).then_some(ns.as_str());
+    Some(
+        cluster
+            .api()
+            .list(kind, scope)
+            .filter(|o| selector.as_ref().is_none_or(|s| s.matches(&o.meta().labels)))
+            .cloned()
+            .collect(),
+    )
+}
+
+/// `kubectl label|annotate (TYPE NAME | TYPE/NAME | TYPE -l SELECTOR | TYPE --all) k=v k2-
+/// [--overwrite] [-A]`, with label.go's and annotate.go's checks and messages.
+pub fn label(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOutput, verb: &str) {
+    let specs = [
+        flag("overwrite", None, false),
+        flag("all", None, false),
+        flag("selector", Some('l'), true),
+        flag("all-namespaces", Some('A'), false),
+    ];
+    let Some(args) = parse_flags(verb, words, &specs, out) else { return };
+    let pair_type = if verb == "label" { "label" } else { "annotation" };
+    let (targets, changes) = match resources_and_pairs(&args.positional, pair_type) {
+        Ok(split) => split,
+        Err(e) => return out.fail(e),
+    };
+    // `parseLabels` / `ParsePairs`: `k=v` (a label value holds no `=`) or `k-`.
+    let mut set: BTreeMap<String, String> = BTreeMap::new();
+    let mut remove: Vec<String> = Vec::new();
+    for change in &changes {
+        if let Some((k, v)) = change.split_once('=') {
+            if verb == "label" && v.contains('=') {
+                return out.fail(format!("error: invalid label spec: {change}"));
+            }
+            set.insert(k.to_string(), v.to_string());
+        } else if let Some(k) = change.strip_suffix('-') {
+            remove.push(k.to_string());
+        }
+    }
+    if args.is_set("all") && args.get("selector").is_some() {
+        return out.fail("error: cannot set --all and --selector at the same time");
+    }
+    if targets.is_empty() {
+        return out.fail("error: one or more resources must be specified as <resource> <name> or <resource>/<name>");
+    }
+    if changes.is_empty() {
+        return out.fail(format!("error: at least one {pair_type} update is required"));
+    }
+    let both: Vec<&str> = remove.iter().filter(|k| set.contains_key(*k)).map(String::as_str).collect();
+    if !both.is_empty() {
+        return out.fail(if verb == "label" {
+            "error: can not both modify and remove a label in the same command".to_string()
+        } else {
+            format!(
+                "error: can not both modify and remove the following annotation(s) in the same command: {}",
+                both.join(", ")
+            )
+        });
+    }
+    let Some(objects) = builder_targets(cluster, &targets, &args, out) else { return };
+    let mut errors = Vec::new();
+    for live in objects {
+        let kind = live.kind();
+        let id = format!("{}/{}", kind.kubectl_name(), live.meta().name);
+        let mut obj = (*live).clone();
+        let is_label = verb == "label";
+        let map = if is_label { &mut obj.meta_mut().labels } else { &mut obj.meta_mut().annotations };
+        if is_label {
+            for k in remove.iter().filter(|k| !map.contains_key(*k)) {
+                out.out(format!("label \"{k}\" not found."));
+            }
+        }
+        if !args.is_set("overwrite") {
+            // Any value already there is refused, even an equal one; annotate always lets
+            // the change-cause through.
+            let taken: Vec<String> = set
+                .keys()
+                .filter(|k| is_label || k.as_str() != crate::controllers::deployment::CHANGE_CAUSE)
+                .filter_map(|k| map.get(k).map(|old| format!("'{k}' already has a value ({old})")))
+                .collect();
+            if !taken.is_empty() {
+                errors.push(if is_label {
+                    let each: Vec<String> = taken.iter().map(|t| format!("{t}, and --overwrite is false")).collect();
+                    if each.len() == 1 { each[0].clone() } else { format!("[{}]", each.join(", ")) }
+                } else {
+                    format!("--overwrite is false but found the following declared annotation(s): {}", taken.join("; "))
+                });
+                continue;
+            }
+        }
+        let before = map.clone();
+        map.extend(set.clone());
+        for k in &remove {
+            map.remove(k);
+        }
+        // `updateDataChangeMsg`: unchanged, changed, or (without --overwrite) smaller.
+        let past = match (is_label, *map == before) {
+            (false, _) => "annotated",
+            (true, true) => "not labeled",
+            (true, false) if !args.is_set("overwrite") && json_len(map) < json_len(&before) => "unlabeled",
+            (true, false) => "labeled",
+        };
         match cluster.with_ctx("kubectl", cause, |ctx| ctx.update(obj, &format!("kubectl {verb}"))) {
-            Ok(Some(_)) => {
-                out.wrote = true;
+            Ok(written) => {
+                out.wrote |= written.is_some();
                 out.out(format!("{id} {past}"));
             }
-            Ok(None) => out.out(format!("{id} not {past}")),
             Err(e) => out.fail(e.to_string()),
         }
+    }
+    for e in errors {
+        out.fail_later(format!("error: {e}"));
     }
 }
 

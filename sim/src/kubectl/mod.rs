@@ -6,6 +6,7 @@ pub mod args;
 mod diff;
 mod imperative;
 mod info;
+mod jsonpath;
 mod nodes;
 mod patch;
 pub mod print;
@@ -29,29 +30,68 @@ pub struct CmdOutput {
     pub code: i32,
     /// Whether the command changed the cluster.
     pub wrote: bool,
+    /// Both streams as a terminal shows them: in the order they were written.
+    combined: String,
+    /// Errors kubectl collects while it visits objects and prints when it is done.
+    deferred: Vec<String>,
 }
 
 impl CmdOutput {
     /// Appends a line to stdout.
     pub fn out(&mut self, line: impl AsRef<str>) {
-        self.stdout.push_str(line.as_ref());
-        if !self.stdout.ends_with('\n') {
-            self.stdout.push('\n');
+        let mut text = line.as_ref().to_string();
+        if !text.ends_with('\n') {
+            text.push('\n');
         }
+        self.print(text);
+    }
+
+    /// Appends text to stdout as it is.
+    pub fn print(&mut self, text: impl AsRef<str>) {
+        self.stdout.push_str(text.as_ref());
+        self.combined.push_str(text.as_ref());
     }
 
     /// Appends a line to stderr without failing (warnings, notes).
     pub fn note(&mut self, line: impl AsRef<str>) {
-        self.stderr.push_str(line.as_ref());
-        if !self.stderr.ends_with('\n') {
-            self.stderr.push('\n');
+        let mut text = line.as_ref().to_string();
+        if !text.ends_with('\n') {
+            text.push('\n');
         }
+        self.stderr.push_str(&text);
+        self.combined.push_str(&text);
     }
 
     /// Appends an error line to stderr and marks the command failed.
     pub fn fail(&mut self, line: impl AsRef<str>) {
         self.note(line);
         self.code = 1;
+    }
+
+    /// Marks the command failed now, and prints the error when the command ends, after
+    /// everything else: kubectl's resource builder visits every object with
+    /// `ContinueOnError` and reports the aggregated errors last.
+    pub fn fail_later(&mut self, line: impl AsRef<str>) {
+        self.deferred.push(line.as_ref().to_string());
+        self.code = 1;
+    }
+
+    /// Prints the errors [`CmdOutput::fail_later`] kept. One error prints as itself;
+    /// several are an aggregate, which kubectl prints one per line without the `error: `
+    /// prefix (`cmdutil.MultipleErrors`).
+    fn flush_deferred(&mut self) {
+        let deferred = std::mem::take(&mut self.deferred);
+        let several = deferred.len() > 1;
+        for line in deferred {
+            self.note(if several { line.strip_prefix("error: ").unwrap_or(&line) } else { &line });
+        }
+    }
+
+    /// Standard output and standard error interleaved in the order they were written,
+    /// as a terminal shows them (kubectl writes notes such as "Defaulted container" to
+    /// stderr before the output they are about).
+    pub fn combined(&self) -> &str {
+        &self.combined
     }
 
     fn failed(line: impl AsRef<str>) -> CmdOutput {
@@ -65,7 +105,9 @@ impl CmdOutput {
 const VERBS: &[&str] = &[
     "annotate",
     "api-resources",
+    "api-versions",
     "apply",
+    "cluster-info",
     "cordon",
     "create",
     "delete",
@@ -147,6 +189,8 @@ impl Cluster {
             "annotate" => imperative::label(self, cause, rest, &mut out, "annotate"),
             "logs" => info::logs(self, rest, &mut out),
             "api-resources" => info::api_resources(rest, &mut out),
+            "api-versions" => info::api_versions(rest, &mut out),
+            "cluster-info" => info::cluster_info(self, rest, &mut out),
             "explain" => info::explain(rest, &mut out),
             "version" => info::version(&mut out),
             "scale" => workloads::scale(self, cause, rest, &mut out),
@@ -170,6 +214,7 @@ impl Cluster {
                 out.fail(msg)
             }
         }
+        out.flush_deferred();
         out
     }
 }
@@ -222,4 +267,31 @@ fn kind_and_names(positional: &[String], out: &mut CmdOutput) -> Option<(Kind, V
     }
     let kind = resolve_kind(first, out)?;
     Some((kind, positional[1..].to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_interleaves_streams_in_write_order_and_reports_aggregated_errors_last() {
+        let mut out = CmdOutput::default();
+        out.note("Defaulted container \"web\" out of: web, cache");
+        out.out("line 1");
+        out.fail_later("error: pods \"a\" not found");
+        out.out("line 2");
+        out.flush_deferred();
+        assert_eq!(
+            out.combined(),
+            "Defaulted container \"web\" out of: web, cache\nline 1\nline 2\nerror: pods \"a\" not found\n"
+        );
+        assert_eq!(out.stdout, "line 1\nline 2\n");
+        assert_eq!(out.code, 1);
+        // Several collected errors print one per line without the `error: ` prefix.
+        let mut out = CmdOutput::default();
+        out.fail_later("error: one");
+        out.fail_later("error: two");
+        out.flush_deferred();
+        assert_eq!(out.combined(), "one\ntwo\n");
+    }
 }

@@ -17,7 +17,7 @@ fn node_names(words: &[String]) -> Vec<String> {
 fn set_unschedulable(cluster: &mut Cluster, cause: u64, name: &str, on: bool, out: &mut CmdOutput) -> bool {
     let key = ObjKey::new(Kind::Node, "", name);
     let Some(Object::Node(node)) = cluster.api().get(&key).map(|o| (**o).clone()) else {
-        out.fail(ApiError::NotFound { kind: Kind::Node, name: name.into() }.to_string());
+        out.fail_later(ApiError::NotFound { kind: Kind::Node, name: name.into() }.to_string());
         return false;
     };
     let word = if on { "cordoned" } else { "uncordoned" };

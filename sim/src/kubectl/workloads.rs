@@ -10,7 +10,7 @@ use crate::api::meta::find_condition;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::ApiError;
 use crate::cluster::Cluster;
-use crate::controllers::deployment::{POD_TEMPLATE_HASH, REVISION};
+use crate::controllers::deployment::{ANNOTATIONS_TO_SKIP, CHANGE_CAUSE, POD_TEMPLATE_HASH, REVISION};
 
 /// Looks up each named object of a kind the verb accepts.
 fn targets(
@@ -43,7 +43,7 @@ fn targets(
         .filter_map(|name| match cluster.api().get(&ObjKey::new(kind, namespace, name)) {
             Some(o) => Some(o.clone()),
             None => {
-                out.fail(ApiError::NotFound { kind, name: name.clone() }.to_string());
+                out.fail_later(ApiError::NotFound { kind, name: name.clone() }.to_string());
                 None
             }
         })
@@ -142,17 +142,40 @@ pub fn rollout(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cm
         flag("to-revision", None, true),
         flag("revision", None, true),
         flag("timeout", None, true),
-        flag("watch", Some('w'), true),
+        flag("watch", Some('w'), false),
     ];
     let Some(args) = parse_flags("rollout", words, &specs, out) else { return };
     let Some((sub, rest)) = args.positional.split_first() else {
         return out.fail("error: Required subcommand: one of history, pause, restart, resume, status, undo");
     };
     let ns = namespace_of(&args);
+    // `--timeout` is a Go duration; 0 (the default) waits as long as it takes.
+    let timeout_ms = match args.get("timeout") {
+        None | Some("0") => None,
+        Some(t) if t.chars().all(|c| c.is_ascii_digit()) => {
+            return out.fail(format!(
+                "error: invalid argument \"{t}\" for \"--timeout\" flag: time: missing unit in duration \"{t}\"\nSee 'kubectl rollout status --help' for usage."
+            ));
+        }
+        Some(t) => match crate::engine::time::parse_duration_ms(t) {
+            Ok(ms) => Some(ms),
+            Err(_) => {
+                return out.fail(format!(
+                    "error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl rollout status --help' for usage."
+                ));
+            }
+        },
+    };
+    let watch = args.get("watch") != Some("false");
     for obj in targets(cluster, &format!("rollout {sub}"), rest, &ns, &[Kind::Deployment], out) {
         let Object::Deployment(d) = &*obj else { continue };
         match sub.as_str() {
-            "status" => status(cluster, d, out),
+            "status" if !watch => {
+                // `--watch=false`: the status as it is now, and success unless it is an error.
+                let (line, _) = status_line(d);
+                if line.starts_with("error:") { out.fail(line) } else { out.out(line) }
+            }
+            "status" => status(cluster, d, timeout_ms, out),
             "history" => history(cluster, d, args.get("revision"), out),
             "restart" if d.spec.paused == Some(true) => {
                 out.fail("error: can't restart paused deployment (run rollout resume first)")
@@ -245,17 +268,17 @@ fn status_line(d: &Deployment) -> (String, bool) {
     (format!("deployment \"{name}\" successfully rolled out"), true)
 }
 
-/// How long `rollout status` watches before giving up (kubectl watches until the
-/// progress deadline passes).
+/// How long `rollout status` watches without `--timeout` before kubesim gives up (kubectl
+/// watches until the progress deadline passes).
 const STATUS_WATCH_MAX_MS: u64 = 15 * 60 * 1000;
 
-/// `kubectl rollout status`: watches (runs the simulation) until the rollout ends,
-/// printing each new state.
-fn status(cluster: &mut Cluster, d: &Deployment, out: &mut CmdOutput) {
+/// `kubectl rollout status [--timeout=D]`: watches (runs the simulation) until the
+/// rollout ends or the timeout passes, printing each new state.
+fn status(cluster: &mut Cluster, d: &Deployment, timeout_ms: Option<u64>, out: &mut CmdOutput) {
     let key = ObjKey::new(Kind::Deployment, &d.metadata.namespace, &d.metadata.name);
     let mut last = String::new();
     let mut finished = false;
-    cluster.run_while(STATUS_WATCH_MAX_MS, |c| {
+    cluster.run_while(timeout_ms.unwrap_or(STATUS_WATCH_MAX_MS), |c| {
         let Some(Object::Deployment(d)) = c.api().get(&key).map(|o| (**o).clone()) else {
             finished = true;
             return true;
@@ -287,7 +310,7 @@ fn history(cluster: &Cluster, d: &Deployment, wanted: Option<&str>, out: &mut Cm
         None | Some(Ok(0)) => {
             let mut rows = vec![vec!["REVISION".to_string(), "CHANGE-CAUSE".to_string()]];
             for rs in &sets {
-                let cause = rs.metadata.annotations.get("kubernetes.io/change-cause").cloned();
+                let cause = rs.metadata.annotations.get(CHANGE_CAUSE).filter(|c| !c.is_empty()).cloned();
                 rows.push(vec![revision(rs).to_string(), cause.unwrap_or_else(|| "<none>".into())]);
             }
             (String::new(), super::print::tabwriter::describe_table(&rows))
@@ -296,7 +319,12 @@ fn history(cluster: &Cluster, d: &Deployment, wanted: Option<&str>, out: &mut Cm
             let Some(rs) = sets.iter().find(|rs| revision(rs) == n) else {
                 return out.fail("error: unable to find the specified revision");
             };
-            let text = super::print::describe::describe_pod_template(&rs.spec.template, cluster.api(), cluster.now());
+            // The template shows the revision's change-cause among its annotations.
+            let mut template = rs.spec.template.clone();
+            if let Some(cause) = rs.metadata.annotations.get(CHANGE_CAUSE).filter(|c| !c.is_empty()) {
+                template.metadata.annotations.insert(CHANGE_CAUSE.into(), cause.clone());
+            }
+            let text = super::print::describe::describe_pod_template(&template, cluster.api(), cluster.now());
             (format!("with revision #{n}"), text)
         }
         Some(Err(_)) => {
@@ -304,8 +332,8 @@ fn history(cluster: &Cluster, d: &Deployment, wanted: Option<&str>, out: &mut Cm
         }
     };
     out.out(format!("deployment.apps/{} {heading}", d.metadata.name));
-    out.stdout.push_str(&text);
-    out.stdout.push('\n');
+    out.print(&text);
+    out.print("\n");
 }
 
 /// `kubectl rollout undo [--to-revision=N]`: the Deployment gets that revision's template.
@@ -346,7 +374,24 @@ fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out
         ));
         return;
     }
+    // The Deployment takes the revision's annotations (its change-cause among them), but
+    // keeps its own of those the controller manages (`rollback.go`).
+    let mut annotations: std::collections::BTreeMap<String, String> = d
+        .metadata
+        .annotations
+        .iter()
+        .filter(|(k, _)| ANNOTATIONS_TO_SKIP.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    annotations.extend(
+        rs.metadata
+            .annotations
+            .iter()
+            .filter(|(k, _)| !ANNOTATIONS_TO_SKIP.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     let mut rolled = d.clone();
     rolled.spec.template = template;
+    rolled.metadata.annotations = annotations;
     write(cluster, cause, Object::Deployment(rolled), "rolled back", "kubectl rollout undo", out);
 }

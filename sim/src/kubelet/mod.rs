@@ -192,6 +192,18 @@ impl Kubelet {
         self.last_unschedulable = false;
     }
 
+    /// The node is cut off the network (or back on it): the runtime disconnects the pods'
+    /// sandboxes where it has a network to cut; the kubelet itself runs on, its writes
+    /// failing until the network heals.
+    pub fn set_partitioned(&mut self, cut: bool) {
+        self.runtime.set_partitioned(cut);
+    }
+
+    /// The pods this kubelet knows of, as its watch last told it (to relist against).
+    pub fn cached_pods(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.cache.list(Kind::Pod)
+    }
+
     /// The machine is back: a fresh kubelet boots (the caller relists its watches).
     pub fn power_on(&mut self, ctx: &mut Ctx<'_>) {
         self.down = false;
@@ -234,6 +246,19 @@ impl Kubelet {
                 w.pod = change.object.clone();
                 w.seen = change.object.clone();
                 if !changed {
+                    // The status manager puts back readiness someone else changed (the
+                    // node controller marks pods not ready while the node is silent).
+                    let ready = |conditions: &[crate::api::meta::Condition]| {
+                        crate::api::meta::find_condition(conditions, "Ready").map(|c| c.status.clone())
+                    };
+                    let theirs = ready(&change.object.as_pod().expect("pod").status.conditions);
+                    let ours = w.posted.as_ref().map(|posted| ready(&posted.conditions));
+                    if ours.is_some_and(|ours| ours != theirs) {
+                        let mut w = self.workers.remove(&key).expect("matched above");
+                        w.posted = None;
+                        self.post_status(ctx, &mut w);
+                        self.workers.insert(key, w);
+                    }
                     return;
                 }
                 // The pod worker is busy in the sync that pulls; it takes the change
@@ -262,6 +287,12 @@ impl Kubelet {
             Timer::RenewLease => {
                 self.renew_lease(ctx);
                 self.sync_node_spec(ctx);
+                // Every 10 s the kubelet computes its node's status and posts it when it
+                // differs from the apiserver's (`tryUpdateNodeStatus`), as after a
+                // partition, when the node controller has marked it Unknown meanwhile.
+                if self.node_status_stale(ctx) {
+                    self.post_node_status(ctx);
+                }
             }
             Timer::NodeStatus => {
                 self.post_node_status(ctx);
@@ -383,6 +414,14 @@ impl Kubelet {
         });
         node.status.conditions = ready_conditions(now, &[]);
         node
+    }
+
+    /// Whether the apiserver shows this node other than Ready.
+    fn node_status_stale(&self, ctx: &Ctx<'_>) -> bool {
+        let key = ObjKey::new(Kind::Node, "", &self.machine.name);
+        ctx.get(&key).and_then(|n| n.as_node().cloned()).is_some_and(|n| {
+            crate::api::meta::find_condition(&n.status.conditions, "Ready").is_none_or(|c| c.status != "True")
+        })
     }
 
     fn post_node_status(&mut self, ctx: &mut Ctx<'_>) {
@@ -888,10 +927,15 @@ impl Kubelet {
         pod.metadata.namespace = w.key.namespace.clone();
         pod.status = status.clone();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
-        if let Ok(Some(obj)) = ctx.update_status(Object::Pod(pod), &summary) {
-            w.pod = obj;
+        match ctx.update_status(Object::Pod(pod), &summary) {
+            Ok(Some(obj)) => {
+                w.pod = obj;
+                w.posted = Some(status);
+            }
+            Ok(None) => w.posted = Some(status),
+            // Not sent (the node is cut off): posted again once it can be.
+            Err(_) => {}
         }
-        w.posted = Some(status);
     }
 
     /// Kills a container of a pod on this node (a fault), as if its process died.

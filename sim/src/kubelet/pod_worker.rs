@@ -256,6 +256,9 @@ impl PodWorker {
         };
         status.pod_ips = status.pod_ip.iter().map(|ip| PodIp { ip: ip.clone() }).collect();
         status.container_statuses = self.containers.iter().map(container_status).collect();
+        // Sorted by name, as the kubelet reports them (`kubetypes.SortedContainerStatuses`
+        // in `convertToAPIContainerStatuses`), whatever the spec's order.
+        status.container_statuses.sort_by(|a, b| a.name.cmp(&b.name));
         let mut conditions = self.posted.as_ref().map(|p| p.conditions.clone()).unwrap_or_default();
         let condition = |type_: &str, ok: bool, reason: Option<&str>, message: Option<String>| Condition {
             type_: type_.into(),

@@ -174,3 +174,22 @@ fn a_rebooted_kubelet_reports_a_cordoned_node_again() {
     let line = events.lines().find(|l| l.contains("NodeNotSchedulable")).expect("reported");
     assert!(line.contains("(x2)"), "the fresh kubelet reports the cordon again: {events}");
 }
+
+#[test]
+fn container_statuses_are_sorted_by_name_whatever_the_spec_order() {
+    let mut shell = shell();
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n  - name: cache\n    image: redis:7\n";
+    let out = shell.execute_with_stdin("kubectl apply -f -", Some(manifest));
+    assert!(!out.failed, "{}", out.text);
+    run(&mut shell, "advance 10s");
+    let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "two")).expect("pod exists").clone();
+    let names: Vec<&str> = obj.as_pod().unwrap().status.container_statuses.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["cache", "web"]);
+    // describe keeps the spec's order: the containers, each with its own status.
+    let text = run(&mut shell, "kubectl describe pod two");
+    let web = text.find("  web:").expect("web listed");
+    let cache = text.find("  cache:").expect("cache listed");
+    assert!(web < cache, "{text}");
+    // READY counts both, whatever the order.
+    assert!(run(&mut shell, "kubectl get pod two").contains("2/2     Running"));
+}

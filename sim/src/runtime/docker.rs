@@ -553,6 +553,20 @@ impl ContainerRuntime for DockerRuntime {
         self.polling = false;
     }
 
+    fn set_partitioned(&mut self, cut: bool) {
+        let sandboxes: Vec<(DockerId, String)> =
+            self.sandboxes.values().map(|s| (s.docker.clone(), s.spec.ip.clone())).collect();
+        // A partitioned kubelet learns of no new pods, so only these sandboxes matter.
+        let cri = self.host.cri.clone();
+        self.host.spawn(async move {
+            for (docker, ip) in sandboxes {
+                if let Some(id) = docker.wait().await {
+                    let _ = if cut { cri.disconnect_sandbox(&id).await } else { cri.connect_sandbox(&id, &ip).await };
+                }
+            }
+        });
+    }
+
     fn on_timer(&mut self, wake: &mut Wakeups, timer: RuntimeTimer) -> Vec<RuntimeEvent> {
         if timer != POLL {
             return Vec::new();

@@ -115,6 +115,9 @@ pub trait ContainerRuntime {
     fn kill_container(&mut self, wake: &mut Wakeups, container: &str);
     /// The machine lost power: every container is gone, nothing is reported.
     fn crash(&mut self);
+    /// The node is cut off the network (`true`) or back on it. The simulated network
+    /// needs nothing here (the cluster's `curl` knows); a real one is cut.
+    fn set_partitioned(&mut self, _cut: bool) {}
     /// A wake-up is due; returns what happened (what still matters), and may ask for
     /// more wake-ups (a runtime that polls a real engine does).
     fn on_timer(&mut self, wake: &mut Wakeups, timer: RuntimeTimer) -> Vec<RuntimeEvent>;

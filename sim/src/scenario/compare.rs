@@ -285,6 +285,8 @@ fn describe(step: &Step) -> String {
         Step::Advance(d) => format!("{d} later"),
         Step::Crash(n) => format!("crash node {n}"),
         Step::Recover(n) => format!("recover node {n}"),
+        Step::Partition(n) => format!("partition node {n}"),
+        Step::Heal(n) => format!("heal node {n}"),
         Step::Kill(p) => format!("kill pod {p}"),
         Step::Curl(t) => format!("curl {t}"),
         Step::Explain(o) => format!("explain-why {o}"),

@@ -173,6 +173,8 @@ struct RawStep {
     advance: Option<String>,
     crash: Option<String>,
     recover: Option<String>,
+    partition: Option<String>,
+    heal: Option<String>,
     kill: Option<String>,
     curl: Option<String>,
     explain: Option<String>,
@@ -183,8 +185,22 @@ struct RawStep {
 impl RawStep {
     /// The one step this mapping holds, or how many keys it has instead.
     fn into_step(self) -> Result<Step, usize> {
-        let RawStep { say, kubectl, apply, submit, advance, crash, recover, kill, curl, explain, wait_until, expect } =
-            self;
+        let RawStep {
+            say,
+            kubectl,
+            apply,
+            submit,
+            advance,
+            crash,
+            recover,
+            partition,
+            heal,
+            kill,
+            curl,
+            explain,
+            wait_until,
+            expect,
+        } = self;
         let mut steps: Vec<Step> = [
             say.map(Step::Say),
             kubectl.map(Step::Kubectl),
@@ -193,6 +209,8 @@ impl RawStep {
             advance.map(Step::Advance),
             crash.map(Step::Crash),
             recover.map(Step::Recover),
+            partition.map(Step::Partition),
+            heal.map(Step::Heal),
             kill.map(Step::Kill),
             curl.map(Step::Curl),
             explain.map(Step::Explain),
@@ -225,6 +243,10 @@ pub enum Step {
     Crash(String),
     /// Bring a crashed node back.
     Recover(String),
+    /// Cut a node off the network.
+    Partition(String),
+    /// Reconnect a partitioned node.
+    Heal(String),
     /// Kill a pod's container, as the shell's `kill pod` takes it.
     Kill(String),
     /// A request through the cluster network, as the shell's `curl` takes it.
@@ -313,6 +335,8 @@ const STEP_NAMES: &[&str] = &[
     "advance",
     "crash",
     "recover",
+    "partition",
+    "heal",
     "kill",
     "curl",
     "explain",

@@ -149,8 +149,8 @@ pub fn wall_clock(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
     })
 }
 
-/// Every NodePort on every node that is up, and the real addresses of its ready
-/// endpoints.
+/// Every NodePort on every node that is up and reachable, and the real addresses of its
+/// ready endpoints.
 fn node_port_table(cluster: &Cluster, host: &DockerHost) -> BTreeMap<SocketAddr, Vec<SocketAddr>> {
     let api = cluster.api();
     let mut table = BTreeMap::new();
@@ -174,7 +174,7 @@ fn node_port_table(cluster: &Cluster, host: &DockerHost) -> BTreeMap<SocketAddr,
                 }
             }
             for name in cluster.node_names() {
-                let Some(kubelet) = cluster.kubelet(name).filter(|k| !k.is_down()) else { continue };
+                let Some(kubelet) = cluster.kubelet(name).filter(|_| cluster.reachable(name)) else { continue };
                 let listen = format!("127.0.10.{}:{}", kubelet.machine().index, port.node_port.unwrap_or(0));
                 if let Ok(listen) = listen.parse() {
                     table.insert(listen, endpoints.clone());

@@ -244,6 +244,8 @@ impl<'a> Runner<'a> {
             }
             Step::Crash(node) => (format!("crash node {node}"), None),
             Step::Recover(node) => (format!("recover node {node}"), None),
+            Step::Partition(node) => (format!("partition node {node}"), None),
+            Step::Heal(node) => (format!("heal node {node}"), None),
             Step::Kill(pod) => (format!("kill pod {pod}"), None),
             Step::Curl(target) => (format!("curl {target}"), None),
             Step::Explain(object) => (format!("explain-why {object}"), None),

@@ -18,7 +18,7 @@ use super::pod_status::{pod_status, ready_count, restarts};
 use super::tabwriter::kubectl_table;
 
 /// The flags of `kubectl get` that change the table.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableOptions {
     /// `-o wide`: the extra columns.
     pub wide: bool,
@@ -30,6 +30,9 @@ pub struct TableOptions {
     pub no_headers: bool,
     /// Several kinds in one `get`: names print as `kind/name`.
     pub with_kind: bool,
+    /// `-L key,...`: a column per label key (headed by the key's last `/` segment,
+    /// uppercased), before LABELS.
+    pub label_columns: Vec<String>,
 }
 
 /// The full table for `objects` (all of `kind`, in the order given): header row unless
@@ -38,6 +41,8 @@ pub fn table(kind: Kind, objects: &[&Object], opts: &TableOptions, _api: &ApiSer
     let mut rows = Vec::with_capacity(objects.len() + 1);
     if !opts.no_headers {
         let header = columns(kind, opts.wide).iter().map(|c| c.to_string()).collect();
+        let mut header: Vec<String> = header;
+        header.extend(opts.label_columns.iter().map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()));
         rows.push(decorate(kind, opts, header, "NAMESPACE", "LABELS"));
     }
     for obj in objects {
@@ -48,6 +53,7 @@ pub fn table(kind: Kind, objects: &[&Object], opts: &TableOptions, _api: &ApiSer
         {
             *name = format!("{}/{name}", kind.kubectl_name());
         }
+        cells.extend(opts.label_columns.iter().map(|l| meta.labels.get(l).cloned().unwrap_or_default()));
         rows.push(decorate(kind, opts, cells, &meta.namespace, &format_labels(&meta.labels)));
     }
     kubectl_table(&rows)
@@ -467,8 +473,7 @@ mod tests {
     fn pods_wide_all_namespaces_with_labels() {
         let mut pod = running_pod("web");
         pod.meta_mut().labels.insert("run".into(), "web".into());
-        let opts =
-            TableOptions { wide: true, all_namespaces: true, show_labels: true, no_headers: false, with_kind: false };
+        let opts = TableOptions { wide: true, all_namespaces: true, show_labels: true, ..Default::default() };
         assert_eq!(
             get(Kind::Pod, &[pod], opts, 200_000),
             "NAMESPACE   NAME   READY   STATUS    RESTARTS   AGE     IP           NODE     NOMINATED NODE   READINESS GATES   LABELS\n\
