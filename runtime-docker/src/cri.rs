@@ -249,6 +249,17 @@ impl Cri {
         Ok(id)
     }
 
+    /// Stops a pod sandbox (its pause container; the containers joined to it lose their
+    /// network with it).
+    pub async fn stop_pod_sandbox(&self, id: &str, timeout_s: i32) -> Result<(), Error> {
+        self.stop_container(id, timeout_s).await
+    }
+
+    /// Removes a pod sandbox.
+    pub async fn remove_pod_sandbox(&self, id: &str) -> Result<(), Error> {
+        self.remove_container(id).await
+    }
+
     /// Creates a container in `sandbox`'s namespaces; returns its id.
     pub async fn create_container(
         &self,

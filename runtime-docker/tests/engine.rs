@@ -145,7 +145,8 @@ async fn containers_exit_with_their_code_or_are_oom_killed_and_events_say_so() {
 async fn sigterm_stops_a_workload_at_once_unless_it_ignores_it() {
     let Some(cri) = engine("test-stop", "10.233.0.0/16").await else { return };
     let image = cri.ensure_workload_image().await.expect("image");
-    let (_, polite) = run(&cri, "polite", "10.233.1.2", &container("app", &image, &[("KUBESIM_STOP_MS", "0")])).await;
+    let (sandbox, polite) =
+        run(&cri, "polite", "10.233.1.2", &container("app", &image, &[("KUBESIM_STOP_MS", "0")])).await;
     let (_, stubborn) =
         run(&cri, "stubborn", "10.233.1.3", &container("app", &image, &[("KUBESIM_STOP_MS", "never")])).await;
     // Both get SIGTERM and 2 s: the first exits 0 by itself, the second is SIGKILLed.
@@ -153,6 +154,11 @@ async fn sigterm_stops_a_workload_at_once_unless_it_ignores_it() {
     a.and(b).expect("stop");
     assert_eq!(cri.container_state(&polite).await.expect("inspect").exit_code, 0);
     assert_eq!(cri.container_state(&stubborn).await.expect("inspect").exit_code, 137);
+    // The sandbox (a pause container) stops on SIGTERM at once, and can then go.
+    cri.stop_pod_sandbox(&sandbox, 10).await.expect("stop the sandbox");
+    assert_eq!(cri.container_state(&sandbox).await.expect("inspect").status, "exited");
+    cri.remove_pod_sandbox(&sandbox).await.expect("remove the sandbox");
+    assert!(cri.container_state(&sandbox).await.is_err(), "removed");
     clean(Some("test-stop")).await.expect("clean");
 }
 

@@ -404,12 +404,18 @@ impl ContainerRuntime for DockerRuntime {
     fn stop_pod_sandbox(&mut self, sandbox: &str) {
         let Some(s) = self.sandboxes.remove(sandbox) else { return };
         // Its containers go with it, unreported, as in the virtual runtime.
-        let mut doomed = vec![s.docker];
+        let mut doomed = Vec::new();
         for c in self.containers.values_mut().filter(|c| c.sandbox == sandbox) {
             c.exited = true;
             doomed.push(c.docker.clone());
         }
         self.remove(doomed);
+        let cri = self.host.cri.clone();
+        self.host.spawn(async move {
+            if let Some(id) = s.docker.wait().await {
+                let _ = cri.remove_pod_sandbox(&id).await;
+            }
+        });
     }
 
     fn image_present(&self, image: &str) -> bool {

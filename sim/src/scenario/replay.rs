@@ -135,6 +135,8 @@ pub fn wall_clock(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
     let start = std::time::Instant::now();
     let mut ports = NodePorts::default();
     let mut table = BTreeMap::new();
+    let mut shown = Duration::ZERO;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     Box::new(move |cluster: &Cluster, at: SimTime| {
         let fresh = node_port_table(cluster, &host);
         if fresh != table {
@@ -146,7 +148,21 @@ pub fn wall_clock(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
         if let Some(wait) = due.checked_sub(start.elapsed()) {
             std::thread::sleep(wait);
         }
+        // Progress while containers start and time passes, once a wall second.
+        if terminal && start.elapsed() >= shown + Duration::from_secs(1) {
+            shown = start.elapsed();
+            eprint!("\r\x1b[2K  [{}] {}", cluster.now(), progress(cluster));
+        }
     })
+}
+
+/// Pods running and nodes ready, for the progress line.
+fn progress(cluster: &Cluster) -> String {
+    let pods: Vec<_> = cluster.api().list(Kind::Pod, None).filter_map(|o| o.as_pod()).collect();
+    let running = pods.iter().filter(|p| p.status.phase.as_deref() == Some("Running")).count();
+    let nodes = cluster.node_names().count();
+    let ready = cluster.node_names().filter(|n| cluster.reachable(n)).count();
+    format!("{running}/{} pods running on real containers, {ready}/{nodes} nodes up", pods.len())
 }
 
 /// Every NodePort on every node that is up and reachable, and the real addresses of its
