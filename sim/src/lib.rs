@@ -30,3 +30,4 @@ pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
 pub mod shell;
+pub mod testing;

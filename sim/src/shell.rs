@@ -46,6 +46,10 @@ const VERBS: &[(&str, &str)] = &[
     ),
     ("heal node NAME", "reconnect a partitioned node; its kubelet relists and catches up"),
     (
+        "controller-fault NAME FAULT",
+        "a fault in one controller: watch-delay MS, drop-events N, crash-after-writes K, conflicts N, bookmark, time-travel, heal",
+    ),
+    (
         "kill pod NAME [--container C] [-n NS]",
         "kill a container's process (exit 137); the kubelet restarts it per restartPolicy",
     ),
@@ -225,6 +229,7 @@ impl Shell {
                 |e| LineOutput::err(format!("error: {e}")),
                 |_| LineOutput::ok(format!("node/{name} healed (back on the network; its kubelet relists)")),
             ),
+            ["controller-fault", name, fault @ ..] => self.controller_fault(name, fault),
             ["kill", "pod", rest @ ..] => self.kill(rest),
             ["explain-why", target] => self.explain_why(target),
             ["curl", target] => self.curl(None, target),
@@ -250,6 +255,31 @@ impl Shell {
         match self.cluster.curl(from, target) {
             Ok(body) => LineOutput::ok(body),
             Err(e) => LineOutput::err(e),
+        }
+    }
+
+    fn controller_fault(&mut self, controller: &str, words: &[&str]) -> LineOutput {
+        use crate::controllers::manager::ControllerFault;
+        let number = |w: &str| w.parse::<u32>().map_err(|_| format!("error: {w:?} is not a number"));
+        let fault = match words {
+            ["watch-delay", ms] => {
+                let result = ms.parse::<u64>().map_err(|_| format!("error: {ms:?} is not a number of ms"));
+                return match result.and_then(|ms| self.cluster.set_watch_delay(controller, ms)) {
+                    Ok(()) => LineOutput::ok(format!("{controller}: watch delay {ms} ms")),
+                    Err(e) => LineOutput::err(e),
+                };
+            }
+            ["drop-events", n] => number(n).map(ControllerFault::DropEvents),
+            ["crash-after-writes", k] => number(k).map(ControllerFault::CrashAfterWrites),
+            ["conflicts", n] => number(n).map(ControllerFault::Conflicts),
+            ["bookmark"] => Ok(ControllerFault::Bookmark),
+            ["time-travel"] => Ok(ControllerFault::TimeTravel),
+            ["heal"] => Ok(ControllerFault::Heal),
+            _ => Err("error: usage: controller-fault NAME watch-delay MS | drop-events N | crash-after-writes K | conflicts N | bookmark | time-travel | heal".to_string()),
+        };
+        match fault.and_then(|f| self.cluster.inject_controller_fault(controller, &f).map(|_| f)) {
+            Ok(f) => LineOutput::ok(format!("{controller}: {f:?}")),
+            Err(e) => LineOutput::err(if e.starts_with("error:") { e } else { format!("error: {e}") }),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 
 /// Objects as last seen through a watch, indexed by owner.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Cache {
     objects: BTreeMap<ObjKey, Rc<Object>>,
     /// Owner uid → the objects that name it in their ownerReferences.
@@ -50,6 +50,11 @@ impl Cache {
     /// The object at `key`.
     pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
         self.objects.get(key)
+    }
+
+    /// Every cached object.
+    pub fn all(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.objects.values()
     }
 
     /// All cached objects of `kind`.

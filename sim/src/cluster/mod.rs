@@ -26,6 +26,7 @@ use crate::apiserver::{ApiServer, Change};
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::garbage_collector::GarbageCollector;
+use crate::controllers::manager::{ControllerFault, Factory};
 use crate::controllers::node_lifecycle::NodeLifecycle;
 use crate::controllers::pod_gc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
@@ -159,6 +160,8 @@ pub struct Cluster {
     pacer: Option<Pacer>,
     /// Where `curl` really sends requests (a replay on real containers).
     transport: Option<Box<dyn Transport>>,
+    /// Extra watch latency for a controller (a stale cache), by index.
+    watch_delays: BTreeMap<usize, u64>,
 }
 
 impl Cluster {
@@ -209,6 +212,7 @@ impl Cluster {
             files: BTreeMap::new(),
             pacer: None,
             transport: None,
+            watch_delays: BTreeMap::new(),
         };
         cluster.bootstrap();
         cluster
@@ -374,7 +378,11 @@ impl Cluster {
                 if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node)) {
                     continue;
                 }
-                self.queue.push(at, trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
+                let lag = match &watcher {
+                    Watcher::Controller(i) => self.watch_delays.get(i).copied().unwrap_or(0),
+                    _ => 0,
+                };
+                self.queue.push(at.plus_ms(lag), trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
             }
         }
     }
@@ -636,6 +644,45 @@ impl Cluster {
         Ok(id)
     }
 
+    /// Injects a fault into the controller named `controller` (reconciler testing).
+    pub fn inject_controller_fault(&mut self, controller: &str, fault: &ControllerFault) -> Result<u64, String> {
+        let index = self.controller_index(controller)?;
+        let id = self.record_input("controller-fault", "", &format!("{controller}: {fault:?}"));
+        // Played as the controller's next event, where it has its context.
+        let timer = controllers::manager::Timer::Fault(fault.clone());
+        self.queue.push(self.now, id, SimEvent::Controller { index, timer });
+        Ok(id)
+    }
+
+    /// Delays every watch event to the controller named `controller` by `ms` more (its
+    /// cache goes stale); 0 ends it.
+    pub fn set_watch_delay(&mut self, controller: &str, ms: u64) -> Result<(), String> {
+        let index = self.controller_index(controller)?;
+        self.record_input("controller-fault", "", &format!("{controller}: watch delay {ms} ms"));
+        if ms == 0 {
+            self.watch_delays.remove(&index);
+        } else {
+            self.watch_delays.insert(index, ms);
+        }
+        Ok(())
+    }
+
+    /// Replaces the controller named `controller` with what `make` builds.
+    pub fn replace_controller(&mut self, controller: &str, make: Factory) -> Result<(), String> {
+        let index = self.controller_index(controller)?;
+        self.controllers.replace(index, make);
+        Ok(())
+    }
+
+    /// Updates controllers sent without a resourceVersion precondition: (controller, object).
+    pub fn unconditional_updates(&self) -> &[(String, String)] {
+        self.controllers.unconditional_updates()
+    }
+
+    fn controller_index(&self, name: &str) -> Result<usize, String> {
+        self.controllers.index_of(name).ok_or_else(|| format!("no controller named {name:?}"))
+    }
+
     /// Whether requests can reach `node` (it runs and is not partitioned).
     pub fn reachable(&self, node: &str) -> bool {
         self.kubelets.get(node).is_some_and(|k| !k.is_down()) && !self.partitioned.contains(node)
@@ -670,13 +717,13 @@ impl Cluster {
 /// then ordered from the seed).
 fn default_controllers() -> ControllerManager {
     let mut manager = ControllerManager::default();
-    manager.register(Box::new(DeploymentController));
-    manager.register(Box::new(ReplicaSetController::default()));
-    manager.register(Box::new(GarbageCollector::default()));
-    manager.register(Box::new(PodGc::default()));
-    manager.register(Box::<EndpointsController>::default());
-    manager.register(Box::new(NodeLifecycle::default()));
-    manager.register(Box::new(TaintEviction));
+    manager.register(Box::new(|| Box::new(DeploymentController)));
+    manager.register(Box::new(|| Box::new(ReplicaSetController::default())));
+    manager.register(Box::new(|| Box::new(GarbageCollector::default())));
+    manager.register(Box::new(|| Box::new(PodGc::default())));
+    manager.register(Box::new(|| Box::<EndpointsController>::default()));
+    manager.register(Box::new(|| Box::new(NodeLifecycle::default())));
+    manager.register(Box::new(|| Box::new(TaintEviction)));
     manager
 }
 

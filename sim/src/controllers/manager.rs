@@ -1,13 +1,37 @@
 //! The controller manager: runs each [`Reconciler`] with its own watch-fed view and
 //! work queue, carries out the requests it returns, and retries failed keys with
-//! back-off, as kube-controller-manager's workqueues do.
+//! back-off, as kube-controller-manager's workqueues do. It can also inject the faults a
+//! controller meets in a real cluster ([`ControllerFault`]), for reconciler testing.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use super::reconciler::{ApiRequest, Outcome, Reconciler};
 use crate::api::ObjKey;
-use crate::apiserver::Change;
+use crate::apiserver::{ApiError, Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
+
+/// Makes a fresh instance of a reconciler (at start, and after a crash).
+pub type Factory = Box<dyn Fn() -> Box<dyn Reconciler>>;
+
+/// A fault in one controller's world, as the reconciler-testing harness injects them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControllerFault {
+    /// The next `n` watch events are lost; then the controller relists.
+    DropEvents(u32),
+    /// The process crashes after its next `k` successful writes (the rest of that
+    /// reconcile's requests are never sent) and restarts with an empty cache.
+    CrashAfterWrites(u32),
+    /// The apiserver answers the next `n` updates with 409 Conflict.
+    Conflicts(u32),
+    /// Remember the view now; `TimeTravel` later puts it back.
+    Bookmark,
+    /// The view jumps back to the bookmark (as after reconnecting to a lagging
+    /// apiserver), and the controller reconciles everything it sees there.
+    TimeTravel,
+    /// Every pending fault ends: no more drops (a relist if some were due), crashes or
+    /// conflicts.
+    Heal,
+}
 
 /// First retry delay after a failed reconcile.
 const RETRY_INITIAL_MS: u64 = 5;
@@ -21,12 +45,23 @@ pub enum Timer {
     Process,
     /// Put `key` back on the queue.
     Requeue(ObjKey),
+    /// A fault strikes (reconciler testing).
+    Fault(ControllerFault),
 }
 
 /// One running controller.
 struct Running {
+    make: Factory,
     reconciler: Box<dyn Reconciler>,
     view: Cache,
+    /// Watch events still to lose before a relist.
+    drop_events: u32,
+    /// Successful writes left before the process crashes.
+    crash_after_writes: Option<u32>,
+    /// Updates still to answer with a conflict.
+    conflicts: u32,
+    /// The view a `TimeTravel` goes back to.
+    bookmark: Option<Cache>,
     /// Keys waiting, in arrival order, each with the trace id that queued it.
     queue: VecDeque<(ObjKey, u64)>,
     queued: BTreeMap<ObjKey, ()>,
@@ -38,14 +73,21 @@ struct Running {
 #[derive(Default)]
 pub struct ControllerManager {
     controllers: Vec<Running>,
+    /// Updates sent without a resourceVersion precondition, by controller and object.
+    unconditional_updates: Vec<(String, String)>,
 }
 
 impl ControllerManager {
-    /// Adds a controller; returns its index.
-    pub fn register(&mut self, reconciler: Box<dyn Reconciler>) -> usize {
+    /// Adds a controller that `make` builds (again after a crash); returns its index.
+    pub fn register(&mut self, make: Factory) -> usize {
         self.controllers.push(Running {
-            reconciler,
+            reconciler: make(),
+            make,
             view: Cache::default(),
+            drop_events: 0,
+            crash_after_writes: None,
+            conflicts: 0,
+            bookmark: None,
             queue: VecDeque::new(),
             queued: BTreeMap::new(),
             scheduled: false,
@@ -65,9 +107,69 @@ impl ControllerManager {
         self.controllers[index].reconciler.name()
     }
 
+    /// The index of the controller named `name`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.controllers.iter().position(|c| c.reconciler.name() == name)
+    }
+
+    /// Replaces controller `index` with what `make` builds (a reconciler under test
+    /// instead of a built-in one).
+    pub fn replace(&mut self, index: usize, make: Factory) {
+        let c = &mut self.controllers[index];
+        c.reconciler = make();
+        c.make = make;
+    }
+
+    /// Updates sent without a resourceVersion precondition: (controller, object).
+    pub fn unconditional_updates(&self) -> &[(String, String)] {
+        &self.unconditional_updates
+    }
+
+    /// Injects a fault into controller `index`.
+    fn inject(&mut self, ctx: &mut Ctx<'_>, index: usize, fault: &ControllerFault) {
+        let c = &mut self.controllers[index];
+        match fault {
+            ControllerFault::DropEvents(n) => c.drop_events += n,
+            ControllerFault::CrashAfterWrites(k) => c.crash_after_writes = Some(*k),
+            ControllerFault::Conflicts(n) => c.conflicts += n,
+            ControllerFault::Bookmark => c.bookmark = Some(c.view.clone()),
+            ControllerFault::Heal => {
+                let relisting = c.drop_events > 0;
+                c.drop_events = 0;
+                c.crash_after_writes = None;
+                c.conflicts = 0;
+                c.bookmark = None;
+                if relisting {
+                    relist(c, ctx, index);
+                }
+            }
+            ControllerFault::TimeTravel => {
+                if let Some(old) = c.bookmark.take() {
+                    c.view = old;
+                    let everything: Vec<_> = c.view.all().cloned().collect();
+                    for object in everything {
+                        let change = Change { type_: ChangeType::Modified, object };
+                        for key in c.reconciler.keys_for(&change, &c.view) {
+                            enqueue(c, key, ctx.cause);
+                        }
+                    }
+                    schedule(c, ctx, index);
+                }
+            }
+        }
+    }
+
     /// A watch event for controller `index`.
     pub fn on_change(&mut self, ctx: &mut Ctx<'_>, index: usize, change: &Change) {
         let c = &mut self.controllers[index];
+        if c.drop_events > 0 {
+            c.drop_events -= 1;
+            if c.drop_events == 0 {
+                // The informer notices the gap and relists.
+                relist(c, ctx, index);
+            }
+            return;
+        }
         c.view.apply(change);
         let keys = c.reconciler.keys_for(change, &c.view);
         for key in keys {
@@ -80,6 +182,7 @@ impl ControllerManager {
     pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, index: usize, timer: Timer) {
         let c = &mut self.controllers[index];
         match timer {
+            Timer::Fault(fault) => self.inject(ctx, index, &fault),
             Timer::Requeue(key) => {
                 enqueue(c, key, ctx.cause);
                 schedule(c, ctx, index);
@@ -95,11 +198,36 @@ impl ControllerManager {
                     if key.kind == crate::api::Kind::Node && !own {
                         ctx.blame_silence_of(&key.name);
                     }
-                    process(c, ctx, index, &key);
+                    if process(c, ctx, index, &key, &mut self.unconditional_updates) {
+                        // The process crashed: it restarts with nothing in memory.
+                        c.reconciler = (c.make)();
+                        c.queue.clear();
+                        c.queued.clear();
+                        c.failures.clear();
+                        c.crash_after_writes = None;
+                        relist(c, ctx, index);
+                        return;
+                    }
                 }
             }
         }
     }
+}
+
+/// Rebuilds a controller's view from the apiserver, as an informer's list does, and
+/// queues every key the listed objects concern.
+fn relist(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
+    c.view = Cache::default();
+    let watched = c.reconciler.watches();
+    let listed: Vec<_> = ctx.api().all().filter(|o| watched.contains(&o.kind())).cloned().collect();
+    for object in listed {
+        let change = Change { type_: ChangeType::Added, object };
+        c.view.apply(&change);
+        for key in c.reconciler.keys_for(&change, &c.view) {
+            enqueue(c, key, ctx.cause);
+        }
+    }
+    schedule(c, ctx, index);
 }
 
 fn enqueue(c: &mut Running, key: ObjKey, cause: u64) {
@@ -115,14 +243,35 @@ fn schedule(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
     }
 }
 
-/// Reconciles one key and carries out what the reconciler asked for.
-fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey) {
+/// Reconciles one key and carries out what the reconciler asked for; true if the
+/// process crashed while doing so.
+fn process(
+    c: &mut Running,
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    key: &ObjKey,
+    unconditional: &mut Vec<(String, String)>,
+) -> bool {
     let decision = c.reconciler.reconcile(key, &c.view, ctx.now);
     let chain = c.reconciler.chains_writes();
     let why = decision.why.as_deref().unwrap_or(c.reconciler.name());
-    let outcomes = execute(ctx, c.reconciler.name(), why, &decision.requests, chain);
+    let name = c.reconciler.name();
+    for request in &decision.requests {
+        if let ApiRequest::Update(obj) | ApiRequest::UpdateStatus(obj) = request
+            && obj.meta().resource_version.is_empty()
+        {
+            unconditional.push((name.to_string(), obj.key().to_string()));
+        }
+    }
+    let outcomes = execute(ctx, c, why, &decision.requests, chain);
+    if outcomes.len() < decision.requests.len() {
+        return true;
+    }
     let follow_up = c.reconciler.outcomes(key, &decision.requests, &outcomes);
-    execute(ctx, c.reconciler.name(), c.reconciler.name(), &follow_up, false);
+    let followed = execute(ctx, c, name, &follow_up, false);
+    if followed.len() < follow_up.len() {
+        return true;
+    }
     if outcomes.iter().any(Result::is_err) {
         // Conflicts and other failures: retry with exponential back-off, per key.
         let failures = c.failures.entry(key.clone()).or_insert(0);
@@ -135,16 +284,27 @@ fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey) {
             ctx.schedule(after, SimEvent::Controller { index, timer: Timer::Requeue(key.clone()) });
         }
     }
+    false
 }
 
-/// Sends requests to the apiserver as the controller `name`, in order; with `chain`, the
-/// first successful write becomes the cause of the rest.
-fn execute(ctx: &mut Ctx<'_>, name: &'static str, why: &str, requests: &[ApiRequest], chain: bool) -> Vec<Outcome> {
-    let reporter = Reporter { component: name, host: None };
+/// Sends requests to the apiserver as controller `c`, in order; with `chain`, the first
+/// successful write becomes the cause of the rest. Stops early (fewer outcomes than
+/// requests) when the process crashes.
+fn execute(ctx: &mut Ctx<'_>, c: &mut Running, why: &str, requests: &[ApiRequest], chain: bool) -> Vec<Outcome> {
+    let reporter = Reporter { component: c.reconciler.name(), host: None };
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(requests.len());
     for request in requests {
+        if c.crash_after_writes == Some(0) {
+            break;
+        }
         let previous_failed = outcomes.last().is_some_and(Result::is_err);
+        let conflict =
+            |obj: &crate::api::Object| ApiError::Conflict { kind: obj.kind(), name: obj.meta().name.clone() };
         let outcome = match request {
+            ApiRequest::Update(obj) | ApiRequest::UpdateStatus(obj) if c.conflicts > 0 => {
+                c.conflicts -= 1;
+                Err(conflict(obj))
+            }
             ApiRequest::Create(obj) => ctx.create(obj.clone(), why).map(Some),
             ApiRequest::Update(obj) => ctx.update(obj.clone(), why),
             ApiRequest::UpdateStatus(obj) => ctx.update_status(obj.clone(), why),
@@ -161,6 +321,11 @@ fn execute(ctx: &mut Ctx<'_>, name: &'static str, why: &str, requests: &[ApiRequ
             && outcome.as_ref().is_ok_and(Option::is_some)
         {
             ctx.chain_from_last();
+        }
+        if outcome.as_ref().is_ok_and(Option::is_some)
+            && let Some(left) = c.crash_after_writes.as_mut()
+        {
+            *left = left.saturating_sub(1);
         }
         outcomes.push(outcome);
     }

@@ -199,6 +199,11 @@ impl Kubelet {
         self.runtime.set_partitioned(cut);
     }
 
+    /// The pods with a live container process on this node (whatever the apiserver says).
+    pub fn running_pods(&self) -> impl Iterator<Item = &ObjKey> {
+        self.workers.iter().filter(|(_, w)| w.containers.iter().any(|c| c.is_live())).map(|(k, _)| k)
+    }
+
     /// The pods this kubelet knows of, as its watch last told it (to relist against).
     pub fn cached_pods(&self) -> impl Iterator<Item = &Rc<Object>> {
         self.cache.list(Kind::Pod)
@@ -246,14 +251,12 @@ impl Kubelet {
                 w.pod = change.object.clone();
                 w.seen = change.object.clone();
                 if !changed {
-                    // The status manager puts back readiness someone else changed (the
-                    // node controller marks pods not ready while the node is silent).
-                    let ready = |conditions: &[crate::api::meta::Condition]| {
-                        crate::api::meta::find_condition(conditions, "Ready").map(|c| c.status.clone())
-                    };
-                    let theirs = ready(&change.object.as_pod().expect("pod").status.conditions);
-                    let ours = w.posted.as_ref().map(|posted| ready(&posted.conditions));
-                    if ours.is_some_and(|ours| ours != theirs) {
+                    // The status manager puts back a status the apiserver lacks: one it
+                    // could not send (the node was cut off) or one someone else changed
+                    // (the node controller marks pods not ready while the node is silent).
+                    // A post that changes nothing makes no event, so this cannot loop.
+                    let api_status = &change.object.as_pod().expect("pod").status;
+                    if w.status(&self.machine.internal_ip(), ctx.now) != *api_status {
                         let mut w = self.workers.remove(&key).expect("matched above");
                         w.posted = None;
                         self.post_status(ctx, &mut w);

@@ -287,6 +287,7 @@ fn describe(step: &Step) -> String {
         Step::Recover(n) => format!("recover node {n}"),
         Step::Partition(n) => format!("partition node {n}"),
         Step::Heal(n) => format!("heal node {n}"),
+        Step::ControllerFault(f) => format!("controller-fault {f}"),
         Step::Kill(p) => format!("kill pod {p}"),
         Step::Curl(t) => format!("curl {t}"),
         Step::Explain(o) => format!("explain-why {o}"),

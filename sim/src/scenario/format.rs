@@ -175,6 +175,7 @@ struct RawStep {
     recover: Option<String>,
     partition: Option<String>,
     heal: Option<String>,
+    controller_fault: Option<String>,
     kill: Option<String>,
     curl: Option<String>,
     explain: Option<String>,
@@ -195,6 +196,7 @@ impl RawStep {
             recover,
             partition,
             heal,
+            controller_fault,
             kill,
             curl,
             explain,
@@ -211,6 +213,7 @@ impl RawStep {
             recover.map(Step::Recover),
             partition.map(Step::Partition),
             heal.map(Step::Heal),
+            controller_fault.map(Step::ControllerFault),
             kill.map(Step::Kill),
             curl.map(Step::Curl),
             explain.map(Step::Explain),
@@ -247,6 +250,9 @@ pub enum Step {
     Partition(String),
     /// Reconnect a partitioned node.
     Heal(String),
+    /// A fault in one controller (`replicaset-controller drop-events 3`), as the
+    /// reconciler-testing harness writes them.
+    ControllerFault(String),
     /// Kill a pod's container, as the shell's `kill pod` takes it.
     Kill(String),
     /// A request through the cluster network, as the shell's `curl` takes it.
@@ -337,6 +343,7 @@ const STEP_NAMES: &[&str] = &[
     "recover",
     "partition",
     "heal",
+    "controller_fault",
     "kill",
     "curl",
     "explain",

@@ -246,6 +246,7 @@ impl<'a> Runner<'a> {
             Step::Recover(node) => (format!("recover node {node}"), None),
             Step::Partition(node) => (format!("partition node {node}"), None),
             Step::Heal(node) => (format!("heal node {node}"), None),
+            Step::ControllerFault(fault) => (format!("controller-fault {fault}"), None),
             Step::Kill(pod) => (format!("kill pod {pod}"), None),
             Step::Curl(target) => (format!("curl {target}"), None),
             Step::Explain(object) => (format!("explain-why {object}"), None),
