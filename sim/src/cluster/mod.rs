@@ -162,6 +162,8 @@ pub struct Cluster {
     transport: Option<Box<dyn Transport>>,
     /// Extra watch latency for a controller (a stale cache), by index.
     watch_delays: BTreeMap<usize, u64>,
+    /// Set to stop the clock (see [`Cluster::stop_switch`]).
+    stop: Rc<std::cell::Cell<bool>>,
 }
 
 impl Cluster {
@@ -213,6 +215,7 @@ impl Cluster {
             pacer: None,
             transport: None,
             watch_delays: BTreeMap::new(),
+            stop: Rc::default(),
         };
         cluster.bootstrap();
         cluster
@@ -423,7 +426,13 @@ impl Cluster {
 
     /// True once the run has processed `event_limit` events: time no longer moves.
     pub fn halted(&self) -> bool {
-        self.events_processed >= self.config.event_limit
+        self.events_processed >= self.config.event_limit || self.stop.get()
+    }
+
+    /// A switch that stops the clock when set (an observer that has seen enough, such
+    /// as a broken invariant, sets it); [`Cluster::halted`] then says so.
+    pub fn stop_switch(&self) -> Rc<std::cell::Cell<bool>> {
+        self.stop.clone()
     }
 
     /// Lets `ms` of simulated time pass.
