@@ -59,6 +59,11 @@ enum Command {
     #[cfg(feature = "docker")]
     #[command(subcommand)]
     Docker(DockerCommand),
+    /// Run a scenario's workload under generated fault schedules; report a shrunk counterexample.
+    #[command(
+        after_help = "Examples:\n  kubesim fuzz scenarios/09-self-healing.yaml --cases 500\n  kubesim fuzz scenarios/13-imperative-vs-declarative-drift.yaml --controller deployment-controller --seed 7\n\nThe workload is the scenario's kubectl and apply steps; the invariants are kubesim's own plus the scenario's `desired:` state once the faults are healed. Controller faults (stale watch, lost events, crashes, conflicts, time travel) strike --controller. A failure is written, shrunk, to FILE.counterexample.yaml. Exit status: 0 none found, 1 a counterexample, 2 a bad file."
+    )]
+    Fuzz(FuzzArgs),
     /// Measure the simulator: create pods on nodes and run until all are Running.
     #[command(
         after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10"
@@ -181,6 +186,21 @@ enum DockerCommand {
 }
 
 #[derive(Args)]
+struct FuzzArgs {
+    /// The scenario file.
+    file: PathBuf,
+    /// How many fault schedules to try.
+    #[arg(long, default_value_t = 256)]
+    cases: u32,
+    /// Which schedules: the same seed tries the same ones.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The controller the controller-level faults strike.
+    #[arg(long, default_value = "replicaset-controller")]
+    controller: String,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// Nodes.
     #[arg(long, default_value_t = 100)]
@@ -216,6 +236,7 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Check(args) => run(args.run, Some(args.with)),
         Command::Compare(args) => compare(args),
         Command::Bench(args) => bench(args),
+        Command::Fuzz(args) => fuzz(args),
         #[cfg(feature = "docker")]
         Command::Replay(args) => replay(args),
         #[cfg(feature = "docker")]
@@ -463,6 +484,46 @@ fn docker_clean(all_runs: bool) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
+    use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+    let scenario = match load_scenario(&args.file)? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let harness = kubesim::testing::Harness::from_scenario(&scenario, &args.controller);
+    let config = Config {
+        cases: args.cases,
+        rng_seed: RngSeed::Fixed(args.seed),
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let tried = std::cell::Cell::new(0u32);
+    let result = runner.run(&harness.schedules(), |schedule| {
+        tried.set(tried.get() + 1);
+        if tried.get() % 16 == 0 {
+            eprint!("\r  {} schedules tried", tried.get());
+        }
+        harness.run(&schedule).map(drop).map_err(|f| TestCaseError::fail(f.to_string()))
+    });
+    eprintln!("\r  {} schedules tried", tried.get());
+    match result {
+        Ok(()) => {
+            println!("no counterexample in {} schedules (seed {})", args.cases, args.seed);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(TestError::Fail(_, schedule)) => {
+            let failure = harness.run(&schedule).expect_err("a shrunk counterexample fails again");
+            let out = args.file.with_extension("counterexample.yaml");
+            std::fs::write(&out, &failure.scenario).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            println!("counterexample, shrunk to {} fault(s):\n{failure}", schedule.len());
+            println!("written to {}\nreproduce with: kubesim run {}", out.display(), out.display());
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {

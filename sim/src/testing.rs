@@ -209,6 +209,39 @@ impl Harness {
         self
     }
 
+    /// A harness for `controller` whose workload is a scenario's commands (its `kubectl`
+    /// and `apply` steps, in order) and whose desired state (`desired:`, if any) must
+    /// hold once the faults are healed.
+    pub fn from_scenario(scenario: &crate::scenario::Scenario, controller: &str) -> Harness {
+        use crate::scenario::format::{Nodes, Step};
+        let nodes = match &scenario.header.cluster.nodes {
+            Nodes::Count(n) => *n,
+            Nodes::Shaped(shapes) => shapes.len(),
+        };
+        let mut harness = Harness::new(controller).nodes(nodes).seed(scenario.header.seed);
+        for (_, step) in &scenario.steps {
+            harness = match step {
+                Step::Kubectl(line) => harness.workload(&[line]),
+                Step::Apply(inline) if inline.contains('\n') => harness.manifest(inline),
+                Step::Apply(path) => match scenario.manifests.get(path) {
+                    Some(text) => harness.manifest(text),
+                    None => harness,
+                },
+                _ => harness,
+            };
+        }
+        // Requests cannot be made from an invariant (it only looks): `curl` conditions wait.
+        for (_, check) in scenario.desired.iter().filter(|(_, c)| c.curl.is_none()) {
+            let check = check.clone();
+            let invariant = Invariant::eventually(&format!("desired: {}", check.describe()), 600_000, move |c| {
+                let checked = check.check_state(c);
+                if checked.passed { Ok(()) } else { Err(format!("saw {}", checked.seen)) }
+            });
+            harness = harness.invariant(invariant);
+        }
+        harness
+    }
+
     /// A manifest to `kubectl apply` as part of the workload (after the lines before it).
     pub fn manifest(mut self, yaml: &str) -> Harness {
         self.workload.push(Setup::Manifest(yaml.to_string()));

@@ -203,3 +203,37 @@ fn during_a_rollback_the_deployment_revision_never_runs_ahead_of_its_history() {
         assert!(out.lines().any(|l| l.starts_with(&format!("{revision} "))), "after {wait}: {out}");
     }
 }
+
+#[test]
+fn fuzz_finds_and_shrinks_a_counterexample_and_writes_it_as_a_scenario() {
+    let dir = std::env::temp_dir().join(format!("kubesim-fuzz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("bare.yaml");
+    // A bare Pod is not replaced when its node fails: the desired state cannot survive.
+    std::fs::write(
+        &file,
+        "title: a bare pod\ncluster: {nodes: 3}\nsteps:\n  - kubectl: run web --image=nginx:1.27\ndesired:\n  - pods: {selector: run=web, status: Running, count: 1}\n",
+    )
+    .expect("scenario written");
+    let file = file.display().to_string();
+    let (out, _, code) = run_stderr(&["fuzz", &file, "--cases", "256"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("invariant desired: 1 pod -l run=web Running broken"), "{out}");
+    let written = dir.join("bare.counterexample.yaml");
+    assert!(out.contains(&format!("reproduce with: kubesim run {}", written.display())), "{out}");
+    let counterexample = std::fs::read_to_string(&written).expect("the counterexample is written");
+    assert!(counterexample.contains("  - kubectl: run web --image=nginx:1.27\n"), "{counterexample}");
+    let faults =
+        counterexample.lines().filter(|l| ["crash:", "partition:", "kill:"].iter().any(|f| l.contains(f))).count();
+    assert!((1..=2).contains(&faults), "shrunk to the fault that matters:\n{counterexample}");
+    let (replayed, _, code) = run_stderr(&["run", &written.display().to_string()]);
+    assert_eq!(code, 0, "the counterexample is a valid scenario that runs:\n{replayed}");
+    let (clean, _, code) = run_stderr(&[
+        "fuzz",
+        &format!("{}/../scenarios/09-self-healing.yaml", env!("CARGO_MANIFEST_DIR")),
+        "--cases",
+        "32",
+    ]);
+    assert_eq!(code, 0, "{clean}");
+    assert!(clean.contains("no counterexample in 32 schedules"), "{clean}");
+}

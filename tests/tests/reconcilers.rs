@@ -2,7 +2,9 @@
 //! must survive generated fault schedules, and on three deliberately buggy ReplicaSet
 //! controllers written as a user would, which it must catch and shrink to a few steps.
 //!
-//! `PROPTEST_CASES` sets the number of schedules (256 by default, as in CI).
+//! `PROPTEST_CASES` sets the number of schedules (256 by default, as in CI) and
+//! `KUBESIM_FUZZ_SEED` which ones (fixed by default, so CI is repeatable; a longer run
+//! picks another seed to explore further).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +17,7 @@ use kubesim::cluster::Cache;
 use kubesim::controllers::reconciler::{ApiRequest, Reconcile, Reconciler};
 use kubesim::engine::SimTime;
 use kubesim::testing::{Fault, Harness};
-use proptest::test_runner::{Config, TestError, TestRunner};
+use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
@@ -23,7 +25,9 @@ fn cases() -> u32 {
 
 /// Runs `cases()` schedules; returns the shrunk failing schedule and its report, if any.
 fn search(harness: &Harness) -> Option<(Vec<Fault>, String)> {
-    let config = Config { cases: cases(), failure_persistence: None, ..Config::default() };
+    let seed = std::env::var("KUBESIM_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let config =
+        Config { cases: cases(), failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&harness.schedules(), |schedule| {
         harness.run(&schedule).map(drop).map_err(|f| proptest::test_runner::TestCaseError::fail(f.to_string()))

@@ -162,6 +162,8 @@ pub struct Cluster {
     transport: Option<Box<dyn Transport>>,
     /// Extra watch latency for a controller (a stale cache), by index.
     watch_delays: BTreeMap<usize, u64>,
+    /// When the last watch event to each controller is due, to keep them in order.
+    last_delivery: BTreeMap<usize, SimTime>,
     /// Set to stop the clock (see [`Cluster::stop_switch`]).
     stop: Rc<std::cell::Cell<bool>>,
 }
@@ -215,6 +217,7 @@ impl Cluster {
             pacer: None,
             transport: None,
             watch_delays: BTreeMap::new(),
+            last_delivery: BTreeMap::new(),
             stop: Rc::default(),
         };
         cluster.bootstrap();
@@ -381,11 +384,18 @@ impl Cluster {
                 if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node)) {
                     continue;
                 }
-                let lag = match &watcher {
-                    Watcher::Controller(i) => self.watch_delays.get(i).copied().unwrap_or(0),
-                    _ => 0,
+                let when = match &watcher {
+                    // A watch delivers in order: when the delay shrinks, later events
+                    // still wait for the earlier ones.
+                    Watcher::Controller(i) => {
+                        let lag = self.watch_delays.get(i).copied().unwrap_or(0);
+                        let last = self.last_delivery.entry(*i).or_insert(SimTime::ZERO);
+                        *last = at.plus_ms(lag).max(*last);
+                        *last
+                    }
+                    _ => at,
                 };
-                self.queue.push(at.plus_ms(lag), trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
+                self.queue.push(when, trace_id, SimEvent::Deliver { to: watcher, change: change.clone() });
             }
         }
     }

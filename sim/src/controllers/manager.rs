@@ -26,7 +26,8 @@ pub enum ControllerFault {
     /// Remember the view now; `TimeTravel` later puts it back.
     Bookmark,
     /// The view jumps back to the bookmark (as after reconnecting to a lagging
-    /// apiserver), and the controller reconciles everything it sees there.
+    /// apiserver), and the controller reconciles everything it sees there; a second
+    /// later the apiserver has caught up and the controller relists.
     TimeTravel,
     /// Every pending fault ends: no more drops (a relist if some were due), crashes or
     /// conflicts.
@@ -37,6 +38,8 @@ pub enum ControllerFault {
 const RETRY_INITIAL_MS: u64 = 5;
 /// Retry delays double up to this.
 const RETRY_MAX_MS: u64 = 1_000_000;
+/// How long a time-travelled view stays behind before the apiserver catches up.
+const TIME_TRAVEL_CATCH_UP_MS: u64 = 1_000;
 
 /// A wake-up for one controller.
 #[derive(Debug, Clone)]
@@ -47,6 +50,8 @@ pub enum Timer {
     Requeue(ObjKey),
     /// A fault strikes (reconciler testing).
     Fault(ControllerFault),
+    /// Relist: after a time travel, the lagging apiserver has caught up.
+    Relist,
 }
 
 /// One running controller.
@@ -154,6 +159,7 @@ impl ControllerManager {
                         }
                     }
                     schedule(c, ctx, index);
+                    ctx.schedule(TIME_TRAVEL_CATCH_UP_MS, SimEvent::Controller { index, timer: Timer::Relist });
                 }
             }
         }
@@ -183,6 +189,7 @@ impl ControllerManager {
         let c = &mut self.controllers[index];
         match timer {
             Timer::Fault(fault) => self.inject(ctx, index, &fault),
+            Timer::Relist => relist(c, ctx, index),
             Timer::Requeue(key) => {
                 enqueue(c, key, ctx.cause);
                 schedule(c, ctx, index);

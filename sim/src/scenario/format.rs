@@ -425,8 +425,9 @@ pub fn parse(
         }
         Some(check)
     });
+    // `desired` alone is the state `kubesim fuzz` checks; tracks need it and each other.
     let tracks = [imperative.is_empty(), declarative.is_empty(), desired.is_empty()];
-    if tracks.contains(&false) && tracks.contains(&true) {
+    if (!imperative.is_empty() || !declarative.is_empty()) && tracks.contains(&true) {
         let at = line_of(text, "imperative:").or(line_of(text, "declarative:")).or(line_of(text, "desired:"));
         errors.push(
             at.unwrap_or((1, 1)),
