@@ -503,7 +503,7 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
     let tried = std::cell::Cell::new(0u32);
     let result = runner.run(&harness.schedules(), |schedule| {
         tried.set(tried.get() + 1);
-        if tried.get() % 16 == 0 {
+        if tried.get().is_multiple_of(16) {
             eprint!("\r  {} schedules tried", tried.get());
         }
         harness.run(&schedule).map(drop).map_err(|f| TestCaseError::fail(f.to_string()))

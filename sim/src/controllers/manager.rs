@@ -80,6 +80,8 @@ pub struct ControllerManager {
     controllers: Vec<Running>,
     /// Updates sent without a resourceVersion precondition, by controller and object.
     unconditional_updates: Vec<(String, String)>,
+    /// Writes to objects another controller owns, by controller and object.
+    foreign_writes: Vec<(String, String)>,
 }
 
 impl ControllerManager {
@@ -128,6 +130,12 @@ impl ControllerManager {
     /// Updates sent without a resourceVersion precondition: (controller, object).
     pub fn unconditional_updates(&self) -> &[(String, String)] {
         &self.unconditional_updates
+    }
+
+    /// Updates and deletes of objects that neither are the key being reconciled nor
+    /// belong to it nor are unowned: (controller, object).
+    pub fn foreign_writes(&self) -> &[(String, String)] {
+        &self.foreign_writes
     }
 
     /// Injects a fault into controller `index`.
@@ -205,7 +213,9 @@ impl ControllerManager {
                     if key.kind == crate::api::Kind::Node && !own {
                         ctx.blame_silence_of(&key.name);
                     }
-                    if process(c, ctx, index, &key, &mut self.unconditional_updates) {
+                    let audit =
+                        Audit { unconditional: &mut self.unconditional_updates, foreign: &mut self.foreign_writes };
+                    if process(c, ctx, index, &key, audit) {
                         // The process crashed: it restarts with nothing in memory.
                         c.reconciler = (c.make)();
                         c.queue.clear();
@@ -250,26 +260,45 @@ fn schedule(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
     }
 }
 
+/// Where the manager records requests that break the rules controllers keep.
+struct Audit<'a> {
+    unconditional: &'a mut Vec<(String, String)>,
+    foreign: &'a mut Vec<(String, String)>,
+}
+
+impl Audit<'_> {
+    /// Records the requests of a reconcile of `key` that update without a
+    /// resourceVersion, or write an object neither `key` nor owned by it nor unowned.
+    fn check(&mut self, ctx: &Ctx<'_>, name: &str, key: &ObjKey, requests: &[ApiRequest]) {
+        let reconciled = ctx.api().get(key).map(|o| o.meta().uid.clone());
+        for request in requests {
+            let target = match request {
+                ApiRequest::Update(obj) | ApiRequest::UpdateStatus(obj) => {
+                    if obj.meta().resource_version.is_empty() {
+                        self.unconditional.push((name.to_string(), obj.key().to_string()));
+                    }
+                    obj.key()
+                }
+                ApiRequest::Delete { key, .. } => key.clone(),
+                ApiRequest::Create(_) | ApiRequest::Event { .. } => continue,
+            };
+            let Some(stored) = ctx.api().get(&target) else { continue };
+            let owner = stored.meta().controller_ref().map(|r| r.uid.clone());
+            if target != *key && owner.is_some() && owner != reconciled {
+                self.foreign.push((name.to_string(), target.to_string()));
+            }
+        }
+    }
+}
+
 /// Reconciles one key and carries out what the reconciler asked for; true if the
 /// process crashed while doing so.
-fn process(
-    c: &mut Running,
-    ctx: &mut Ctx<'_>,
-    index: usize,
-    key: &ObjKey,
-    unconditional: &mut Vec<(String, String)>,
-) -> bool {
+fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey, mut audit: Audit<'_>) -> bool {
     let decision = c.reconciler.reconcile(key, &c.view, ctx.now);
     let chain = c.reconciler.chains_writes();
     let why = decision.why.as_deref().unwrap_or(c.reconciler.name());
     let name = c.reconciler.name();
-    for request in &decision.requests {
-        if let ApiRequest::Update(obj) | ApiRequest::UpdateStatus(obj) = request
-            && obj.meta().resource_version.is_empty()
-        {
-            unconditional.push((name.to_string(), obj.key().to_string()));
-        }
-    }
+    audit.check(ctx, name, key, &decision.requests);
     let outcomes = execute(ctx, c, why, &decision.requests, chain);
     if outcomes.len() < decision.requests.len() {
         return true;
