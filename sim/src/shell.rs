@@ -331,6 +331,23 @@ impl Shell {
     }
 }
 
+/// Helpers for the crate's unit tests that drive a cluster through the shell.
+#[cfg(test)]
+impl Shell {
+    /// Three nodes, seed 0, one second of think time.
+    pub(crate) fn for_tests() -> Shell {
+        use crate::cluster::ClusterConfig;
+        Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000)
+    }
+
+    /// Runs a line that must succeed; returns its output.
+    pub(crate) fn run_ok(&mut self, line: &str) -> String {
+        let out = self.execute(line);
+        assert!(!out.failed, "{line}: {}", out.text);
+        out.text
+    }
+}
+
 fn help() -> String {
     let width = VERBS.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
     let mut text = String::from("kubesim shell: kubectl plus the simulator's own verbs\n\n");

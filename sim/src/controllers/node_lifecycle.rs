@@ -283,18 +283,7 @@ impl NodeLifecycle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::{Cluster, ClusterConfig};
     use crate::shell::Shell;
-
-    fn shell() -> Shell {
-        Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000)
-    }
-
-    fn run(shell: &mut Shell, line: &str) -> String {
-        let out = shell.execute(line);
-        assert!(!out.failed, "{line}: {}", out.text);
-        out.text
-    }
 
     fn taints(shell: &Shell, node: &str) -> Vec<Taint> {
         let obj = shell.cluster().api().get(&ObjKey::new(Kind::Node, "", node)).expect("node exists").clone();
@@ -303,10 +292,10 @@ mod tests {
 
     #[test]
     fn a_cordoned_node_is_tainted_unschedulable_until_uncordoned() {
-        let mut shell = shell();
-        run(&mut shell, "advance 2s");
+        let mut shell = Shell::for_tests();
+        shell.run_ok("advance 2s");
         // The shell's think time (1s) lets the controller see the cordon.
-        run(&mut shell, "kubectl cordon node-2");
+        shell.run_ok("kubectl cordon node-2");
         let t = taints(&shell, "node-2");
         assert_eq!(t.len(), 1, "{t:?}");
         assert_eq!(
@@ -315,48 +304,48 @@ mod tests {
         );
         assert!(t[0].time_added.is_some(), "SwapNodeControllerTaint stamps the taints it adds");
         assert!(taints(&shell, "node-1").is_empty());
-        let out = run(&mut shell, "kubectl describe node node-2");
+        let out = shell.run_ok("kubectl describe node node-2");
         assert!(out.contains("Taints:             node.kubernetes.io/unschedulable:NoSchedule"), "{out}");
         assert!(out.contains("Unschedulable:      true"), "{out}");
-        run(&mut shell, "kubectl uncordon node-2");
+        shell.run_ok("kubectl uncordon node-2");
         assert_eq!(taints(&shell, "node-2"), []);
-        let out = run(&mut shell, "kubectl describe node node-2");
+        let out = shell.run_ok("kubectl describe node node-2");
         assert!(out.contains("Taints:             <none>"), "{out}");
         assert_eq!(shell.cluster().violations(), &[]);
     }
 
     #[test]
     fn the_taint_survives_the_node_going_silent_and_coming_back() {
-        let mut shell = shell();
-        run(&mut shell, "kubectl cordon node-1");
-        run(&mut shell, "crash node node-1");
-        run(&mut shell, "advance 70s");
+        let mut shell = Shell::for_tests();
+        shell.run_ok("kubectl cordon node-1");
+        shell.run_ok("crash node node-1");
+        shell.run_ok("advance 70s");
         let keys: Vec<String> = taints(&shell, "node-1").iter().map(|t| format!("{}:{}", t.key, t.effect)).collect();
         assert!(keys.contains(&format!("{UNSCHEDULABLE_TAINT}:NoSchedule")), "{keys:?}");
         assert!(keys.contains(&format!("{UNREACHABLE_TAINT}:NoSchedule")), "{keys:?}");
-        run(&mut shell, "recover node node-1");
-        run(&mut shell, "advance 10s");
+        shell.run_ok("recover node node-1");
+        shell.run_ok("advance 10s");
         let keys: Vec<String> = taints(&shell, "node-1").iter().map(|t| format!("{}:{}", t.key, t.effect)).collect();
         assert_eq!(keys, [format!("{UNSCHEDULABLE_TAINT}:NoSchedule")]);
     }
 
     #[test]
     fn the_scheduler_skips_cordoned_nodes_unless_the_pod_tolerates_the_taint() {
-        let mut shell = shell();
-        run(&mut shell, "kubectl cordon node-1");
-        run(&mut shell, "kubectl cordon node-2");
-        run(&mut shell, "kubectl cordon node-3");
-        run(&mut shell, "kubectl run plain --image=nginx");
-        run(&mut shell, "advance 2s");
-        let out = run(&mut shell, "kubectl describe pod plain");
+        let mut shell = Shell::for_tests();
+        shell.run_ok("kubectl cordon node-1");
+        shell.run_ok("kubectl cordon node-2");
+        shell.run_ok("kubectl cordon node-3");
+        shell.run_ok("kubectl run plain --image=nginx");
+        shell.run_ok("advance 2s");
+        let out = shell.run_ok("kubectl describe pod plain");
         assert!(out.contains("0/3 nodes are available: 3 node(s) were unschedulable."), "{out}");
         // Tolerating every taint (`operator: Exists`, no key), as DaemonSet-like pods
         // do, tolerates the unschedulable taint too.
         let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: tolerant\nspec:\n  tolerations:\n  - operator: Exists\n  containers:\n  - name: c\n    image: nginx\n";
         let out = shell.execute_with_stdin("kubectl apply -f -", Some(manifest));
         assert!(!out.failed, "{}", out.text);
-        run(&mut shell, "advance 5s");
-        let out = run(&mut shell, "kubectl get pods --no-headers");
+        shell.run_ok("advance 5s");
+        let out = shell.run_ok("kubectl get pods --no-headers");
         assert!(out.lines().any(|l| l.starts_with("tolerant") && l.contains("Running")), "{out}");
         assert!(out.lines().any(|l| l.starts_with("plain") && l.contains("Pending")), "{out}");
     }

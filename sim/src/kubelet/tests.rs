@@ -1,18 +1,7 @@
 //! The kubelet against upstream's timings, driven through a whole simulated cluster.
 
 use crate::api::{Kind, ObjKey};
-use crate::cluster::{Cluster, ClusterConfig};
 use crate::shell::Shell;
-
-fn shell() -> Shell {
-    Shell::new(Cluster::new(ClusterConfig { nodes: 3, seed: 0, ..Default::default() }), 1_000)
-}
-
-fn run(shell: &mut Shell, line: &str) -> String {
-    let out = shell.execute(line);
-    assert!(!out.failed, "{line}: {}", out.text);
-    out.text
-}
 
 /// The waiting reason of the pod's first container, or `Running`.
 fn container_state(shell: &Shell, pod: &str) -> String {
@@ -29,7 +18,7 @@ fn container_state(shell: &Shell, pod: &str) -> String {
 fn timeline(shell: &mut Shell, pod: &str, secs: u64) -> Vec<(f64, String)> {
     let mut changes: Vec<(f64, String)> = Vec::new();
     for _ in 0..secs * 10 {
-        run(shell, "advance 100ms");
+        shell.run_ok("advance 100ms");
         let state = container_state(shell, pod);
         if changes.last().is_none_or(|(_, s)| *s != state) {
             changes.push((shell.cluster().now().as_ms() as f64 / 1000.0, state));
@@ -54,8 +43,8 @@ fn events_of(shell: &mut Shell, object: &str) -> String {
 
 #[test]
 fn a_failed_pull_shows_err_image_pull_for_one_pod_worker_back_off() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run typo --image=ngnix:1.27");
     let changes = timeline(&mut shell, "typo", 120);
     let states: Vec<&str> = changes.iter().map(|(_, s)| s.as_str()).collect();
     assert_eq!(
@@ -83,10 +72,10 @@ fn a_failed_pull_shows_err_image_pull_for_one_pod_worker_back_off() {
 
 #[test]
 fn every_sync_in_back_off_reports_it() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
-    run(&mut shell, "advance 300s");
-    let out = run(&mut shell, "kubectl describe pod typo");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run typo --image=ngnix:1.27");
+    shell.run_ok("advance 300s");
+    let out = shell.run_ok("kubectl describe pod typo");
     // Pulls at about 0s, 13s, 42s, 91s and 186s: the back-off (10s, 20s, 40s, 80s) is
     // checked only when the pod worker syncs, every 10-15s.
     assert!(out.contains("(x5 over"), "{out}");
@@ -97,13 +86,13 @@ fn every_sync_in_back_off_reports_it() {
 
 #[test]
 fn fixing_the_image_during_pull_back_off_pulls_the_new_image_at_once() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
-    run(&mut shell, "advance 100s");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run typo --image=ngnix:1.27");
+    shell.run_ok("advance 100s");
     assert_ne!(container_state(&shell, "typo"), "Running");
-    run(&mut shell, "kubectl set image pod/typo typo=nginx:1.27");
+    shell.run_ok("kubectl set image pod/typo typo=nginx:1.27");
     // A spec change syncs the pod at once, and the back-off belongs to the old image.
-    run(&mut shell, "advance 4s");
+    shell.run_ok("advance 4s");
     assert_eq!(container_state(&shell, "typo"), "Running");
     let events = events_of(&mut shell, "typo");
     assert!(events.contains("Pulling image \"nginx:1.27\""), "{events}");
@@ -112,13 +101,13 @@ fn fixing_the_image_during_pull_back_off_pulls_the_new_image_at_once() {
 
 #[test]
 fn back_to_a_bad_image_keeps_its_back_off() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl run typo --image=ngnix:1.27");
-    run(&mut shell, "advance 14s");
-    run(&mut shell, "kubectl set image pod/typo typo=nginx:does-not-exist");
-    run(&mut shell, "advance 3s");
-    run(&mut shell, "kubectl set image pod/typo typo=ngnix:1.27");
-    run(&mut shell, "advance 1s");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run typo --image=ngnix:1.27");
+    shell.run_ok("advance 14s");
+    shell.run_ok("kubectl set image pod/typo typo=nginx:does-not-exist");
+    shell.run_ok("advance 3s");
+    shell.run_ok("kubectl set image pod/typo typo=ngnix:1.27");
+    shell.run_ok("advance 1s");
     // ngnix:1.27 failed at about 13.8s with a 20s back-off, still running: no pull.
     let events = events_of(&mut shell, "typo");
     let pulls = events.lines().find(|l| l.contains("Pulling image \"ngnix:1.27\"")).unwrap();
@@ -127,12 +116,12 @@ fn back_to_a_bad_image_keeps_its_back_off() {
 
 #[test]
 fn a_change_during_a_pull_waits_for_the_pull() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl run web --image=nginx:1.27");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run web --image=nginx:1.27");
     // nginx:1.27 takes about 2s to pull; change the image in the middle of it.
-    run(&mut shell, "advance 1s");
-    run(&mut shell, "kubectl set image pod/web web=nginx:1.28");
-    run(&mut shell, "advance 10s");
+    shell.run_ok("advance 1s");
+    shell.run_ok("kubectl set image pod/web web=nginx:1.28");
+    shell.run_ok("advance 10s");
     assert_eq!(container_state(&shell, "web"), "Running");
     let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "web")).unwrap().clone();
     assert_eq!(obj.as_pod().unwrap().status.container_statuses[0].image, "nginx:1.28");
@@ -145,17 +134,17 @@ fn a_change_during_a_pull_waits_for_the_pull() {
 
 #[test]
 fn cordon_and_uncordon_are_reported_by_the_kubelet() {
-    let mut shell = shell();
-    run(&mut shell, "advance 5s");
-    run(&mut shell, "kubectl cordon node-1");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("advance 5s");
+    shell.run_ok("kubectl cordon node-1");
     // The kubelet notices at its next node status sync (every 10s).
-    run(&mut shell, "advance 10s");
+    shell.run_ok("advance 10s");
     let events = events_of(&mut shell, "node-1");
     assert!(events.contains("NodeNotSchedulable"), "{events}");
     assert!(events.contains("Node node-1 status is now: NodeNotSchedulable"), "{events}");
     assert!(!events.contains(" NodeSchedulable "), "{events}");
-    run(&mut shell, "kubectl uncordon node-1");
-    run(&mut shell, "advance 10s");
+    shell.run_ok("kubectl uncordon node-1");
+    shell.run_ok("advance 10s");
     let events = events_of(&mut shell, "node-1");
     assert!(events.contains("Node node-1 status is now: NodeSchedulable"), "{events}");
     assert!(!events_of(&mut shell, "node-2").contains("Schedulable"));
@@ -163,13 +152,13 @@ fn cordon_and_uncordon_are_reported_by_the_kubelet() {
 
 #[test]
 fn a_rebooted_kubelet_reports_a_cordoned_node_again() {
-    let mut shell = shell();
-    run(&mut shell, "kubectl cordon node-1");
-    run(&mut shell, "advance 10s");
-    run(&mut shell, "crash node node-1");
-    run(&mut shell, "advance 10s");
-    run(&mut shell, "recover node node-1");
-    run(&mut shell, "advance 1s");
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl cordon node-1");
+    shell.run_ok("advance 10s");
+    shell.run_ok("crash node node-1");
+    shell.run_ok("advance 10s");
+    shell.run_ok("recover node node-1");
+    shell.run_ok("advance 1s");
     let events = events_of(&mut shell, "node-1");
     let line = events.lines().find(|l| l.contains("NodeNotSchedulable")).expect("reported");
     assert!(line.contains("(x2)"), "the fresh kubelet reports the cordon again: {events}");
@@ -177,19 +166,19 @@ fn a_rebooted_kubelet_reports_a_cordoned_node_again() {
 
 #[test]
 fn container_statuses_are_sorted_by_name_whatever_the_spec_order() {
-    let mut shell = shell();
+    let mut shell = Shell::for_tests();
     let manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n  - name: cache\n    image: redis:7\n";
     let out = shell.execute_with_stdin("kubectl apply -f -", Some(manifest));
     assert!(!out.failed, "{}", out.text);
-    run(&mut shell, "advance 10s");
+    shell.run_ok("advance 10s");
     let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "two")).expect("pod exists").clone();
     let names: Vec<&str> = obj.as_pod().unwrap().status.container_statuses.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["cache", "web"]);
     // describe keeps the spec's order: the containers, each with its own status.
-    let text = run(&mut shell, "kubectl describe pod two");
+    let text = shell.run_ok("kubectl describe pod two");
     let web = text.find("  web:").expect("web listed");
     let cache = text.find("  cache:").expect("cache listed");
     assert!(web < cache, "{text}");
     // READY counts both, whatever the order.
-    assert!(run(&mut shell, "kubectl get pod two").contains("2/2     Running"));
+    assert!(shell.run_ok("kubectl get pod two").contains("2/2     Running"));
 }
