@@ -288,8 +288,27 @@ impl Harness {
     }
 
     /// Runs the workload, then `schedule`, then heals everything and lets the cluster
-    /// settle; checks every invariant as it should be.
+    /// settle; checks every invariant as it should be. A reconciler that panics is a
+    /// failure like any other, with the schedule that made it panic.
     pub fn run(&self, schedule: &[Fault]) -> Result<Passed, Failure> {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_checked(schedule)));
+        outcome.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic without a message".into());
+            let timeline: String = schedule.iter().map(|f| format!("  {f}\n")).collect();
+            Err(Failure {
+                invariant: "no panic".into(),
+                detail: format!("the run panicked: {message}"),
+                timeline,
+                scenario: String::new(),
+            })
+        })
+    }
+
+    fn run_checked(&self, schedule: &[Fault]) -> Result<Passed, Failure> {
         let config =
             ClusterConfig { nodes: self.nodes, seed: self.seed, event_limit: self.max_events, ..Default::default() };
         let mut cluster = Cluster::new(config);
@@ -452,7 +471,10 @@ impl Harness {
                 let _ = writeln!(timeline, "    {}", event.line());
             }
         }
-        Failure { invariant: invariant.into(), detail, timeline, scenario: self.scenario(&run.steps) }
+        let mut steps = run.steps.clone();
+        let said = format!("invariant {invariant} broke here: {detail}").replace('"', "'");
+        steps.push(format!("say: \"{said}\""));
+        Failure { invariant: invariant.into(), detail, timeline, scenario: self.scenario(&steps) }
     }
 
     fn setup_failure(&self, detail: String) -> Failure {

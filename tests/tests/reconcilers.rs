@@ -224,3 +224,38 @@ fn adopting_pods_another_controller_owns_is_caught() {
         Harness::new("replicaset-controller").manifest(&owned("narrow", ", tier: t")).manifest(&owned("broad", ""));
     caught(Bug::IgnoresOwners, harness, "safety invariants");
 }
+
+#[test]
+fn a_panicking_reconciler_and_a_vacuous_run_are_failures_not_crashes() {
+    struct Panics;
+    impl Reconciler for Panics {
+        fn name(&self) -> &'static str {
+            "replicaset-controller"
+        }
+        fn watches(&self) -> &'static [Kind] {
+            &[Kind::ReplicaSet]
+        }
+        fn keys_for(&mut self, change: &Change, _: &Cache) -> Vec<ObjKey> {
+            vec![change.object.key()]
+        }
+        fn reconcile(&mut self, _: &ObjKey, _: &Cache, _: SimTime) -> Reconcile {
+            panic!("reconcile is not implemented")
+        }
+    }
+    let workload = ["create deployment web --image=nginx:1.27 --replicas=1"];
+    let harness = Harness::new("replicaset-controller").workload(&workload).replacing(|| Box::new(Panics));
+    let failure = harness.run(&[Fault::Advance(1_000)]).expect_err("a panic is a failure");
+    assert_eq!(failure.invariant, "no panic");
+    assert!(failure.detail.contains("reconcile is not implemented"), "{failure}");
+    assert!(failure.timeline.contains("advance 00:00:01"), "{failure}");
+    // A `sometimes` invariant proves the run did what it meant to: here it cannot.
+    let vacuous = Harness::new("replicaset-controller").workload(&workload).invariant(
+        kubesim::testing::Invariant::sometimes("more than 10 pods at once", |c| {
+            if c.api().list(Kind::Pod, None).count() > 10 { Ok(()) } else { Err("few pods".into()) }
+        }),
+    );
+    let failure = vacuous.run(&[]).expect_err("never held");
+    assert_eq!(failure.invariant, "more than 10 pods at once");
+    assert!(failure.detail.starts_with("never held"), "{failure}");
+    assert!(failure.scenario.contains("say: \"invariant more than 10 pods at once broke here"), "{}", failure.scenario);
+}
