@@ -134,6 +134,8 @@ pub type Make = Rc<dyn Fn() -> Box<dyn Reconciler>>;
 pub struct Harness {
     controller: String,
     make: Option<Make>,
+    /// Whether `make`'s reconciler runs beside the built-ins rather than in place of one.
+    beside: bool,
     nodes: usize,
     seed: u64,
     workload: Vec<Setup>,
@@ -188,6 +190,7 @@ impl Harness {
         Harness {
             controller: controller.into(),
             make: None,
+            beside: false,
             nodes: 3,
             seed: 0,
             workload: Vec::new(),
@@ -200,7 +203,28 @@ impl Harness {
     /// Tests `make`'s reconciler in place of the built-in controller of the same name.
     pub fn replacing(mut self, make: impl Fn() -> Box<dyn Reconciler> + 'static) -> Harness {
         self.make = Some(Rc::new(make));
+        self.beside = false;
         self
+    }
+
+    /// Tests `make`'s reconciler beside the built-in controllers; its name is the one
+    /// this harness was made with, and the controller faults strike it.
+    pub fn beside(mut self, make: impl Fn() -> Box<dyn Reconciler> + 'static) -> Harness {
+        self.make = Some(Rc::new(make));
+        self.beside = true;
+        self
+    }
+
+    /// Puts the reconciler under test into `cluster`.
+    fn install(&self, cluster: &mut Cluster) -> Result<(), String> {
+        let Some(make) = self.make.clone() else { return Ok(()) };
+        let factory: crate::controllers::manager::Factory = Box::new(move || make());
+        if self.beside {
+            cluster.add_controller(factory);
+            Ok(())
+        } else {
+            cluster.replace_controller(&self.controller, factory)
+        }
     }
 
     /// The kubectl lines (without `kubectl`) that set up the workload.
@@ -312,12 +336,7 @@ impl Harness {
         let config =
             ClusterConfig { nodes: self.nodes, seed: self.seed, event_limit: self.max_events, ..Default::default() };
         let mut cluster = Cluster::new(config);
-        if let Some(make) = &self.make {
-            let make = make.clone();
-            cluster
-                .replace_controller(&self.controller, Box::new(move || make()))
-                .map_err(|e| self.setup_failure(e))?;
-        }
+        self.install(&mut cluster).map_err(|e| self.setup_failure(e))?;
         let state = Rc::new(RefCell::new(Watch::default()));
         let watching: Vec<Invariant> =
             self.invariants.iter().filter(|i| !matches!(i.when, When::Eventually(_))).cloned().collect();
@@ -481,6 +500,21 @@ impl Harness {
         Failure { invariant: "setup".into(), detail, timeline: String::new(), scenario: String::new() }
     }
 
+    /// Plays a scenario file (a failure's, say) with this harness's reconciler in its
+    /// controller's place, and returns the narrated run: what `kubesim run` does for
+    /// built-in controllers, for a reconciler the binary cannot load.
+    pub fn replay(&self, scenario: &str) -> Result<String, String> {
+        use crate::scenario::run::{RunOptions, Runner, cluster_config};
+        let scenario = crate::scenario::parse("counterexample.yaml", scenario, |p| Err(format!("no file {p}")))
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))?;
+        let options = RunOptions::default();
+        let mut cluster = Cluster::new(cluster_config(&scenario, &options));
+        self.install(&mut cluster)?;
+        let mut runner = Runner::with_cluster(&scenario, &options, cluster);
+        runner.tell(|_| {});
+        Ok(runner.finish().0.transcript)
+    }
+
     /// A run's steps as a scenario file.
     fn scenario(&self, steps: &[String]) -> String {
         let mut text = format!(
@@ -538,6 +572,7 @@ impl Watch {
 /// The invariants every harness checks.
 fn builtin_invariants(controller: &str) -> Vec<Invariant> {
     let controller = controller.to_string();
+    let writer = controller.clone();
     let mut list = vec![
         Invariant::always("safety invariants", |c| match crate::invariants::check(c.api()).first() {
             Some(v) => Err(v.to_string()),
@@ -546,6 +581,12 @@ fn builtin_invariants(controller: &str) -> Vec<Invariant> {
         Invariant::always("updates carry resourceVersion preconditions", move |c| {
             match c.unconditional_updates().iter().find(|(who, _)| *who == controller) {
                 Some((_, object)) => Err(format!("{object} was updated without a resourceVersion")),
+                None => Ok(()),
+            }
+        }),
+        Invariant::always("writes to owned objects only", move |c| {
+            match c.foreign_writes().iter().find(|(who, _)| *who == writer) {
+                Some((_, object)) => Err(format!("{object} belongs to another owner than what was reconciled")),
                 None => Ok(()),
             }
         }),

@@ -17,7 +17,7 @@ use kubesim::cluster::Cache;
 use kubesim::controllers::reconciler::{ApiRequest, Reconcile, Reconciler};
 use kubesim::engine::SimTime;
 use kubesim::testing::{Fault, Harness};
-use proptest::test_runner::{Config, RngSeed, TestError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestError, TestRunner};
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
@@ -26,8 +26,14 @@ fn cases() -> u32 {
 /// Runs `cases()` schedules; returns the shrunk failing schedule and its report, if any.
 fn search(harness: &Harness) -> Option<(Vec<Fault>, String)> {
     let seed = std::env::var("KUBESIM_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let config =
-        Config { cases: cases(), failure_persistence: None, rng_seed: RngSeed::Fixed(seed), ..Config::default() };
+    // A schedule that ever failed is kept and tried first on every later run.
+    let persistence = FileFailurePersistence::Direct("proptest-regressions/reconcilers.txt");
+    let config = Config {
+        cases: cases(),
+        failure_persistence: Some(Box::new(persistence)),
+        rng_seed: RngSeed::Fixed(seed),
+        ..Config::default()
+    };
     let mut runner = TestRunner::new(config);
     let result = runner.run(&harness.schedules(), |schedule| {
         harness.run(&schedule).map(drop).map_err(|f| proptest::test_runner::TestCaseError::fail(f.to_string()))
@@ -194,6 +200,10 @@ fn caught(bug: Bug, harness: Harness, invariant: &str) -> Vec<Fault> {
     let again = harness.run(&schedule).expect_err("it fails again");
     assert!(report.contains(&again.to_string()), "{report}\n---\n{again}");
     assert!(again.scenario.starts_with("title: \"A counterexample for replicaset-controller\""), "{}", again.scenario);
+    // The scenario replays with the same reconciler, byte for byte.
+    let replayed = harness.replay(&again.scenario).expect("the scenario is valid");
+    assert_eq!(replayed, harness.replay(&again.scenario).expect("again"));
+    assert!(replayed.contains(&format!("invariant {invariant} broke here")), "{replayed}");
     schedule
 }
 
@@ -258,4 +268,55 @@ fn a_panicking_reconciler_and_a_vacuous_run_are_failures_not_crashes() {
     assert_eq!(failure.invariant, "more than 10 pods at once");
     assert!(failure.detail.starts_with("never held"), "{failure}");
     assert!(failure.scenario.contains("say: \"invariant more than 10 pods at once broke here"), "{}", failure.scenario);
+}
+
+/// A controller of its own, beside the built-ins: on each Deployment it labels the
+/// Deployment itself (its own object), and, with the bug, the Deployment's pods too,
+/// which belong to a ReplicaSet, not to it.
+struct Labeler {
+    touches_pods: bool,
+}
+
+impl Reconciler for Labeler {
+    fn name(&self) -> &'static str {
+        "labeler"
+    }
+
+    fn watches(&self) -> &'static [Kind] {
+        &[Kind::Deployment, Kind::Pod]
+    }
+
+    fn keys_for(&mut self, change: &Change, _: &Cache) -> Vec<ObjKey> {
+        if change.object.kind() == Kind::Deployment { vec![change.object.key()] } else { Vec::new() }
+    }
+
+    fn reconcile(&mut self, key: &ObjKey, view: &Cache, _: SimTime) -> Reconcile {
+        let Some(deployment) = view.get(key) else { return Reconcile::done() };
+        let mut requests = Vec::new();
+        let mut targets = vec![deployment.clone()];
+        if self.touches_pods {
+            targets.extend(view.list_in(Kind::Pod, &key.namespace).cloned());
+        }
+        for target in targets {
+            if target.meta().labels.get("labeled-by") != Some(&"labeler".to_string()) {
+                let mut labeled = (*target).clone();
+                labeled.meta_mut().labels.insert("labeled-by".into(), "labeler".into());
+                requests.push(ApiRequest::Update(labeled));
+            }
+        }
+        Reconcile { requests, requeue_after_ms: None, why: None }
+    }
+}
+
+#[test]
+fn a_controller_beside_the_builtins_is_tested_and_its_foreign_writes_caught() {
+    let harness = |touches_pods: bool| {
+        Harness::new("labeler")
+            .workload(&["create deployment web --image=nginx:1.27 --replicas=2"])
+            .beside(move || Box::new(Labeler { touches_pods }))
+    };
+    assert!(search(&harness(false)).is_none(), "labeling its own objects is fine under every schedule");
+    let (schedule, report) = search(&harness(true)).expect("writing pods a ReplicaSet owns is caught");
+    assert!(report.contains("invariant writes to owned objects only broken"), "{report}");
+    assert!(schedule.len() <= 5, "{schedule:?}");
 }

@@ -686,6 +686,11 @@ impl Cluster {
         Ok(())
     }
 
+    /// Adds a controller beside the built-in ones (a user reconciler with its own name).
+    pub fn add_controller(&mut self, make: Factory) {
+        self.controllers.register(make);
+    }
+
     /// Replaces the controller named `controller` with what `make` builds.
     pub fn replace_controller(&mut self, controller: &str, make: Factory) -> Result<(), String> {
         let index = self.controller_index(controller)?;
@@ -696,6 +701,12 @@ impl Cluster {
     /// Updates controllers sent without a resourceVersion precondition: (controller, object).
     pub fn unconditional_updates(&self) -> &[(String, String)] {
         self.controllers.unconditional_updates()
+    }
+
+    /// Writes by controllers to objects owned by something else than what they were
+    /// reconciling: (controller, object).
+    pub fn foreign_writes(&self) -> &[(String, String)] {
+        self.controllers.foreign_writes()
     }
 
     fn controller_index(&self, name: &str) -> Result<usize, String> {
