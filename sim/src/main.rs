@@ -66,7 +66,7 @@ enum Command {
     Fuzz(FuzzArgs),
     /// Measure the simulator: create pods on nodes and run until all are Running.
     #[command(
-        after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10"
+        after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --preset medium -o json\n  kubesim bench --runtime docker --nodes 2 --pods 10"
     )]
     Bench(BenchArgs),
 }
@@ -211,6 +211,13 @@ struct BenchArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// A named size instead of --nodes/--pods: small (100 nodes, 3,000 pods), medium
+    /// (1,000 nodes, 30,000 pods), full (5,000 nodes, 150,000 pods).
+    #[arg(long, value_parser = ["small", "medium", "full"])]
+    preset: Option<String>,
+    /// Output format: text, or `json` for machines.
+    #[arg(short = 'o', long = "output", value_parser = ["text", "json"], default_value = "text")]
+    output: String,
     /// `virtual` (the simulator's speed) or `docker` (pod start latency on real
     /// containers, through kubesim and bare, in one run; try --nodes 2 --pods 10).
     #[arg(long, value_parser = ["virtual", "docker"], default_value = "virtual")]
@@ -530,11 +537,19 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     if args.runtime == "docker" {
         return docker_bench(&args);
     }
-    println!("kubesim bench: {} pods on {} nodes (seed {})", args.pods, args.nodes, args.seed);
-    let timed = kubesim::bench::timed(args.nodes, args.pods, args.seed, |done, total| {
+    let (nodes, pods) = args.preset.as_deref().and_then(kubesim::bench::preset).unwrap_or((args.nodes, args.pods));
+    let json = args.output == "json";
+    if !json {
+        println!("kubesim bench: {pods} pods on {nodes} nodes (seed {})", args.seed);
+    }
+    let timed = kubesim::bench::timed(nodes, pods, args.seed, |done, total| {
         eprint!("\r  {done}/{total} pods running");
     });
     eprintln!();
-    print!("{}", timed.summary());
-    Ok(status(timed.report.running < args.pods))
+    if json {
+        println!("{}", serde_json::to_string_pretty(&timed).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", timed.summary());
+    }
+    Ok(status(timed.report.running < pods))
 }
