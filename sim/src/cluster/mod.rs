@@ -193,7 +193,7 @@ impl Cluster {
             .map(|machine| {
                 let runtime = runtime(&machine);
                 let rng = rng::stream(seed, &format!("kubelet/{}", machine.name));
-                (machine.name.clone(), Kubelet::new(machine, runtime).with_rng(rng))
+                (machine.name.clone(), Kubelet::new(machine, runtime, rng))
             })
             .collect();
         let mut cluster = Cluster {

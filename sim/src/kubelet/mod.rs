@@ -23,7 +23,7 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::time::{go_duration, secs_to_ms};
-use crate::engine::{SimRng, SimTime, rng};
+use crate::engine::{SimRng, SimTime};
 use crate::runtime::{ContainerConfig, ContainerRuntime, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
 use pod_worker::{CState, ContainerWorker, Op, PodWorker, Sandbox, image_id};
 use rand::RngExt;
@@ -116,11 +116,9 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    /// A kubelet for `machine` using `runtime`. It does nothing until its `Boot` timer.
-    /// Its jitter comes from the stream `kubelet/<node>` of seed 0 unless the caller
-    /// gives it the run's stream with [`Kubelet::with_rng`].
-    pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>) -> Kubelet {
-        let rng = rng::stream(0, &format!("kubelet/{}", machine.name));
+    /// A kubelet for `machine` using `runtime`, drawing its jitter from `rng` (the run's
+    /// `kubelet/<node>` stream). It does nothing until its `Boot` timer.
+    pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>, rng: SimRng) -> Kubelet {
         Kubelet {
             machine,
             runtime,
@@ -137,12 +135,6 @@ impl Kubelet {
             last_unschedulable: false,
             rng,
         }
-    }
-
-    /// Draws the kubelet's jitter from `rng` (the run's `kubelet/<node>` stream).
-    pub fn with_rng(mut self, rng: SimRng) -> Kubelet {
-        self.rng = rng;
-        self
     }
 
     /// The node's name.

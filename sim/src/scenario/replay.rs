@@ -136,13 +136,19 @@ pub fn wall_clock(host: Rc<DockerHost>, speed: f64) -> crate::cluster::Pacer {
     let mut ports = NodePorts::default();
     let mut table = BTreeMap::new();
     let mut shown = Duration::ZERO;
+    let mut synced: Option<Duration> = None;
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     Box::new(move |cluster: &Cluster, at: SimTime| {
-        let fresh = node_port_table(cluster, &host);
-        if fresh != table {
-            let _guard = host.enter();
-            ports.set(&fresh);
-            table = fresh;
+        // The proxies follow the endpoints every 20 wall ms at most, as kube-proxy's
+        // own sync lags; reading every Service at every event would be wasted work.
+        if synced.is_none_or(|t| start.elapsed() >= t + Duration::from_millis(20)) {
+            synced = Some(start.elapsed());
+            let fresh = node_port_table(cluster, &host);
+            if fresh != table {
+                let _guard = host.enter();
+                ports.set(&fresh);
+                table = fresh;
+            }
         }
         let due = Duration::from_secs_f64(at.0 as f64 / 1000.0 / speed);
         if let Some(wait) = due.checked_sub(start.elapsed()) {
