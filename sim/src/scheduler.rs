@@ -2,14 +2,19 @@
 //! TaintToleration, NodeAffinity via nodeSelector, NodeResourcesFit) then scores
 //! (LeastAllocated, BalancedAllocation, TaintToleration) and breaks ties at random from
 //! its seeded stream, as upstream's `selectHost` does.
+//!
+//! Like upstream, it stops filtering once it has found enough feasible nodes
+//! (`percentageOfNodesToScore`, adaptive by default) and starts the next pod where this
+//! one stopped, so a pod costs the same at 100 nodes as at 5,000.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use rand::RngExt;
 
 use crate::api::core::{Node, Pod, Taint};
 use crate::api::meta::find_condition;
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::controllers::node_lifecycle::UNSCHEDULABLE_TAINT;
@@ -23,6 +28,21 @@ const BACKOFF_INITIAL_MS: u64 = 1_000;
 const BACKOFF_MAX_MS: u64 = 10_000;
 /// Unschedulable pods are retried at least this often (`podMaxInUnschedulablePodsDuration`).
 const UNSCHEDULABLE_FLUSH_MS: u64 = 300_000;
+/// Upstream's `minFeasibleNodesToFind`: below this many nodes, all are examined.
+const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
+/// Upstream's `minFeasibleNodesPercentageToFind`.
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND: usize = 5;
+
+/// How many feasible nodes the scheduler looks for before it stops filtering: upstream's
+/// `numFeasibleNodesToFind` with the default, adaptive `percentageOfNodesToScore`
+/// (50% minus 1% per 125 nodes, at least 5%, and at least 100 nodes).
+pub fn feasible_nodes_to_find(all_nodes: usize) -> usize {
+    if all_nodes < MIN_FEASIBLE_NODES_TO_FIND {
+        return all_nodes;
+    }
+    let percentage = 50usize.saturating_sub(all_nodes / 125).max(MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND);
+    (all_nodes * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
+}
 
 const REPORTER: Reporter<'static> = Reporter { component: "default-scheduler", host: None };
 
@@ -79,6 +99,33 @@ struct Requests {
     non_zero: Resources,
 }
 
+/// What the scheduler knows of a node: upstream's `NodeInfo`.
+struct NodeInfo {
+    node: Rc<Object>,
+    allocatable: Resources,
+    /// Requests of the pods assigned to it, as the filters count them.
+    requested: Resources,
+    /// The same with upstream's defaults for missing requests, as the scores count them.
+    non_zero_requested: Resources,
+}
+
+impl NodeInfo {
+    fn node(&self) -> &Node {
+        self.node.as_node().expect("the node table holds nodes")
+    }
+}
+
+/// Counters that do not depend on the machine, for regression tests of the work done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Scheduling attempts.
+    pub attempts: u64,
+    /// Nodes run through the filters, over all attempts.
+    pub nodes_filtered: u64,
+    /// Nodes scored, over all attempts.
+    pub nodes_scored: u64,
+}
+
 struct Unschedulable {
     attempt: u32,
     backoff_ms: u64,
@@ -89,10 +136,15 @@ pub struct Scheduler {
     cache: Cache,
     /// What each assigned, non-terminal pod uses, by node: (requests, non-zero requests).
     placed: BTreeMap<ObjKey, (String, Resources, Resources)>,
-    used: BTreeMap<String, (Resources, Resources)>,
+    /// Requests of pods placed on nodes not (or no longer) in the table.
+    unknown_nodes: BTreeMap<String, (Resources, Resources)>,
     unschedulable: BTreeMap<ObjKey, Unschedulable>,
-    /// Each node's allocatable resources, parsed once per node update.
-    allocatable: BTreeMap<String, Resources>,
+    /// The nodes, in name order, and where each name is in the table.
+    nodes: Vec<NodeInfo>,
+    node_index: BTreeMap<String, usize>,
+    /// Where the next pod's filtering starts (upstream's `nextStartNodeIndex`).
+    next_start: usize,
+    stats: Stats,
     rng: SimRng,
 }
 
@@ -102,24 +154,80 @@ impl Scheduler {
         Scheduler {
             cache: Cache::default(),
             placed: BTreeMap::new(),
-            used: BTreeMap::new(),
+            unknown_nodes: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
-            allocatable: BTreeMap::new(),
+            nodes: Vec::new(),
+            node_index: BTreeMap::new(),
+            next_start: 0,
+            stats: Stats::default(),
             rng,
+        }
+    }
+
+    /// The work done so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// The requests counted against `node`, in the table or set aside until it appears.
+    fn requested_mut(&mut self, node: &str) -> (&mut Resources, &mut Resources) {
+        match self.node_index.get(node) {
+            Some(&i) => {
+                let info = &mut self.nodes[i];
+                (&mut info.requested, &mut info.non_zero_requested)
+            }
+            None => {
+                let (exact, non_zero) = self.unknown_nodes.entry(node.to_string()).or_default();
+                (exact, non_zero)
+            }
         }
     }
 
     fn account(&mut self, key: &ObjKey, placement: Option<(String, Resources, Resources)>) {
         if let Some((node, req, nz)) = self.placed.remove(key) {
-            let u = self.used.entry(node).or_default();
-            u.0.add(req, -1);
-            u.1.add(nz, -1);
+            let (exact, non_zero) = self.requested_mut(&node);
+            exact.add(req, -1);
+            non_zero.add(nz, -1);
         }
         if let Some((node, req, nz)) = placement {
-            let u = self.used.entry(node.clone()).or_default();
-            u.0.add(req, 1);
-            u.1.add(nz, 1);
+            let (exact, non_zero) = self.requested_mut(&node);
+            exact.add(req, 1);
+            non_zero.add(nz, 1);
             self.placed.insert(key.clone(), (node, req, nz));
+        }
+    }
+
+    /// A node was added, changed or deleted: update the table.
+    fn update_node(&mut self, object: &Rc<Object>, deleted: bool) {
+        let Object::Node(node) = &**object else { return };
+        let name = &node.metadata.name;
+        match (self.node_index.get(name).copied(), deleted) {
+            (Some(i), false) => {
+                self.nodes[i].allocatable = allocatable(node);
+                self.nodes[i].node = object.clone();
+            }
+            (Some(i), true) => {
+                let info = self.nodes.remove(i);
+                // Its pods' requests wait for the node to come back (or the pods to go).
+                self.unknown_nodes.insert(name.clone(), (info.requested, info.non_zero_requested));
+                self.reindex();
+            }
+            (None, false) => {
+                let (requested, non_zero_requested) = self.unknown_nodes.remove(name).unwrap_or_default();
+                let at = self.nodes.partition_point(|n| n.node().metadata.name < *name);
+                let info =
+                    NodeInfo { node: object.clone(), allocatable: allocatable(node), requested, non_zero_requested };
+                self.nodes.insert(at, info);
+                self.reindex();
+            }
+            (None, true) => {}
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.node_index = self.nodes.iter().enumerate().map(|(i, n)| (n.node().metadata.name.clone(), i)).collect();
+        if self.next_start >= self.nodes.len() {
+            self.next_start = 0;
         }
     }
 
@@ -128,13 +236,8 @@ impl Scheduler {
         self.cache.apply(change);
         let key = change.object.key();
         match &*change.object {
-            Object::Node(node) => {
-                let name = node.metadata.name.clone();
-                if change.type_ == ChangeType::Deleted {
-                    self.allocatable.remove(&name);
-                } else {
-                    self.allocatable.insert(name, allocatable(node));
-                }
+            Object::Node(_) => {
+                self.update_node(&change.object, change.type_ == ChangeType::Deleted);
                 self.retry_all(ctx)
             }
             Object::Pod(pod) => {
@@ -195,14 +298,18 @@ impl Scheduler {
             self.unschedulable.remove(key);
             return;
         }
-        let nodes: Vec<&Node> = self.cache.list(Kind::Node).filter_map(|o| o.as_node()).collect();
         let requests = Requests { exact: pod_requests(pod, false), non_zero: pod_requests(pod, true) };
-        let mut feasible = Vec::new();
+        let all = self.nodes.len();
+        let wanted = feasible_nodes_to_find(all);
+        let mut feasible = Vec::with_capacity(wanted.min(all));
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut resource_only_failures = 0;
-        for node in &nodes {
-            match self.filter(pod, node, &requests) {
-                Ok(()) => feasible.push(*node),
+        let mut processed = 0;
+        while processed < all && feasible.len() < wanted {
+            let i = (self.next_start + processed) % all;
+            processed += 1;
+            match filter(pod, &self.nodes[i], &requests) {
+                Ok(()) => feasible.push(i),
                 Err((node_reasons, resources_only)) => {
                     for r in node_reasons {
                         *reasons.entry(r).or_default() += 1;
@@ -211,15 +318,24 @@ impl Scheduler {
                 }
             }
         }
+        self.stats.attempts += 1;
+        self.stats.nodes_filtered += processed as u64;
+        if all > 0 {
+            self.next_start = (self.next_start + processed) % all;
+        }
         if feasible.is_empty() {
-            let message = fit_error(nodes.len(), &reasons, resource_only_failures);
+            let message = fit_error(all, &reasons, resource_only_failures);
             self.mark_unschedulable(ctx, key, &obj, pod, &message);
             return;
         }
-        let scores: Vec<i64> = feasible.iter().map(|n| self.score(pod, n, &requests)).collect();
+        self.stats.nodes_scored += feasible.len() as u64;
+        // Ties are broken among the best in name order, whatever node the search
+        // started from, so the choice depends only on the seed and the nodes' state.
+        feasible.sort_unstable();
+        let scores: Vec<i64> = feasible.iter().map(|&i| score(pod, &self.nodes[i], &requests)).collect();
         let best = *scores.iter().max().expect("feasible is non-empty");
-        let top: Vec<&Node> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(n, _)| *n).collect();
-        let chosen = top[self.rng.random_range(0..top.len())].metadata.name.clone();
+        let top: Vec<usize> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(i, _)| *i).collect();
+        let chosen = self.nodes[top[self.rng.random_range(0..top.len())]].node().metadata.name.clone();
         match ctx.bind(key, &chosen) {
             Ok(bound) => {
                 self.unschedulable.remove(key);
@@ -247,72 +363,71 @@ impl Scheduler {
             let _ = ctx.set_pod_unschedulable(key, message);
         }
     }
+}
 
-    /// Runs the filter plugins in upstream order; on failure returns the reasons and
-    /// whether resources alone were short (so preemption could in principle help).
-    fn filter(&self, pod: &Pod, node: &Node, requests: &Requests) -> Result<(), (Vec<String>, bool)> {
-        let fail = |r: &str| Err((vec![r.to_string()], false));
-        // NodeUnschedulable: a cordoned node takes only pods that tolerate the taint the
-        // node controller gives it (checked against the spec, so before the taint lands).
-        if node.spec.unschedulable == Some(true) {
-            let taint =
-                Taint { key: UNSCHEDULABLE_TAINT.into(), value: None, effect: "NoSchedule".into(), time_added: None };
-            if !pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
-                return fail("node(s) were unschedulable");
-            }
+/// Runs the filter plugins in upstream order; on failure returns the reasons and
+/// whether resources alone were short (so preemption could in principle help).
+fn filter(pod: &Pod, info: &NodeInfo, requests: &Requests) -> Result<(), (Vec<String>, bool)> {
+    let node = info.node();
+    let fail = |r: &str| Err((vec![r.to_string()], false));
+    // NodeUnschedulable: a cordoned node takes only pods that tolerate the taint the
+    // node controller gives it (checked against the spec, so before the taint lands).
+    if node.spec.unschedulable == Some(true) {
+        let taint =
+            Taint { key: UNSCHEDULABLE_TAINT.into(), value: None, effect: "NoSchedule".into(), time_added: None };
+        if !pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
+            return fail("node(s) were unschedulable");
         }
-        if let Some(taint) = node.spec.taints.iter().find(|t| {
-            (t.effect == "NoSchedule" || t.effect == "NoExecute")
-                && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
-        }) {
-            return fail(&format!(
-                "node(s) had untolerated taint {{{}: {}}}",
-                taint.key,
-                taint.value.as_deref().unwrap_or("")
-            ));
-        }
-        if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
-            return fail("node(s) didn't match Pod's node affinity/selector");
-        }
-        let alloc = self.allocatable.get(&node.metadata.name).copied().unwrap_or_default();
-        let (used, _) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
-        let req = requests.exact;
-        let mut reasons = Vec::new();
-        if used.pods + 1 > alloc.pods {
-            reasons.push("Too many pods".to_string());
-        }
-        if req.milli_cpu > 0 && used.milli_cpu + req.milli_cpu > alloc.milli_cpu {
-            reasons.push("Insufficient cpu".to_string());
-        }
-        if req.memory > 0 && used.memory + req.memory > alloc.memory {
-            reasons.push("Insufficient memory".to_string());
-        }
-        if reasons.is_empty() { Ok(()) } else { Err((reasons, true)) }
     }
+    if let Some(taint) = node.spec.taints.iter().find(|t| {
+        (t.effect == "NoSchedule" || t.effect == "NoExecute")
+            && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
+    }) {
+        return fail(&format!(
+            "node(s) had untolerated taint {{{}: {}}}",
+            taint.key,
+            taint.value.as_deref().unwrap_or("")
+        ));
+    }
+    if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+        return fail("node(s) didn't match Pod's node affinity/selector");
+    }
+    let (alloc, used) = (info.allocatable, info.requested);
+    let req = requests.exact;
+    let mut reasons = Vec::new();
+    if used.pods + 1 > alloc.pods {
+        reasons.push("Too many pods".to_string());
+    }
+    if req.milli_cpu > 0 && used.milli_cpu + req.milli_cpu > alloc.milli_cpu {
+        reasons.push("Insufficient cpu".to_string());
+    }
+    if req.memory > 0 && used.memory + req.memory > alloc.memory {
+        reasons.push("Insufficient memory".to_string());
+    }
+    if reasons.is_empty() { Ok(()) } else { Err((reasons, true)) }
+}
 
-    /// Weighted sum of the score plugins, each 0-100.
-    fn score(&self, pod: &Pod, node: &Node, requests: &Requests) -> i64 {
-        let alloc = self.allocatable.get(&node.metadata.name).copied().unwrap_or_default();
-        let (_, used) = self.used.get(&node.metadata.name).copied().unwrap_or_default();
-        let req = requests.non_zero;
-        let frac =
-            |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
-        let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);
-        let mem = frac(used.memory, req.memory, alloc.memory);
-        // LeastAllocated: free share, averaged over cpu and memory.
-        let least = (((1.0 - cpu) * 100.0) as i64 + ((1.0 - mem) * 100.0) as i64) / 2;
-        // BalancedAllocation: 1 - standard deviation of the two fractions.
-        let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
-        // TaintToleration: fewer intolerable PreferNoSchedule taints is better.
-        let prefer_no = node
-            .spec
-            .taints
-            .iter()
-            .filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)))
-            .count() as i64;
-        let taint = 100 - (prefer_no * 100).min(100);
-        least + balanced + 3 * taint
-    }
+/// Weighted sum of the score plugins, each 0-100.
+fn score(pod: &Pod, info: &NodeInfo, requests: &Requests) -> i64 {
+    let node = info.node();
+    let (alloc, used) = (info.allocatable, info.non_zero_requested);
+    let req = requests.non_zero;
+    let frac = |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
+    let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);
+    let mem = frac(used.memory, req.memory, alloc.memory);
+    // LeastAllocated: free share, averaged over cpu and memory.
+    let least = (((1.0 - cpu) * 100.0) as i64 + ((1.0 - mem) * 100.0) as i64) / 2;
+    // BalancedAllocation: 1 - standard deviation of the two fractions.
+    let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
+    // TaintToleration: fewer intolerable PreferNoSchedule taints is better.
+    let prefer_no = node
+        .spec
+        .taints
+        .iter()
+        .filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)))
+        .count() as i64;
+    let taint = 100 - (prefer_no * 100).min(100);
+    least + balanced + 3 * taint
 }
 
 /// Upstream `FitError.Error()`: reasons as a histogram sorted as strings, then the
