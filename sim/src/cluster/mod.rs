@@ -92,8 +92,11 @@ pub enum Watcher {
     Scheduler,
     /// The kubelet of a node.
     Kubelet(String),
-    /// A controller of the controller manager, by index.
+    /// A controller of the controller manager with a view of its own, by index.
     Controller(usize),
+    /// The controllers that share the controller manager's view, in delivery order:
+    /// the view is updated once, then each handles the event.
+    Controllers(Vec<usize>),
     /// kube-proxy (one shared view for all nodes).
     KubeProxy,
 }
@@ -378,7 +381,18 @@ impl Cluster {
             }
             let mut interested: Vec<usize> = self.controllers.watchers_of(&change).collect();
             interested.shuffle(&mut self.controller_order);
-            to.extend(interested.into_iter().map(Watcher::Controller));
+            // The controllers sharing the view get the event in one delivery, where the
+            // first of them would have had it.
+            let (shared, own): (Vec<usize>, Vec<usize>) =
+                interested.iter().partition(|i| self.controllers.shares_view(**i));
+            let mut shared = Some(shared).filter(|s| !s.is_empty());
+            for i in interested {
+                if own.contains(&i) {
+                    to.push(Watcher::Controller(i));
+                } else if let Some(batch) = shared.take() {
+                    to.push(Watcher::Controllers(batch));
+                }
+            }
             for watcher in to {
                 // A partitioned kubelet's watch is broken; it relists when the network heals.
                 if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node)) {
@@ -526,6 +540,13 @@ impl Cluster {
             SimEvent::Deliver { to: Watcher::Controller(index), change } => {
                 let name = controllers.name(index);
                 controllers.on_change(&mut ctx!(name), index, &change)
+            }
+            SimEvent::Deliver { to: Watcher::Controllers(indexes), change } => {
+                controllers.observe(&change);
+                for index in indexes {
+                    let name = controllers.name(index);
+                    controllers.on_change(&mut ctx!(name), index, &change)
+                }
             }
             SimEvent::Controller { index, timer } => {
                 let name = controllers.name(index);
@@ -678,6 +699,8 @@ impl Cluster {
     pub fn set_watch_delay(&mut self, controller: &str, ms: u64) -> Result<(), String> {
         let index = self.controller_index(controller)?;
         self.record_input("controller-fault", "", &format!("{controller}: watch delay {ms} ms"));
+        // A lagging controller needs a view of its own.
+        self.controllers.detach_view(index);
         if ms == 0 {
             self.watch_delays.remove(&index);
         } else {

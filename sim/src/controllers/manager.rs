@@ -1,7 +1,11 @@
-//! The controller manager: runs each [`Reconciler`] with its own watch-fed view and
+//! The controller manager: runs each [`Reconciler`] with a watch-fed view and its own
 //! work queue, carries out the requests it returns, and retries failed keys with
 //! back-off, as kube-controller-manager's workqueues do. It can also inject the faults a
 //! controller meets in a real cluster ([`ControllerFault`]), for reconciler testing.
+//!
+//! Like kube-controller-manager's shared informers, the controllers share one view, fed
+//! once per watch event; a controller that a fault touches (lost events, a stale or
+//! time-travelled view, a crash) gets a view of its own from then on.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -58,7 +62,8 @@ pub enum Timer {
 struct Running {
     make: Factory,
     reconciler: Box<dyn Reconciler>,
-    view: Cache,
+    /// Its own view, once a fault has touched it; until then it reads the shared one.
+    view: Option<Cache>,
     /// Watch events still to lose before a relist.
     drop_events: u32,
     /// Successful writes left before the process crashes.
@@ -78,6 +83,8 @@ struct Running {
 #[derive(Default)]
 pub struct ControllerManager {
     controllers: Vec<Running>,
+    /// The view the controllers without one of their own read (the shared informers).
+    shared: Cache,
     /// Updates sent without a resourceVersion precondition, by controller and object.
     unconditional_updates: Vec<(String, String)>,
     /// Writes to objects another controller owns, by controller and object.
@@ -90,7 +97,7 @@ impl ControllerManager {
         self.controllers.push(Running {
             reconciler: make(),
             make,
-            view: Cache::default(),
+            view: None,
             drop_events: 0,
             crash_after_writes: None,
             conflicts: 0,
@@ -138,14 +145,44 @@ impl ControllerManager {
         &self.foreign_writes
     }
 
+    /// Whether controller `index` reads the shared view (and receives its watch events
+    /// with the others, in one delivery).
+    pub fn shares_view(&self, index: usize) -> bool {
+        self.controllers[index].view.is_none()
+    }
+
+    /// A watch event for the shared view: applied once, before the controllers that
+    /// read it handle it (see [`ControllerManager::on_change`]).
+    pub fn observe(&mut self, change: &Change) {
+        self.shared.apply(change);
+    }
+
+    /// Gives controller `index` a view of its own, a copy of the shared one restricted
+    /// to what it watches, so a fault can make it lag, lose events or travel in time.
+    pub fn detach_view(&mut self, index: usize) {
+        let c = &mut self.controllers[index];
+        if c.view.is_some() {
+            return;
+        }
+        let watched = c.reconciler.watches();
+        let mut own = Cache::default();
+        for object in self.shared.all().filter(|o| watched.contains(&o.kind())) {
+            own.apply(&Change { type_: ChangeType::Added, object: object.clone() });
+        }
+        c.view = Some(own);
+    }
+
     /// Injects a fault into controller `index`.
     fn inject(&mut self, ctx: &mut Ctx<'_>, index: usize, fault: &ControllerFault) {
+        if !matches!(fault, ControllerFault::Conflicts(_) | ControllerFault::Heal) {
+            self.detach_view(index);
+        }
         let c = &mut self.controllers[index];
         match fault {
             ControllerFault::DropEvents(n) => c.drop_events += n,
             ControllerFault::CrashAfterWrites(k) => c.crash_after_writes = Some(*k),
             ControllerFault::Conflicts(n) => c.conflicts += n,
-            ControllerFault::Bookmark => c.bookmark = Some(c.view.clone()),
+            ControllerFault::Bookmark => c.bookmark = c.view.clone(),
             ControllerFault::Heal => {
                 let relisting = c.drop_events > 0;
                 c.drop_events = 0;
@@ -158,13 +195,15 @@ impl ControllerManager {
             }
             ControllerFault::TimeTravel => {
                 if let Some(old) = c.bookmark.take() {
-                    c.view = old;
-                    let everything: Vec<_> = c.view.all().cloned().collect();
+                    let everything: Vec<_> = old.all().cloned().collect();
+                    let view = c.view.insert(old);
+                    let mut keys = Vec::new();
                     for object in everything {
                         let change = Change { type_: ChangeType::Modified, object };
-                        for key in c.reconciler.keys_for(&change, &c.view) {
-                            enqueue(c, key, ctx.cause);
-                        }
+                        keys.extend(c.reconciler.keys_for(&change, view));
+                    }
+                    for key in keys {
+                        enqueue(c, key, ctx.cause);
                     }
                     schedule(c, ctx, index);
                     ctx.schedule(TIME_TRAVEL_CATCH_UP_MS, SimEvent::Controller { index, timer: Timer::Relist });
@@ -173,7 +212,8 @@ impl ControllerManager {
         }
     }
 
-    /// A watch event for controller `index`.
+    /// A watch event for controller `index`. Its own view, if it has one, is updated
+    /// here; the shared one was by [`ControllerManager::observe`].
     pub fn on_change(&mut self, ctx: &mut Ctx<'_>, index: usize, change: &Change) {
         let c = &mut self.controllers[index];
         if c.drop_events > 0 {
@@ -184,8 +224,10 @@ impl ControllerManager {
             }
             return;
         }
-        c.view.apply(change);
-        let keys = c.reconciler.keys_for(change, &c.view);
+        if let Some(own) = c.view.as_mut() {
+            own.apply(change);
+        }
+        let keys = c.reconciler.keys_for(change, c.view.as_ref().unwrap_or(&self.shared));
         for key in keys {
             enqueue(c, key, ctx.cause);
         }
@@ -215,7 +257,7 @@ impl ControllerManager {
                     }
                     let audit =
                         Audit { unconditional: &mut self.unconditional_updates, foreign: &mut self.foreign_writes };
-                    if process(c, ctx, index, &key, audit) {
+                    if process(c, &self.shared, ctx, index, &key, audit) {
                         // The process crashed: it restarts with nothing in memory.
                         c.reconciler = (c.make)();
                         c.queue.clear();
@@ -234,15 +276,17 @@ impl ControllerManager {
 /// Rebuilds a controller's view from the apiserver, as an informer's list does, and
 /// queues every key the listed objects concern.
 fn relist(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
-    c.view = Cache::default();
+    let view = c.view.insert(Cache::default());
     let watched = c.reconciler.watches();
     let listed: Vec<_> = ctx.api().all().filter(|o| watched.contains(&o.kind())).cloned().collect();
+    let mut keys = Vec::new();
     for object in listed {
         let change = Change { type_: ChangeType::Added, object };
-        c.view.apply(&change);
-        for key in c.reconciler.keys_for(&change, &c.view) {
-            enqueue(c, key, ctx.cause);
-        }
+        view.apply(&change);
+        keys.extend(c.reconciler.keys_for(&change, view));
+    }
+    for key in keys {
+        enqueue(c, key, ctx.cause);
     }
     schedule(c, ctx, index);
 }
@@ -293,8 +337,15 @@ impl Audit<'_> {
 
 /// Reconciles one key and carries out what the reconciler asked for; true if the
 /// process crashed while doing so.
-fn process(c: &mut Running, ctx: &mut Ctx<'_>, index: usize, key: &ObjKey, mut audit: Audit<'_>) -> bool {
-    let decision = c.reconciler.reconcile(key, &c.view, ctx.now);
+fn process(
+    c: &mut Running,
+    shared: &Cache,
+    ctx: &mut Ctx<'_>,
+    index: usize,
+    key: &ObjKey,
+    mut audit: Audit<'_>,
+) -> bool {
+    let decision = c.reconciler.reconcile(key, c.view.as_ref().unwrap_or(shared), ctx.now);
     let chain = c.reconciler.chains_writes();
     let why = decision.why.as_deref().unwrap_or(c.reconciler.name());
     let name = c.reconciler.name();
