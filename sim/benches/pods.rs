@@ -1,10 +1,13 @@
-//! `cargo bench -p kubesim`: the workload (10,000 pods on 100 nodes) and a smaller
-//! one, printing figures. Speed targets are read from these figures, never asserted.
+//! `cargo bench -p kubesim`: the `small` preset and the 10,000-pod run, printing figures.
+//! Speed targets are read from these figures (and from `kubesim bench full`), never
+//! asserted.
+
+use kubesim::bench::{self, Then};
 
 fn main() {
-    for (nodes, pods) in [(10, 1_000), (100, 10_000)] {
+    for (nodes, pods) in [(100, 3_000), (100, 10_000)] {
         println!("{pods} pods on {nodes} nodes:");
-        let timed = kubesim::bench::timed(nodes, pods, 0, |_, _| {});
+        let timed = bench::timed(nodes, pods, Then::Nothing, 0, |_, _, _| {});
         print!("{}", timed.summary());
     }
 }

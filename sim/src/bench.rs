@@ -1,24 +1,158 @@
-//! The benchmark workload: many pods on many nodes, run until all are Running. The
-//! binary times it; the simulation itself never reads a clock.
+//! The benchmark workloads: Deployments of many pods on many nodes, run until every pod
+//! runs, then optionally rolled out to a new image or put through the loss of a tenth of
+//! the nodes. The binary times them; the simulation itself never reads a clock.
 
-use crate::api::core::{Container, Pod, ResourceRequirements};
-use crate::api::meta::Quantity;
-use crate::api::{Kind, Object};
+use serde::Serialize;
+
+use crate::api::apps::Deployment;
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::MAX_PODS;
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::engine::SimTime;
+use crate::engine::hash::Fnv64;
 
-/// A run and how long it took on the wall clock.
-#[derive(Debug, Clone, serde::Serialize)]
+/// Replicas per Deployment: the `full` preset is 50 Deployments of 3,000.
+pub const REPLICAS_PER_DEPLOYMENT: usize = 3_000;
+/// kube-scheduler's scheduler_perf threshold at 5,000 nodes, in pods per second.
+pub const SCHEDULER_PERF_PODS_PER_S: f64 = 810.0;
+/// Heap a run needs per pod and per node, measured on the `medium` preset with margin:
+/// used to refuse sizes this machine cannot hold before allocating anything.
+const BYTES_PER_POD: u64 = 40 << 10;
+const BYTES_PER_NODE: u64 = 64 << 10;
+/// The most simulated time a phase may take before the benchmark gives up on it.
+const PHASE_LIMIT_MS: u64 = 4 * 3_600_000;
+
+/// What a benchmark does once its pods run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Then {
+    /// Nothing more.
+    Nothing,
+    /// A rolling update of every Deployment to a new image.
+    Rollout,
+    /// Every tenth node crashes; once the Deployments have their pods back elsewhere,
+    /// the nodes recover.
+    NodeFailure,
+}
+
+/// A named benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// Its name on the command line.
+    pub name: &'static str,
+    /// Nodes.
+    pub nodes: usize,
+    /// Pods.
+    pub pods: usize,
+    /// What follows the start.
+    pub then: Then,
+}
+
+/// The named benchmarks.
+pub const PRESETS: [Preset; 5] = [
+    Preset { name: "small", nodes: 100, pods: 3_000, then: Then::Nothing },
+    Preset { name: "medium", nodes: 1_000, pods: 30_000, then: Then::Nothing },
+    Preset { name: "full", nodes: 5_000, pods: 150_000, then: Then::Nothing },
+    Preset { name: "full-rollout", nodes: 5_000, pods: 150_000, then: Then::Rollout },
+    Preset { name: "full-node-failure", nodes: 5_000, pods: 150_000, then: Then::NodeFailure },
+];
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Option<Preset> {
+    PRESETS.iter().copied().find(|p| p.name == name)
+}
+
+/// Checks that a run of `pods` pods on `nodes` nodes makes sense and fits in
+/// `available` bytes of memory (the OS's estimate, when known), before anything is
+/// allocated.
+pub fn check_size(nodes: usize, pods: usize, available: Option<u64>) -> Result<(), String> {
+    if nodes == 0 {
+        return Err("--nodes must be at least 1: pods need nodes to run on".into());
+    }
+    if pods == 0 {
+        return Err("--pods must be at least 1".into());
+    }
+    if pods > MAX_PODS {
+        return Err(format!(
+            "--pods {pods} is more than kubesim holds ({MAX_PODS}; Kubernetes' tested limit is 150000)"
+        ));
+    }
+    let needed =
+        (pods as u64).saturating_mul(BYTES_PER_POD).saturating_add((nodes as u64).saturating_mul(BYTES_PER_NODE));
+    if let Some(available) = available
+        && needed > available
+    {
+        return Err(format!(
+            "{pods} pods on {nodes} nodes would need about {} MiB of memory and {} MiB are available; try fewer",
+            needed >> 20,
+            available >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// Memory the OS says is available (`MemAvailable` in `/proc/meminfo`), in bytes.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib << 10)
+}
+
+/// The peak resident set size of this process (`VmHWM` in `/proc/self/status`), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// One phase of a run: what it waited for, and how long that took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Timed {
+pub struct Phase {
+    /// `start`, `rollout`, `node-failure` or `recovery`.
+    pub name: &'static str,
+    /// Whether what it waited for happened within the limit.
+    pub done: bool,
+    /// Simulated time it took.
+    #[serde(rename = "simulatedMs", serialize_with = "as_ms")]
+    pub simulated: SimTime,
+    /// Events the loop processed in it.
+    pub events: u64,
+    /// Wall-clock seconds it took (zero when not timed).
+    pub wall_s: f64,
+}
+
+/// What a benchmark run did. Everything but the wall-clock figures is a function of
+/// the seed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
     /// Nodes in the run.
     pub nodes: usize,
-    /// Pods created.
+    /// Pods asked for.
     pub pods: usize,
+    /// The phases, in order.
+    pub phases: Vec<Phase>,
+    /// Pods Running at the end.
+    pub running: usize,
+    /// Events the loop processed in all.
+    pub events: u64,
+    /// Pods bound by the scheduler.
+    pub pods_scheduled: u64,
+    /// Nodes the scheduler ran through its filters, over all attempts.
+    pub nodes_filtered: u64,
+    /// Trace lines written.
+    pub trace_lines: usize,
+    /// FNV-1a of the trace's lines: two runs with the same seed print the same.
+    pub trace_hash: String,
+}
+
+/// A run with the figures only the machine can give.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timed {
     /// What the simulation did.
     pub report: Report,
-    /// Wall-clock seconds for the whole run (boot, creation, simulation).
-    pub wall_s: f64,
     /// Wall-clock seconds for a bare event loop of as many events doing no work.
     pub baseline_s: f64,
     /// The process's peak resident memory, in KiB, as the OS reports it.
@@ -26,46 +160,49 @@ pub struct Timed {
 }
 
 impl Timed {
-    /// The figures, one per line.
+    /// The figures, a few lines per phase.
     pub fn summary(&self) -> String {
         let r = &self.report;
-        let per_s = |n: f64| if self.wall_s > 0.0 { n / self.wall_s } else { 0.0 };
+        let mut out = String::new();
+        for p in &r.phases {
+            let per_s = |n: f64| if p.wall_s > 0.0 { n / p.wall_s } else { 0.0 };
+            out += &format!(
+                "  {:<13} {} in {} simulated, {:.3} s wall, {} events ({:.0}/s)\n",
+                format!("{}:", p.name),
+                if p.done { "done" } else { "NOT DONE" },
+                p.simulated,
+                p.wall_s,
+                p.events,
+                per_s(p.events as f64)
+            );
+        }
+        let wall: f64 = r.phases.iter().map(|p| p.wall_s).sum();
+        let start = &r.phases[0];
+        let scheduled_per_s = if start.wall_s > 0.0 { r.pods as f64 / start.wall_s } else { 0.0 };
         let rss = self.peak_rss_kib.map_or_else(|| "unknown".to_string(), |k| format!("{:.0} MiB", k as f64 / 1024.0));
-        format!(
-            "  pods running:       {}/{}\n  all running at:     {} simulated\n  wall time:          {:.3} s\n  events processed:   {}\n  events per second:  {:.0}\n  pods per second:    {:.0}\n  trace lines:        {}\n  trace hash:         {:016x}\n  peak RSS:           {rss}\n  bare event loop:    {:.3} s for as many events (kubesim/bare: {:.0}x)\n",
+        out += &format!(
+            "  pods running:       {}/{}\n  wall time:          {wall:.3} s\n  events processed:   {}\n  pods scheduled/s:   {scheduled_per_s:.0} (wall; {:.0}x scheduler_perf's {SCHEDULER_PERF_PODS_PER_S:.0})\n  nodes filtered/pod: {:.1}\n  trace lines:        {}\n  trace hash:         {}\n  peak RSS:           {rss}\n  bare event loop:    {:.3} s for as many events (kubesim/bare: {:.0}x)\n",
             r.running,
-            self.pods,
-            r.all_running_at,
-            self.wall_s,
+            r.pods,
             r.events,
-            per_s(r.events as f64),
-            per_s(self.pods as f64),
+            scheduled_per_s / SCHEDULER_PERF_PODS_PER_S,
+            r.nodes_filtered as f64 / r.pods_scheduled.max(1) as f64,
             r.trace_lines,
             r.trace_hash,
             self.baseline_s,
-            self.wall_s / self.baseline_s.max(1e-9)
-        )
+            wall / self.baseline_s.max(1e-9)
+        );
+        out
     }
 }
 
-/// Runs [`run`] and measures its wall time. The wall clock is read here, at the edge of
-/// the simulation, and nowhere inside it.
-#[allow(clippy::disallowed_types, reason = "the benchmark measures the run from outside")]
-pub fn timed(nodes: usize, pods: usize, seed: u64, progress: impl FnMut(usize, usize)) -> Timed {
-    let started = std::time::Instant::now();
-    let report = run(nodes, pods, seed, progress);
-    let wall_s = started.elapsed().as_secs_f64();
-    let baseline_s = bare_event_loop(report.events);
-    Timed { nodes, pods, report, wall_s, baseline_s, peak_rss_kib: peak_rss_kib() }
-}
-
-/// Wall seconds to push and pop `events` events through the same queue, doing no work:
-/// the floor the simulator's overhead is measured against, in the same run.
+/// Measures what the loop does with no work: `events` events pushed and popped through
+/// the same queue, spread over a simulated minute in a scrambled order as real wake-ups
+/// are. The floor the simulator's overhead is measured against, in the same run.
 #[allow(clippy::disallowed_types, reason = "the benchmark measures the run from outside")]
 pub fn bare_event_loop(events: u64) -> f64 {
     let started = std::time::Instant::now();
     let mut queue = crate::engine::EventQueue::default();
-    // Spread over a simulated minute, in a scrambled order, as real wake-ups are.
     for i in 0..events {
         queue.push(SimTime(i.wrapping_mul(7_919) % 60_000), i, i);
     }
@@ -77,42 +214,204 @@ pub fn bare_event_loop(events: u64) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
-/// The peak resident set size of this process (`VmHWM` in `/proc/self/status`), in KiB.
-pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// Runs the benchmark and times each phase on the wall clock, which is read here, at the
+/// edge of the simulation, and nowhere inside it. `progress(phase, done, total)` is
+/// called as simulated seconds go by.
+#[allow(clippy::disallowed_types, reason = "the benchmark measures the run from outside")]
+pub fn timed(nodes: usize, pods: usize, then: Then, seed: u64, progress: impl FnMut(&str, usize, usize)) -> Timed {
+    let mut clock = || {
+        let started = std::time::Instant::now();
+        move || started.elapsed().as_secs_f64()
+    };
+    let (report, cluster) = run_with(nodes, pods, then, seed, progress, &mut clock);
+    let peak_rss_kib = peak_rss_kib();
+    // Tearing the cluster down is not part of any phase.
+    drop(cluster);
+    let baseline_s = bare_event_loop(report.events);
+    Timed { report, baseline_s, peak_rss_kib }
 }
 
-/// A named size: (nodes, pods).
-pub fn preset(name: &str) -> Option<(usize, usize)> {
-    match name {
-        "small" => Some((100, 3_000)),
-        "medium" => Some((1_000, 30_000)),
-        "full" => Some((5_000, 150_000)),
-        _ => None,
+/// Runs the benchmark without a clock (for tests: everything it reports is a function of
+/// the seed).
+pub fn run(nodes: usize, pods: usize, then: Then, seed: u64) -> Report {
+    run_with(nodes, pods, then, seed, |_, _, _| {}, &mut || || 0.0).0
+}
+
+fn run_with<S: FnOnce() -> f64>(
+    nodes: usize,
+    pods: usize,
+    then: Then,
+    seed: u64,
+    mut progress: impl FnMut(&str, usize, usize),
+    clock: &mut impl FnMut() -> S,
+) -> (Report, Cluster) {
+    let max_pods = (pods / nodes.max(1) + 10).max(110) as u32;
+    let mut cluster = Cluster::new(ClusterConfig { nodes, seed, max_pods, ..Default::default() });
+    let deployments = deployments(pods);
+    let mut phases = Vec::new();
+
+    let stop = clock();
+    let (start_events, started_at) = (cluster.events_processed(), cluster.now());
+    let input = cluster.record_input("bench", "", &format!("{pods} pods in {} Deployments", deployments.len()));
+    cluster.with_ctx("bench", input, |ctx| {
+        for d in &deployments {
+            ctx.create(Object::Deployment(d.clone()), "bench").expect("the benchmark's Deployments are valid");
+        }
+    });
+    let done = settle(&mut cluster, "start", &mut progress, |c| rolled_out(c, &deployments, "kubesim/web:1"));
+    phases.push(phase("start", done, &cluster, start_events, started_at, stop()));
+
+    match then {
+        Then::Nothing => {}
+        Then::Rollout => {
+            let stop = clock();
+            let (events, at) = (cluster.events_processed(), cluster.now());
+            let input = cluster.record_input("bench", "", "set image kubesim/web:2 on every Deployment");
+            cluster.with_ctx("bench", input, |ctx| {
+                for d in &deployments {
+                    let key = ObjKey::new(Kind::Deployment, "default", &d.metadata.name);
+                    let Some(Object::Deployment(mut current)) = ctx.get(&key).map(|o| (*o).clone()) else { continue };
+                    current.spec.template.spec.containers[0].image = Some("kubesim/web:2".into());
+                    ctx.update(Object::Deployment(current), "bench: set image").expect("the update is valid");
+                }
+            });
+            let done = settle(&mut cluster, "rollout", &mut progress, |c| rolled_out(c, &deployments, "kubesim/web:2"));
+            phases.push(phase("rollout", done, &cluster, events, at, stop()));
+        }
+        Then::NodeFailure => {
+            let stop = clock();
+            let (events, at) = (cluster.events_processed(), cluster.now());
+            let crashed: Vec<String> = (1..=nodes).filter(|i| i % 10 == 0).map(|i| format!("node-{i}")).collect();
+            for node in &crashed {
+                cluster.crash_node(node).expect("the node exists and runs");
+            }
+            // First the Deployments lose pods (their nodes go NotReady and the pods are
+            // evicted), then they get them back on the other nodes.
+            let down =
+                settle(&mut cluster, "node-failure", &mut progress, |c| !rolled_out(c, &deployments, "kubesim/web:1"));
+            let back = down
+                && settle(&mut cluster, "node-failure", &mut progress, |c| {
+                    rolled_out(c, &deployments, "kubesim/web:1")
+                });
+            phases.push(phase("node-failure", back, &cluster, events, at, stop()));
+
+            let stop = clock();
+            let (events, at) = (cluster.events_processed(), cluster.now());
+            for node in &crashed {
+                cluster.recover_node(node).expect("the node is down");
+            }
+            // The recovered kubelets finish deleting the pods evicted while they were down.
+            let clean = settle(&mut cluster, "recovery", &mut progress, |c| {
+                c.api().list(Kind::Pod, Some("default")).all(|p| p.meta().deletion_timestamp.is_none())
+            });
+            phases.push(phase("recovery", clean, &cluster, events, at, stop()));
+        }
     }
-}
 
-/// What a benchmark run did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Report {
-    /// Simulated time when the last pod became Running.
-    #[serde(serialize_with = "as_ms", rename = "allRunningAtMs")]
-    pub all_running_at: SimTime,
-    /// Events the loop processed.
-    pub events: u64,
-    /// Trace lines written.
-    pub trace_lines: usize,
-    /// Pods Running at the end.
-    pub running: usize,
-    /// FNV-1a of the trace's lines: two runs with the same seed print the same.
-    pub trace_hash: u64,
+    let stats = cluster.scheduler_stats();
+    let report = Report {
+        nodes,
+        pods,
+        phases,
+        running: running(&cluster),
+        events: cluster.events_processed(),
+        pods_scheduled: stats.bound,
+        nodes_filtered: stats.nodes_filtered,
+        trace_lines: cluster.trace().events().len(),
+        trace_hash: format!("{:016x}", trace_hash(&cluster)),
+    };
+    (report, cluster)
 }
 
 fn as_ms<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(t.0)
+}
+
+fn phase(name: &'static str, done: bool, cluster: &Cluster, events: u64, at: SimTime, wall_s: f64) -> Phase {
+    Phase {
+        name,
+        done,
+        simulated: SimTime(cluster.now().0 - at.0),
+        events: cluster.events_processed() - events,
+        wall_s,
+    }
+}
+
+/// `pods` replicas of `kubesim/web:1` (10m cpu, 10Mi memory each) in Deployments of
+/// at most [`REPLICAS_PER_DEPLOYMENT`].
+fn deployments(pods: usize) -> Vec<Deployment> {
+    let count = pods.div_ceil(REPLICAS_PER_DEPLOYMENT);
+    (0..count)
+        .map(|i| {
+            // Split evenly: the first `pods % count` get one more.
+            let replicas = pods / count + usize::from(i < pods % count);
+            let name = format!("bench-{i}");
+            let json = serde_json::json!({
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": "default"},
+                "spec": {
+                    "replicas": replicas,
+                    "selector": {"matchLabels": {"app": name}},
+                    "template": {
+                        "metadata": {"labels": {"app": name}},
+                        "spec": {"containers": [{
+                            "name": "app",
+                            "image": "kubesim/web:1",
+                            "resources": {"requests": {"cpu": "10m", "memory": "10Mi"}}
+                        }]}
+                    }
+                }
+            });
+            match crate::api::decode::from_json(Kind::Deployment, json) {
+                Ok(Object::Deployment(d)) => d,
+                other => unreachable!("the benchmark's Deployment decodes: {other:?}"),
+            }
+        })
+        .collect()
+}
+
+/// Whether every Deployment has all its replicas updated to `image` and available, and
+/// no others (the rollout is complete).
+fn rolled_out(cluster: &Cluster, deployments: &[Deployment], image: &str) -> bool {
+    deployments.iter().all(|d| {
+        let key = ObjKey::new(Kind::Deployment, "default", &d.metadata.name);
+        let Some(Object::Deployment(now)) = cluster.api().get(&key).map(|o| &**o) else { return false };
+        let want = now.spec.replicas.unwrap_or(1);
+        let s = &now.status;
+        now.spec.template.spec.containers[0].image.as_deref() == Some(image)
+            && s.observed_generation == now.metadata.generation
+            && s.updated_replicas == Some(want)
+            && s.available_replicas == Some(want)
+            && s.replicas == Some(want)
+    })
+}
+
+/// Advances a simulated second at a time until `done` holds or [`PHASE_LIMIT_MS`]
+/// passes; says whether it held.
+fn settle(
+    cluster: &mut Cluster,
+    name: &str,
+    progress: &mut impl FnMut(&str, usize, usize),
+    done: impl Fn(&Cluster) -> bool,
+) -> bool {
+    let deadline = cluster.now().plus_ms(PHASE_LIMIT_MS);
+    while cluster.now() < deadline {
+        cluster.advance_ms(1_000);
+        let (available, wanted) = availability(cluster);
+        progress(name, available, wanted);
+        if done(cluster) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Available and wanted replicas over all Deployments.
+fn availability(cluster: &Cluster) -> (usize, usize) {
+    cluster.api().list(Kind::Deployment, Some("default")).filter_map(|o| o.as_deployment()).fold((0, 0), |(a, w), d| {
+        (a + d.status.available_replicas.unwrap_or(0) as usize, w + d.spec.replicas.unwrap_or(1) as usize)
+    })
 }
 
 fn running(cluster: &Cluster) -> usize {
@@ -123,63 +422,12 @@ fn running(cluster: &Cluster) -> usize {
         .count()
 }
 
-/// Creates `pods` pods (10m cpu, 10Mi memory each) on `nodes` nodes and advances time
-/// until all run or 10 simulated minutes pass; `progress(done, total)` is called as
-/// simulated seconds go by.
-pub fn run(nodes: usize, pods: usize, seed: u64, mut progress: impl FnMut(usize, usize)) -> Report {
-    let max_pods = (pods / nodes.max(1) + 10).max(110) as u32;
-    let mut cluster = Cluster::new(ClusterConfig { nodes, seed, max_pods, ..Default::default() });
-    let input = cluster.record_input("bench", "", &format!("{pods} pods"));
-    cluster.with_ctx("bench", input, |ctx| {
-        for i in 0..pods {
-            let mut pod = Pod::default();
-            pod.metadata.name = format!("bench-{i}");
-            pod.spec.containers.push(Container {
-                name: "app".into(),
-                image: Some("kubesim/web:1".into()),
-                resources: Some(ResourceRequirements {
-                    requests: [
-                        ("cpu".to_string(), Quantity("10m".into())),
-                        ("memory".to_string(), Quantity("10Mi".into())),
-                    ]
-                    .into(),
-                    limits: Default::default(),
-                }),
-                ..Default::default()
-            });
-            let _ = ctx.create(Object::Pod(pod), "bench");
-        }
-    });
-    let mut done = 0;
-    for _ in 0..600 {
-        cluster.advance_ms(1_000);
-        done = running(&cluster);
-        progress(done, pods);
-        if done == pods {
-            break;
-        }
+fn trace_hash(cluster: &Cluster) -> u64 {
+    let mut hash = Fnv64::default();
+    for e in cluster.trace().events() {
+        hash.write(e.line().as_bytes()).write(b"\n");
     }
-    let all_running_at = cluster
-        .api()
-        .list(Kind::Pod, Some("default"))
-        .filter_map(|o| {
-            o.as_pod()
-                .and_then(|p| p.status.container_statuses.first())
-                .and_then(|s| s.state.running.as_ref())
-                .and_then(|r| r.started_at)
-        })
-        .map(|t| t.0)
-        .max()
-        .unwrap_or_default();
-    Report {
-        all_running_at,
-        events: cluster.events_processed(),
-        trace_lines: cluster.trace().events().len(),
-        running: done,
-        trace_hash: cluster.trace().events().iter().fold(0xcbf2_9ce4_8422_2325, |h, e| {
-            e.line().bytes().chain([b'\n']).fold(h, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-        }),
-    }
+    hash.finish()
 }
 
 #[cfg(test)]
@@ -187,13 +435,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_same_seed_gives_the_same_trace_hash_and_another_seed_another() {
-        let a = run(5, 60, 3, |_, _| {});
-        let b = run(5, 60, 3, |_, _| {});
-        assert_eq!(a, b);
+    fn the_same_seed_gives_the_same_report_and_another_seed_another_trace() {
+        let a = run(5, 60, Then::Nothing, 3);
+        assert_eq!(a, run(5, 60, Then::Nothing, 3));
         assert_eq!(a.running, 60);
-        assert_ne!(run(5, 60, 4, |_, _| {}).trace_hash, a.trace_hash);
-        assert_eq!(preset("full"), Some((5_000, 150_000)));
+        assert!(a.phases[0].done);
+        assert_ne!(run(5, 60, Then::Nothing, 4).trace_hash, a.trace_hash);
+    }
+
+    #[test]
+    fn deployments_split_the_pods_evenly() {
+        let replicas = |pods| deployments(pods).iter().map(|d| d.spec.replicas.unwrap()).collect::<Vec<_>>();
+        assert_eq!(replicas(3_000), [3_000]);
+        assert_eq!(replicas(150_000).len(), 50);
+        assert_eq!(replicas(7_000), [2_334, 2_333, 2_333]);
+    }
+
+    #[test]
+    fn presets_and_sizes_are_checked_before_anything_runs() {
+        assert_eq!(preset("full").map(|p| (p.nodes, p.pods)), Some((5_000, 150_000)));
+        assert_eq!(preset("full-node-failure").map(|p| p.then), Some(Then::NodeFailure));
         assert_eq!(preset("huge"), None);
+        assert!(check_size(0, 10, None).unwrap_err().contains("--nodes must be at least 1"));
+        assert!(check_size(10, 0, None).unwrap_err().contains("--pods"));
+        assert!(check_size(10, 1_000_000, None).unwrap_err().contains("more than kubesim holds"));
+        let err = check_size(5_000, 150_000, Some(1 << 30)).unwrap_err();
+        assert!(err.contains("MiB of memory and 1024 MiB are available"), "{err}");
+        assert_eq!(check_size(5_000, 150_000, Some(24 << 30)), Ok(()));
     }
 }

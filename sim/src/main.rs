@@ -64,9 +64,9 @@ enum Command {
         after_help = "Examples:\n  kubesim fuzz scenarios/09-self-healing.yaml --cases 500\n  kubesim fuzz scenarios/13-imperative-vs-declarative-drift.yaml --controller deployment-controller --seed 7\n\nThe workload is the scenario's kubectl and apply steps; the invariants are kubesim's own plus the scenario's `desired:` state once the faults are healed. Controller faults (stale watch, lost events, crashes, conflicts, time travel) strike --controller. A failure is written, shrunk, to FILE.counterexample.yaml. Exit status: 0 none found, 1 a counterexample, 2 a bad file."
     )]
     Fuzz(FuzzArgs),
-    /// Measure the simulator: create pods on nodes and run until all are Running.
+    /// Measure the simulator: Deployments of many pods on many nodes, until all run (and more, by preset).
     #[command(
-        after_help = "Examples:\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --preset medium -o json\n  kubesim bench --runtime docker --nodes 2 --pods 10"
+        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10"
     )]
     Bench(BenchArgs),
 }
@@ -202,19 +202,21 @@ struct FuzzArgs {
 
 #[derive(Args)]
 struct BenchArgs {
+    /// A named benchmark instead of --nodes/--pods: small (100 nodes, 3,000 pods),
+    /// medium (1,000 nodes, 30,000 pods), full (5,000 nodes, 150,000 pods in 50
+    /// Deployments of 3,000), full-rollout (full, then a new image everywhere),
+    /// full-node-failure (full, then every tenth node crashes, then recovers).
+    #[arg(value_name = "PRESET", value_parser = ["small", "medium", "full", "full-rollout", "full-node-failure"])]
+    preset: Option<String>,
     /// Nodes.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, conflicts_with = "preset")]
     nodes: usize,
-    /// Pods to create.
-    #[arg(long, default_value_t = 10_000)]
+    /// Pods to create (in Deployments of at most 3,000 replicas).
+    #[arg(long, default_value_t = 10_000, conflicts_with = "preset")]
     pods: usize,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// A named size instead of --nodes/--pods: small (100 nodes, 3,000 pods), medium
-    /// (1,000 nodes, 30,000 pods), full (5,000 nodes, 150,000 pods).
-    #[arg(long, value_parser = ["small", "medium", "full"])]
-    preset: Option<String>,
     /// Output format: text, or `json` for machines.
     #[arg(short = 'o', long = "output", value_parser = ["text", "json"], default_value = "text")]
     output: String,
@@ -537,19 +539,36 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     if args.runtime == "docker" {
         return docker_bench(&args);
     }
-    let (nodes, pods) = args.preset.as_deref().and_then(kubesim::bench::preset).unwrap_or((args.nodes, args.pods));
+    use kubesim::bench::{self, Then};
+    let (nodes, pods, then) = match args.preset.as_deref().and_then(bench::preset) {
+        Some(p) => (p.nodes, p.pods, p.then),
+        None => (args.nodes, args.pods, Then::Nothing),
+    };
+    bench::check_size(nodes, pods, bench::available_memory())?;
     let json = args.output == "json";
     if !json {
-        println!("kubesim bench: {pods} pods on {nodes} nodes (seed {})", args.seed);
+        let name = args.preset.as_deref().unwrap_or("custom");
+        println!("kubesim bench {name}: {pods} pods on {nodes} nodes (seed {})", args.seed);
     }
-    let timed = kubesim::bench::timed(nodes, pods, args.seed, |done, total| {
-        eprint!("\r  {done}/{total} pods running");
+    let terminal = std::io::stderr().is_terminal();
+    let mut last = String::new();
+    let timed = bench::timed(nodes, pods, then, args.seed, |phase, available, wanted| {
+        // One line per phase when not at a terminal, so logs stay short.
+        if terminal {
+            eprint!("\r  {phase}: {available}/{wanted} replicas available   ");
+        } else if last != phase {
+            eprintln!("  {phase}...");
+            last = phase.to_string();
+        }
     });
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&timed).map_err(|e| e.to_string())?);
     } else {
         print!("{}", timed.summary());
     }
-    Ok(status(timed.report.running < pods))
+    let report = &timed.report;
+    Ok(status(report.running < pods || report.phases.iter().any(|p| !p.done)))
 }

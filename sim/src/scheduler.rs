@@ -120,6 +120,8 @@ impl NodeInfo {
 pub struct Stats {
     /// Scheduling attempts.
     pub attempts: u64,
+    /// Pods bound to a node.
+    pub bound: u64,
     /// Nodes run through the filters, over all attempts.
     pub nodes_filtered: u64,
     /// Nodes scored, over all attempts.
@@ -184,6 +186,9 @@ impl Scheduler {
     }
 
     fn account(&mut self, key: &ObjKey, placement: Option<(String, Resources, Resources)>) {
+        if self.placed.get(key) == placement.as_ref() {
+            return; // most pod updates (status) change nothing the scheduler counts
+        }
         if let Some((node, req, nz)) = self.placed.remove(key) {
             let (exact, non_zero) = self.requested_mut(&node);
             exact.add(req, -1);
@@ -338,6 +343,7 @@ impl Scheduler {
         let chosen = self.nodes[top[self.rng.random_range(0..top.len())]].node().metadata.name.clone();
         match ctx.bind(key, &chosen) {
             Ok(bound) => {
+                self.stats.bound += 1;
                 self.unschedulable.remove(key);
                 self.account(key, Some((chosen.clone(), requests.exact, requests.non_zero)));
                 let msg = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);

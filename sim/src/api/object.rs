@@ -151,6 +151,11 @@ impl Object {
     pub fn as_service(&self) -> Option<&Service> {
         if let Object::Service(s) = self { Some(s) } else { None }
     }
+
+    /// The Deployment, if this is one.
+    pub fn as_deployment(&self) -> Option<&Deployment> {
+        if let Object::Deployment(d) = self { Some(d) } else { None }
+    }
 }
 
 impl Serialize for Object {

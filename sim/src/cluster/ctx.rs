@@ -8,6 +8,7 @@ use crate::api::core::{Event, EventSource, ObjectReference};
 use crate::api::meta::Time;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{ApiError, ApiServer, Change, ChangeType, Propagation};
+use crate::engine::hash::Fnv64;
 use crate::engine::time::EPOCH_UNIX_S;
 use crate::engine::{EventQueue, SimTime, Trace};
 
@@ -22,8 +23,9 @@ pub struct Reporter<'a> {
     pub host: Option<&'a str>,
 }
 
-/// Dedup key for Events: (involved uid, type, reason, message, source component).
-type EventKey = (String, String, String, String, String);
+/// Dedup key for Events: a hash of (involved uid, type, reason, message, source
+/// component); a hit is checked against the stored Event's own fields.
+type EventKey = u64;
 
 /// The shared machinery a handler writes through.
 pub struct Ctx<'a> {
@@ -197,10 +199,21 @@ impl Ctx<'_> {
             return; // client-go's recorder drops what it cannot send
         }
         let meta = involved.meta();
-        let dedup: EventKey =
-            (meta.uid.clone(), type_.into(), reason.into(), message.into(), reporter.component.into());
+        let mut hash = Fnv64::default();
+        for field in [meta.uid.as_str(), type_, reason, message, reporter.component] {
+            hash.write(field.as_bytes()).write(&[0xff]);
+        }
+        let dedup: EventKey = hash.finish();
+        let same = |ev: &Event| {
+            ev.involved_object.uid.as_deref() == Some(meta.uid.as_str())
+                && ev.type_.as_deref() == Some(type_)
+                && ev.reason.as_deref() == Some(reason)
+                && ev.message.as_deref() == Some(message)
+                && ev.source.component.as_deref() == Some(reporter.component)
+        };
         if let Some(existing) = self.event_index.get(&dedup).and_then(|k| self.api.get(k)).cloned()
             && let Object::Event(mut ev) = (*existing).clone()
+            && same(&ev)
         {
             ev.count = Some(ev.count.unwrap_or(1) + 1);
             ev.last_timestamp = Some(Time(self.now));

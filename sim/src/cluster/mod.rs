@@ -141,7 +141,8 @@ pub struct Cluster {
     queue: EventQueue<SimEvent>,
     api: ApiServer,
     trace: Trace,
-    event_index: BTreeMap<(String, String, String, String, String), ObjKey>,
+    /// Events by the hash of what makes two the same (see `Ctx::event`).
+    event_index: BTreeMap<u64, ObjKey>,
     event_seq: u64,
     scheduler: Scheduler,
     controllers: ControllerManager,
@@ -490,6 +491,11 @@ impl Cluster {
         }
     }
 
+    /// The scheduler's work so far.
+    pub fn scheduler_stats(&self) -> scheduler::Stats {
+        self.scheduler.stats()
+    }
+
     /// How many queued events the loop has processed.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
@@ -554,13 +560,13 @@ impl Cluster {
             }
             SimEvent::Deliver { to: Watcher::Kubelet(node), change } => {
                 if let Some(k) = kubelets.get_mut(&node) {
-                    let name = format!("kubelet/{node}");
+                    let name = k.component();
                     k.on_change(&mut ctx!(&name), &change);
                 }
             }
             SimEvent::Kubelet { node, boot, timer } => {
                 if let Some(k) = kubelets.get_mut(&node) {
-                    let name = format!("kubelet/{node}");
+                    let name = k.component();
                     k.on_timer(&mut ctx!(&name), boot, timer);
                 }
             }

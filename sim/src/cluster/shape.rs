@@ -30,12 +30,14 @@ pub struct NodeShape {
 impl ClusterConfig {
     /// The machines to boot: `nodes` of them, the first ones shaped by `shapes`.
     pub fn machines(&self) -> Vec<Machine> {
-        (1..=self.nodes.max(self.shapes.len()))
+        let nodes = self.nodes.max(self.shapes.len());
+        (1..=nodes)
             .map(|index| {
                 let shape = self.shapes.get(index - 1).cloned().unwrap_or_default();
                 Machine {
                     name: shape.name.unwrap_or_else(|| format!("node-{index}")),
                     index,
+                    pod_subnet: crate::kubelet::pod_subnet(index, nodes),
                     cpu: shape.cpu.unwrap_or_else(|| self.node_cpu.clone()),
                     memory: shape.memory.unwrap_or_else(|| self.node_memory.clone()),
                     max_pods: self.max_pods,

@@ -1,6 +1,7 @@
 //! The deterministic machinery under every component: simulated time, the event queue,
 //! named random streams and the trace.
 
+pub mod hash;
 pub mod queue;
 pub mod rng;
 pub mod time;

@@ -12,11 +12,7 @@ pub type SimRng = ChaCha8Rng;
 pub fn stream(seed: u64, name: &str) -> SimRng {
     // FNV-1a over the name, mixed with the seed through SplitMix64: stable across
     // platforms and Rust versions, unlike `std::hash`.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let hash = super::hash::fnv1a64(name.as_bytes());
     SimRng::seed_from_u64(splitmix64(seed ^ splitmix64(hash)))
 }
 

@@ -67,6 +67,8 @@ pub struct Machine {
     pub name: String,
     /// 1-based node index (for addresses).
     pub index: usize,
+    /// The first three octets of its pod CIDR (`10.244.N`, see [`pod_subnet`]).
+    pub pod_subnet: String,
     /// CPU capacity (`4`).
     pub cpu: String,
     /// Memory capacity (`8Gi`).
@@ -84,15 +86,25 @@ impl Machine {
     pub fn internal_ip(&self) -> String {
         format!("172.18.{}.{}", (self.index + 1) / 256, (self.index + 1) % 256)
     }
-    /// The node's pod CIDR `10.244.N.0/24`.
+    /// The node's pod CIDR, `10.244.N.0/24` (see [`pod_subnet`]).
     pub fn pod_cidr(&self) -> String {
-        format!("10.244.{}.0/24", self.index)
+        format!("{}.0/24", self.pod_subnet)
     }
+}
+
+/// The first three octets of node `index`'s /24 pod CIDR in a cluster of `nodes`:
+/// `10.244.N`, in kind's cluster CIDR 10.244.0.0/16, which holds 255 nodes. Larger
+/// clusters use 10.128.0.0/9 (`10.(128 + N / 256).(N % 256)`), clear of the Service
+/// range 10.96.0.0/12.
+pub fn pod_subnet(index: usize, nodes: usize) -> String {
+    if nodes <= 255 { format!("10.244.{index}") } else { format!("10.{}.{}", 128 + index / 256, index % 256) }
 }
 
 /// The kubelet of one node.
 pub struct Kubelet {
     machine: Machine,
+    /// Its name in the trace, `kubelet/<node>`.
+    component: Rc<str>,
     runtime: Box<dyn ContainerRuntime>,
     cache: Cache,
     workers: BTreeMap<ObjKey, PodWorker>,
@@ -120,6 +132,7 @@ impl Kubelet {
     /// `kubelet/<node>` stream). It does nothing until its `Boot` timer.
     pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>, rng: SimRng) -> Kubelet {
         Kubelet {
+            component: format!("kubelet/{}", machine.name).into(),
             machine,
             runtime,
             cache: Cache::default(),
@@ -135,6 +148,11 @@ impl Kubelet {
             last_unschedulable: false,
             rng,
         }
+    }
+
+    /// Its name in the trace, `kubelet/<node>`.
+    pub fn component(&self) -> Rc<str> {
+        self.component.clone()
     }
 
     /// The node's name.
@@ -504,12 +522,12 @@ impl Kubelet {
         let used: Vec<&str> = self.workers.values().filter_map(|w| w.ip.as_deref()).collect();
         for _ in 0..254 {
             self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
-            let ip = format!("10.244.{}.{}", self.machine.index, self.next_ip);
+            let ip = format!("{}.{}", self.machine.pod_subnet, self.next_ip);
             if !used.contains(&ip.as_str()) {
                 return ip;
             }
         }
-        format!("10.244.{}.{}", self.machine.index, self.next_ip)
+        format!("{}.{}", self.machine.pod_subnet, self.next_ip)
     }
 
     /// Drives one pod towards its spec (or towards deletion) and reports its status.
