@@ -246,7 +246,9 @@ fn run_with<S: FnOnce() -> f64>(
     clock: &mut impl FnMut() -> S,
 ) -> (Report, Cluster) {
     let max_pods = (pods / nodes.max(1) + 10).max(110) as u32;
-    let mut cluster = Cluster::new(ClusterConfig { nodes, seed, max_pods, ..Default::default() });
+    // The benchmark measures the simulator, not the debug build's invariant checks.
+    let config = ClusterConfig { nodes, seed, max_pods, check_invariants: false, ..Default::default() };
+    let mut cluster = Cluster::new(config);
     let deployments = deployments(pods);
     let mut phases = Vec::new();
 

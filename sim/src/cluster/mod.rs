@@ -67,6 +67,9 @@ pub struct ClusterConfig {
     /// The most events a run may process: past it the clock stops (see [`Cluster::halted`]),
     /// so a run that never settles (events forever at one instant) cannot hang.
     pub event_limit: u64,
+    /// Whether debug builds check the safety invariants after every event (each check
+    /// reads the whole store; benchmarks turn it off). Release builds never do.
+    pub check_invariants: bool,
 }
 
 impl Default for ClusterConfig {
@@ -81,6 +84,7 @@ impl Default for ClusterConfig {
             max_pods: 110,
             catalog: ImageCatalog::default(),
             event_limit: u64::MAX,
+            check_invariants: true,
         }
     }
 }
@@ -573,7 +577,9 @@ impl Cluster {
         }
         self.route(changes);
         #[cfg(debug_assertions)]
-        self.check_invariants();
+        if self.config.check_invariants {
+            self.check_invariants();
+        }
     }
 
     /// Debug builds check every invariant after every event and record each new
