@@ -249,7 +249,11 @@ impl Scheduler {
                 let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
                 let gone = change.type_ == ChangeType::Deleted;
                 let placement = match (&pod.spec.node_name, gone || terminal) {
-                    (Some(node), false) => Some((node.clone(), pod_requests(pod, false), pod_requests(pod, true))),
+                    // A pod's requests do not change: those counted already still hold.
+                    (Some(node), false) => match self.placed.get(&key) {
+                        Some(placed) if placed.0 == *node => Some(placed.clone()),
+                        _ => Some((node.clone(), pod_requests(pod, false), pod_requests(pod, true))),
+                    },
                     _ => None,
                 };
                 let freed = self.placed.contains_key(&key) && placement.is_none();

@@ -2,9 +2,43 @@
 //! caused it. It is the run's ground truth: determinism tests compare it byte for byte,
 //! and `explain-why` walks its causal links.
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use super::time::SimTime;
+
+/// A component or action name, shared by every trace line that carries it: a run has a
+/// few hundred of them and millions of lines.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Name(Rc<str>);
+
+impl Name {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 /// One thing that happened in the cluster.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -16,9 +50,9 @@ pub struct TraceEvent {
     /// Id of the event that caused this one; 0 for user input and timers with no cause.
     pub cause: u64,
     /// Who did it: `user`, `apiserver`, `default-scheduler`, `kubelet/node-1`, ...
-    pub component: String,
+    pub component: Name,
     /// What was done: `create`, `update`, `delete`, `bind`, `container-started`, ...
-    pub action: String,
+    pub action: Name,
     /// The object it concerns, as `Kind namespace/name` or `Kind name`.
     pub object: String,
     /// Free text with the details.
@@ -50,6 +84,8 @@ impl TraceEvent {
 #[derive(Debug, Default)]
 pub struct Trace {
     events: Vec<TraceEvent>,
+    /// Every component and action name seen, shared by the lines that carry it.
+    names: BTreeMap<Rc<str>, Name>,
 }
 
 impl Trace {
@@ -64,16 +100,18 @@ impl Trace {
         detail: String,
     ) -> u64 {
         let id = self.events.len() as u64 + 1;
-        self.events.push(TraceEvent {
-            id,
-            t_ms: now.as_ms(),
-            cause,
-            component: component.to_string(),
-            action: action.to_string(),
-            object,
-            detail,
-        });
+        let (component, action) = (self.name(component), self.name(action));
+        self.events.push(TraceEvent { id, t_ms: now.as_ms(), cause, component, action, object, detail });
         id
+    }
+
+    fn name(&mut self, name: &str) -> Name {
+        if let Some(shared) = self.names.get(name) {
+            return shared.clone();
+        }
+        let shared = Name(Rc::from(name));
+        self.names.insert(shared.0.clone(), shared.clone());
+        shared
     }
 
     /// Every event so far.
