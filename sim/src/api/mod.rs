@@ -9,7 +9,9 @@ pub mod discovery;
 pub mod kinds;
 pub mod meta;
 pub mod object;
+pub mod object_map;
 pub mod validation;
 
 pub use kinds::Kind;
 pub use object::{ObjKey, Object};
+pub use object_map::ObjectMap;

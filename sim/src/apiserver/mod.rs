@@ -5,8 +5,6 @@
 mod allocators;
 pub mod error;
 
-use std::collections::BTreeMap;
-use std::ops::Bound;
 use std::rc::Rc;
 
 use rand::RngExt;
@@ -14,7 +12,7 @@ use rand::RngExt;
 use crate::api::defaults::apply_defaults;
 use crate::api::meta::{Condition, Time, set_condition};
 use crate::api::validation::{FieldError, validate_create, validate_update};
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, ObjectMap};
 use crate::engine::{SimRng, SimTime, rng};
 pub use allocators::Allocators;
 pub use error::ApiError;
@@ -54,7 +52,7 @@ pub const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// shared) and gives a scratch copy for server-side dry runs.
 #[derive(Clone)]
 pub struct ApiServer {
-    objects: BTreeMap<ObjKey, Rc<Object>>,
+    objects: ObjectMap,
     resource_version: u64,
     uid_rng: SimRng,
     name_rng: SimRng,
@@ -68,7 +66,7 @@ impl ApiServer {
     /// from `seed`.
     pub fn new(seed: u64) -> ApiServer {
         ApiServer {
-            objects: BTreeMap::new(),
+            objects: ObjectMap::default(),
             resource_version: 0,
             uid_rng: rng::stream(seed, "apiserver/uid"),
             name_rng: rng::stream(seed, "apiserver/generate-name"),
@@ -86,11 +84,7 @@ impl ApiServer {
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
         // Cluster-scoped kinds live under the empty namespace whatever was asked.
         let namespace = if kind.namespaced() { namespace } else { Some("") };
-        let start = ObjKey { kind, namespace: namespace.unwrap_or("").to_string(), name: String::new() };
-        self.objects
-            .range((Bound::Included(start), Bound::Unbounded))
-            .take_while(move |(k, _)| k.kind == kind && namespace.is_none_or(|ns| k.namespace == ns))
-            .map(|(_, v)| v)
+        self.objects.list(kind, namespace)
     }
 
     /// Every stored object.

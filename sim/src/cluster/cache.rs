@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, ObjectMap};
 use crate::apiserver::{Change, ChangeType};
 
 /// Objects as last seen through a watch, indexed by owner.
 #[derive(Debug, Default, Clone)]
 pub struct Cache {
-    objects: BTreeMap<ObjKey, Rc<Object>>,
+    objects: ObjectMap,
     /// Owner uid → the objects that name it in their ownerReferences.
     dependents: BTreeMap<String, BTreeSet<ObjKey>>,
     /// Objects without a controller owner (candidates for adoption).
@@ -59,14 +59,12 @@ impl Cache {
 
     /// All cached objects of `kind`.
     pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Rc<Object>> {
-        let start = ObjKey { kind, namespace: String::new(), name: String::new() };
-        self.objects.range(start..).take_while(move |(k, _)| k.kind == kind).map(|(_, v)| v)
+        self.objects.list(kind, None)
     }
 
     /// Cached objects of `kind` in `namespace`.
     pub fn list_in(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Rc<Object>> {
-        let start = ObjKey { kind, namespace: namespace.to_string(), name: String::new() };
-        self.objects.range(start..).take_while(move |(k, _)| k.kind == kind && k.namespace == namespace).map(|(_, v)| v)
+        self.objects.list(kind, Some(namespace))
     }
 
     /// Objects whose ownerReferences name the owner with `uid`.

@@ -1,0 +1,104 @@
+//! `ObjectMap`: objects by key, kept per kind and per namespace, so that a lookup
+//! compares names only (a store holds hundreds of thousands of Events beside the pods),
+//! and iterated in key order (kind, namespace, name) like one sorted map.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::{Kind, ObjKey, Object};
+
+type Names = BTreeMap<String, Rc<Object>>;
+
+/// Objects by key, in key order.
+#[derive(Debug, Clone, Default)]
+pub struct ObjectMap {
+    kinds: BTreeMap<Kind, BTreeMap<String, Names>>,
+}
+
+impl ObjectMap {
+    /// The object at `key`.
+    pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
+        self.kinds.get(&key.kind)?.get(key.namespace.as_str())?.get(key.name.as_str())
+    }
+
+    /// Whether there is an object at `key`.
+    pub fn contains_key(&self, key: &ObjKey) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Puts `object` at `key`; returns what was there.
+    pub fn insert(&mut self, key: ObjKey, object: Rc<Object>) -> Option<Rc<Object>> {
+        self.kinds.entry(key.kind).or_default().entry(key.namespace).or_default().insert(key.name, object)
+    }
+
+    /// Takes the object at `key` out.
+    pub fn remove(&mut self, key: &ObjKey) -> Option<Rc<Object>> {
+        let namespaces = self.kinds.get_mut(&key.kind)?;
+        let names = namespaces.get_mut(key.namespace.as_str())?;
+        let removed = names.remove(key.name.as_str());
+        if names.is_empty() {
+            namespaces.remove(key.namespace.as_str());
+        }
+        removed
+    }
+
+    /// Every object, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.kinds.values().flat_map(|namespaces| namespaces.values()).flat_map(|names| names.values())
+    }
+
+    /// The objects of `kind`, in `namespace` if given, in key order.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
+        let namespaces = self.kinds.get(&kind);
+        let names: Box<dyn Iterator<Item = &Names>> = match namespace {
+            Some(ns) => Box::new(namespaces.and_then(|n| n.get(ns)).into_iter()),
+            None => Box::new(namespaces.into_iter().flat_map(|n| n.values())),
+        };
+        names.flat_map(|names| names.values())
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.kinds.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::core::{Namespace, Pod};
+
+    fn pod(ns: &str, name: &str) -> (ObjKey, Rc<Object>) {
+        let mut p = Pod::default();
+        p.metadata.namespace = ns.into();
+        p.metadata.name = name.into();
+        (ObjKey::new(Kind::Pod, ns, name), Rc::new(Object::Pod(p)))
+    }
+
+    #[test]
+    fn iterates_in_key_order_and_lists_by_kind_and_namespace() {
+        let mut map = ObjectMap::default();
+        for (ns, name) in [("b", "x"), ("a", "z"), ("a", "y")] {
+            let (key, obj) = pod(ns, name);
+            assert!(map.insert(key, obj).is_none());
+        }
+        let mut ns = Namespace::default();
+        ns.metadata.name = "a".into();
+        map.insert(ObjKey::new(Kind::Namespace, "", "a"), Rc::new(Object::Namespace(ns)));
+        let mut sorted: Vec<ObjKey> = map.values().map(|o| o.key()).collect();
+        let in_order = sorted.clone();
+        sorted.sort();
+        assert_eq!(in_order, sorted);
+        let names = |it: &mut dyn Iterator<Item = &Rc<Object>>| it.map(|o| o.meta().name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&mut map.list(Kind::Pod, None)), ["y", "z", "x"]);
+        assert_eq!(names(&mut map.list(Kind::Pod, Some("a"))), ["y", "z"]);
+        assert_eq!(names(&mut map.list(Kind::Pod, Some("c"))), Vec::<String>::new());
+        assert_eq!(names(&mut map.list(Kind::Service, None)), Vec::<String>::new());
+
+        let (key, _) = pod("b", "x");
+        assert!(map.contains_key(&key));
+        assert!(map.remove(&key).is_some());
+        assert!(map.get(&key).is_none() && map.remove(&key).is_none());
+        assert_eq!(names(&mut map.list(Kind::Pod, None)), ["y", "z"]);
+    }
+}
