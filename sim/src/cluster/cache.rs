@@ -25,6 +25,12 @@ impl Cache {
             ChangeType::Added | ChangeType::Modified => self.objects.insert(key.clone(), change.object.clone()),
             ChangeType::Deleted => self.objects.remove(&key),
         };
+        // Most updates (status) keep the owners: the indexes stay as they are.
+        let same_owners = change.type_ != ChangeType::Deleted
+            && previous.as_ref().is_some_and(|old| old.meta().owner_references == change.object.meta().owner_references);
+        if same_owners {
+            return previous;
+        }
         self.uncontrolled.remove(&key);
         if let Some(old) = &previous {
             for owner in &old.meta().owner_references {
