@@ -257,7 +257,7 @@ fn run_with<S: FnOnce() -> f64>(
     let input = cluster.record_input("bench", "", &format!("{pods} pods in {} Deployments", deployments.len()));
     cluster.with_ctx("bench", input, |ctx| {
         for d in &deployments {
-            ctx.create(Object::Deployment(d.clone()), "bench").expect("the benchmark's Deployments are valid");
+            ctx.create(Object::from(d.clone()), "bench").expect("the benchmark's Deployments are valid");
         }
     });
     let done = settle(&mut cluster, "start", &mut progress, |c| rolled_out(c, &deployments, "kubesim/web:1"));
@@ -366,7 +366,7 @@ fn deployments(pods: usize) -> Vec<Deployment> {
                 }
             });
             match crate::api::decode::from_json(Kind::Deployment, json) {
-                Ok(Object::Deployment(d)) => d,
+                Ok(Object::Deployment(d)) => *d,
                 other => unreachable!("the benchmark's Deployment decodes: {other:?}"),
             }
         })

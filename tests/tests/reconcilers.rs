@@ -133,7 +133,7 @@ impl Reconciler for UserReplicaSets {
         let mut requests = Vec::new();
         let mut mine: Vec<Pod> = Vec::new();
         for obj in view.list_in(Kind::Pod, &rs.metadata.namespace) {
-            let Object::Pod(pod) = &**obj else { continue };
+            let Some(pod) = obj.as_pod() else { continue };
             if !selector.matches(&pod.metadata.labels) || pod.metadata.deletion_timestamp.is_some() {
                 continue;
             }
@@ -144,7 +144,7 @@ impl Reconciler for UserReplicaSets {
                     // Adopt: add ourselves as the controller (the bug: even over another).
                     let mut adopted = pod.clone();
                     adopted.metadata.owner_references.push(owner_ref(&rs));
-                    requests.push(ApiRequest::Update(Object::Pod(adopted.clone())));
+                    requests.push(ApiRequest::Update(Object::from(adopted.clone())));
                     mine.push(adopted);
                 }
             }
@@ -161,7 +161,7 @@ impl Reconciler for UserReplicaSets {
             pod.metadata.labels = rs.spec.template.metadata.labels.clone();
             pod.metadata.owner_references = vec![owner_ref(&rs)];
             pod.spec = rs.spec.template.spec.clone();
-            requests.push(ApiRequest::Create(Object::Pod(pod)));
+            requests.push(ApiRequest::Create(Object::from(pod)));
             *self.created.entry(rs.metadata.uid.clone()).or_insert(0) += 1;
         }
         if have > want {

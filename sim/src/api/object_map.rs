@@ -72,7 +72,7 @@ mod tests {
         let mut p = Pod::default();
         p.metadata.namespace = ns.into();
         p.metadata.name = name.into();
-        (ObjKey::new(Kind::Pod, ns, name), Rc::new(Object::Pod(p)))
+        (ObjKey::new(Kind::Pod, ns, name), Rc::new(Object::from(p)))
     }
 
     #[test]

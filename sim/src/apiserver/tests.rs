@@ -12,7 +12,7 @@ fn pod(name: &str) -> Object {
     let mut p = Pod::default();
     p.metadata.name = name.into();
     p.spec.containers.push(Container { name: "c".into(), image: Some("nginx:1.27".into()), ..Default::default() });
-    Object::Pod(p)
+    Object::from(p)
 }
 
 fn server() -> ApiServer {

@@ -27,7 +27,9 @@ impl Cache {
         };
         // Most updates (status) keep the owners: the indexes stay as they are.
         let same_owners = change.type_ != ChangeType::Deleted
-            && previous.as_ref().is_some_and(|old| old.meta().owner_references == change.object.meta().owner_references);
+            && previous
+                .as_ref()
+                .is_some_and(|old| old.meta().owner_references == change.object.meta().owner_references);
         if same_owners {
             return previous;
         }

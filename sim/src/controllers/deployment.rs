@@ -175,7 +175,7 @@ fn sets_of(d: &Deployment, view: &Cache) -> Sets {
         .dependents_of(&d.metadata.uid)
         .filter_map(|o| match &**o {
             Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => {
-                Some(rs.clone())
+                Some((**rs).clone())
             }
             _ => None,
         })
@@ -201,7 +201,7 @@ fn scale(d: &Deployment, rs: &ReplicaSet, to: i32, requests: &mut Vec<ApiRequest
     if scaled_rs == *rs {
         return;
     }
-    requests.push(ApiRequest::Update(Object::ReplicaSet(scaled_rs)));
+    requests.push(ApiRequest::Update(Object::from(scaled_rs)));
     if to != from {
         let direction = if to > from { "up" } else { "down" };
         requests.push(ApiRequest::normal_event(
@@ -225,7 +225,7 @@ fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
     selector.match_labels.insert(POD_TEMPLATE_HASH.into(), hash.clone());
     let (surge, _) = fenceposts(d);
     let desired = d.spec.replicas.unwrap_or(1);
-    let owner = Object::Deployment(d.clone());
+    let owner = Object::from(d.clone());
     let mut rs = ReplicaSet {
         metadata: ObjectMeta {
             name: format!("{}-{hash}", d.metadata.name),
@@ -325,7 +325,7 @@ impl Reconciler for DeploymentController {
                     let replicas = first_replicas(&d, &sets, recreate);
                     let rs = new_replica_set(&d, max_revision + 1, replicas);
                     let message = format!("Scaled up replica set {} from 0 to {replicas}", rs.metadata.name);
-                    requests.push(ApiRequest::Create(Object::ReplicaSet(rs)));
+                    requests.push(ApiRequest::Create(Object::from(rs)));
                     if replicas > 0 {
                         requests.push(ApiRequest::normal_event(key.clone(), "ScalingReplicaSet", message));
                     }
@@ -352,7 +352,7 @@ impl Reconciler for DeploymentController {
             // ReplicaSet leaves its revision to the next one.
             let rs_synced = synced == *new;
             if !rs_synced && requests.is_empty() {
-                requests.push(ApiRequest::Update(Object::ReplicaSet(synced)));
+                requests.push(ApiRequest::Update(Object::from(synced)));
             }
             if rs_synced && d.metadata.annotations.get(REVISION) != Some(&target.to_string()) {
                 let mut annotated = d.clone();

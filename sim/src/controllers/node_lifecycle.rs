@@ -101,7 +101,7 @@ fn with_taints(node: &Node, effects: &[&str], now: SimTime) -> Object {
         }
     }
     tainted.metadata.resource_version.clear();
-    Object::Node(tainted)
+    Object::from(tainted)
 }
 
 impl NodeLifecycle {
@@ -126,7 +126,7 @@ impl NodeLifecycle {
         }
         unknown.metadata.resource_version.clear();
         let key = ObjKey::new(Kind::Node, "", name);
-        requests.push(ApiRequest::UpdateStatus(Object::Node(unknown)));
+        requests.push(ApiRequest::UpdateStatus(Object::from(unknown)));
         requests.push(ApiRequest::normal_event(
             key,
             "NodeNotReady",
@@ -148,7 +148,7 @@ impl NodeLifecycle {
             }
             not_ready.metadata.resource_version.clear();
             let pod_key = ObjKey::new(Kind::Pod, &pod.metadata.namespace, &pod.metadata.name);
-            requests.push(ApiRequest::UpdateStatus(Object::Pod(not_ready)));
+            requests.push(ApiRequest::UpdateStatus(Object::from(not_ready)));
             requests.push(ApiRequest::Event {
                 involved: pod_key,
                 type_: "Warning".into(),
@@ -233,7 +233,7 @@ impl Reconciler for NodeLifecycle {
         if cordon_changed && !updated {
             let mut cordoned = node.clone();
             cordoned.metadata.resource_version.clear();
-            reconcile.requests.push(ApiRequest::Update(Object::Node(cordoned)));
+            reconcile.requests.push(ApiRequest::Update(Object::from(cordoned)));
             let verb = if node.spec.unschedulable == Some(true) { "added" } else { "removed" };
             reconcile.why.get_or_insert_with(|| format!("spec.unschedulable: taint {UNSCHEDULABLE_TAINT} {verb}"));
         }
@@ -256,7 +256,7 @@ impl NodeLifecycle {
             if ready && node.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT) {
                 let mut healed = node.clone();
                 healed.spec.taints.retain(|t| t.key != UNREACHABLE_TAINT);
-                requests.push(ApiRequest::Update(Object::Node(healed)));
+                requests.push(ApiRequest::Update(Object::from(healed)));
             }
             // Look again when the heartbeat would be too old.
             let due = next_tick(heartbeat.as_ms() + GRACE_PERIOD_MS);

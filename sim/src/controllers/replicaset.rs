@@ -49,7 +49,7 @@ fn rs_key_of(pod: &Object) -> Option<ObjKey> {
 /// A new pod from the ReplicaSet's template.
 fn pod_from_template(rs: &Object, template: &crate::api::apps::PodTemplateSpec) -> Object {
     let meta = rs.meta();
-    Object::Pod(Pod {
+    Object::from(Pod {
         metadata: ObjectMeta {
             generate_name: Some(format!("{}-", meta.name)),
             namespace: meta.namespace.clone(),
@@ -144,7 +144,7 @@ impl Reconciler for ReplicaSetController {
             } else if mine {
                 let mut released = p.clone();
                 released.metadata.owner_references.retain(|r| r.uid != rs.metadata.uid);
-                requests.push(ApiRequest::Update(Object::Pod(released)));
+                requests.push(ApiRequest::Update(Object::from(released)));
             }
         }
         for pod in view.uncontrolled_in(Kind::Pod, &key.namespace) {
@@ -152,7 +152,7 @@ impl Reconciler for ReplicaSetController {
             if is_active(p) && selector.matches(&p.metadata.labels) {
                 let mut adopted = p.clone();
                 adopted.metadata.owner_references.push(controller_ref(&obj));
-                requests.push(ApiRequest::Update(Object::Pod(adopted)));
+                requests.push(ApiRequest::Update(Object::from(adopted)));
                 owned.push(pod.clone());
             }
         }

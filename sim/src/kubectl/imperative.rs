@@ -151,7 +151,7 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
         },
         ..Default::default()
     };
-    create_or_print(cluster, cause, &args, Object::Pod(pod), out, "kubectl run");
+    create_or_print(cluster, cause, &args, Object::from(pod), out, "kubectl run");
 }
 
 /// `kubectl create deployment|namespace|-f`.
@@ -215,7 +215,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
                 },
                 ..Default::default()
             };
-            create_or_print(cluster, cause, &args, Object::Deployment(d), out, "kubectl create deployment");
+            create_or_print(cluster, cause, &args, Object::from(d), out, "kubectl create deployment");
         }
         (Some("namespace" | "ns"), Some(name)) => {
             let mut ns = Namespace::default();

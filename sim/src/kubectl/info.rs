@@ -174,7 +174,7 @@ fn pod_for(cluster: &mut Cluster, target: &str, ns: &str, out: &mut CmdOutput) -
         return None;
     };
     if let Object::Pod(pod) = &*obj {
-        return Some(pod.clone());
+        return Some((**pod).clone());
     }
     let selector = match pods_selector(&obj) {
         Ok(s) => s,

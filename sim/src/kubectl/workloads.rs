@@ -214,7 +214,7 @@ fn replica_sets(cluster: &Cluster, d: &Deployment) -> Vec<ReplicaSet> {
         .list(Kind::ReplicaSet, Some(&d.metadata.namespace))
         .filter_map(|o| match &**o {
             Object::ReplicaSet(rs) if rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid) => {
-                Some(rs.clone())
+                Some((**rs).clone())
             }
             _ => None,
         })
@@ -393,5 +393,5 @@ fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out
     let mut rolled = d.clone();
     rolled.spec.template = template;
     rolled.metadata.annotations = annotations;
-    write(cluster, cause, Object::Deployment(rolled), "rolled back", "kubectl rollout undo", out);
+    write(cluster, cause, Object::from(rolled), "rolled back", "kubectl rollout undo", out);
 }

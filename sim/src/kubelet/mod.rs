@@ -337,7 +337,7 @@ impl Kubelet {
         let rebooted = match ctx.get(&key) {
             None => {
                 let node = self.node_object(ctx.now);
-                let _ = ctx.create(Object::Node(node), "kubelet registered the node");
+                let _ = ctx.create(Object::from(node), "kubelet registered the node");
                 false
             }
             Some(_) => {
@@ -447,7 +447,7 @@ impl Kubelet {
             info.boot_id = format!("boot-{}", self.boot);
         }
         node.metadata.resource_version.clear();
-        let _ = ctx.update_status(Object::Node(node), "kubelet posted node status");
+        let _ = ctx.update_status(Object::from(node), "kubelet posted node status");
     }
 
     fn renew_lease(&mut self, ctx: &mut Ctx<'_>) {
@@ -940,7 +940,7 @@ impl Kubelet {
         pod.metadata.namespace = w.key.namespace.clone();
         pod.status = status.clone();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
-        match ctx.update_status(Object::Pod(pod), &summary) {
+        match ctx.update_status(Object::from(pod), &summary) {
             Ok(Some(obj)) => {
                 w.pod = obj;
                 w.posted = Some(status);

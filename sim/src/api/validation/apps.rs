@@ -236,10 +236,10 @@ mod tests {
         d.metadata.namespace = "default".into();
         d.spec.selector = sel;
         d.spec.template = template(labels);
-        let mut obj = Object::Deployment(d);
+        let mut obj = Object::from(d);
         apply_defaults(&mut obj);
         let Object::Deployment(d) = obj else { unreachable!() };
-        d
+        *d
     }
 
     fn rs(sel: Option<LabelSelector>, labels: &[(&str, &str)]) -> ReplicaSet {
@@ -248,10 +248,10 @@ mod tests {
         r.metadata.namespace = "default".into();
         r.spec.selector = sel;
         r.spec.template = template(labels);
-        let mut obj = Object::ReplicaSet(r);
+        let mut obj = Object::from(r);
         apply_defaults(&mut obj);
         let Object::ReplicaSet(r) = obj else { unreachable!() };
-        r
+        *r
     }
 
     fn check(d: &Deployment) -> Vec<String> {

@@ -90,7 +90,7 @@ mod tests {
         p.metadata.name = name.into();
         p.metadata.namespace = "default".into();
         p.spec.containers.push(Container { name: "web".into(), image: Some(image.into()), ..Default::default() });
-        defaulted(Object::Pod(p))
+        defaulted(Object::from(p))
     }
 
     fn lines(errors: &[FieldError]) -> Vec<String> {
@@ -140,7 +140,7 @@ mod tests {
         );
         let mut node = Node::default();
         node.metadata.name = "a.b".into();
-        assert!(validate_create(&Object::Node(node)).is_empty());
+        assert!(validate_create(&Object::from(node)).is_empty());
         let mut svc = Service::default();
         svc.metadata.name = "a.b".into();
         svc.metadata.namespace = "default".into();
@@ -211,7 +211,7 @@ mod tests {
             p.spec.containers.push(c);
             p.spec.node_name = Some(w.into());
             p.spec.restart_policy = Some(w.into());
-            let obj = Object::Pod(p);
+            let obj = Object::from(p);
             let _ = validate_create(&obj);
             let _ = validate_update(&obj, &obj);
             let _ = validate_update(&pod("web", "nginx"), &obj);

@@ -463,10 +463,10 @@ mod tests {
         p.metadata.name = "web".into();
         p.metadata.namespace = "default".into();
         p.spec.containers = containers;
-        let mut obj = Object::Pod(p);
+        let mut obj = Object::from(p);
         apply_defaults(&mut obj);
         let Object::Pod(p) = obj else { unreachable!() };
-        p
+        *p
     }
 
     fn create(p: &Pod) -> Vec<String> {
@@ -656,7 +656,7 @@ mod tests {
         init.liveness_probe = Some(serde_json::json!({}));
         let mut p = pod(vec![container("web", "nginx")]);
         p.spec.init_containers = vec![init, container("", "busybox")];
-        let mut obj = Object::Pod(p);
+        let mut obj = Object::from(p);
         apply_defaults(&mut obj);
         let Object::Pod(p) = obj else { unreachable!() };
         assert_eq!(

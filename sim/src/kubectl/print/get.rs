@@ -450,7 +450,7 @@ mod tests {
             state: ContainerState { running: Some(ContainerStateRunning::default()), ..Default::default() },
             ..Default::default()
         }];
-        Object::Pod(p)
+        Object::from(p)
     }
 
     fn get(kind: Kind, objects: &[Object], opts: TableOptions, now_ms: u64) -> String {
@@ -509,7 +509,7 @@ mod tests {
         control.metadata.labels.insert("node-role.kubernetes.io/control-plane".into(), "".into());
         let mut cordoned = node("node-1", "Unknown");
         cordoned.spec.unschedulable = Some(true);
-        let objects = [Object::Node(control), Object::Node(cordoned)];
+        let objects = [Object::from(control), Object::from(cordoned)];
         let opts = TableOptions { all_namespaces: true, ..Default::default() };
         assert_eq!(
             get(Kind::Node, &objects, opts, 3_600_000),
@@ -523,7 +523,7 @@ mod tests {
     fn nodes_wide() {
         let opts = TableOptions { wide: true, ..Default::default() };
         assert_eq!(
-            get(Kind::Node, &[Object::Node(node("node-1", "True"))], opts, 0),
+            get(Kind::Node, &[Object::from(node("node-1", "True"))], opts, 0),
             "NAME     STATUS   ROLES    AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   OS-IMAGE                         KERNEL-VERSION   CONTAINER-RUNTIME\n\
              node-1   Ready    <none>   0s    v1.32.0   172.18.0.2    <none>        Debian GNU/Linux 12 (bookworm)   6.8.0            containerd://1.7.24\n"
         );
@@ -573,7 +573,7 @@ mod tests {
         d.status.available_replicas = Some(2);
         let opts = TableOptions { wide: true, ..Default::default() };
         assert_eq!(
-            get(Kind::Deployment, &[Object::Deployment(d.clone())], opts, 61_000),
+            get(Kind::Deployment, &[Object::from(d.clone())], opts, 61_000),
             "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n\
              web    2/3     3            2           61s   nginx        nginx:1.27   app=web\n"
         );
@@ -585,7 +585,7 @@ mod tests {
         rs.status.replicas = 3;
         rs.status.ready_replicas = Some(3);
         assert_eq!(
-            get(Kind::ReplicaSet, &[Object::ReplicaSet(rs)], TableOptions::default(), 61_000),
+            get(Kind::ReplicaSet, &[Object::from(rs)], TableOptions::default(), 61_000),
             "NAME             DESIRED   CURRENT   READY   AGE\n\
              web-7c5ddbdf54   3         3         3       61s\n"
         );

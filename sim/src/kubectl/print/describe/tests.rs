@@ -93,7 +93,7 @@ fn web_pod(api: &mut ApiServer, resources: Option<ResourceRequirements>) -> Obje
     p.metadata.labels.insert("run".into(), "web".into());
     p.spec.containers = vec![nginx()];
     p.spec.containers[0].resources = resources;
-    let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else { unreachable!() };
+    let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.spec.node_name = Some("node-2".into());
     let Some(Object::Pod(bound)) = api.update(Object::Pod(p)).unwrap().map(|c| (*c.object).clone()) else {
         unreachable!()
@@ -130,7 +130,7 @@ fn node_fixture(api: &mut ApiServer) -> Object {
         effect: "NoSchedule".into(),
         time_added: None,
     }];
-    let Object::Node(mut n) = create(api, 0, Object::Node(n)) else { unreachable!() };
+    let Object::Node(mut n) = create(api, 0, Object::from(n)) else { unreachable!() };
     let q = |v: &str| Quantity(v.into());
     n.status.capacity = [("cpu", "2"), ("memory", "4Gi"), ("pods", "110"), ("ephemeral-storage", "100Gi")]
         .iter()
@@ -200,7 +200,7 @@ fn deployment_fixture(api: &mut ApiServer) -> Object {
     d.spec.replicas = Some(2);
     d.spec.selector = Some(LabelSelector { match_labels: app_labels(), ..Default::default() });
     d.spec.template = web_template();
-    let Object::Deployment(mut d) = create(api, 0, Object::Deployment(d)) else { unreachable!() };
+    let Object::Deployment(mut d) = create(api, 0, Object::from(d)) else { unreachable!() };
     d.status.replicas = Some(2);
     d.status.updated_replicas = Some(2);
     d.status.ready_replicas = Some(2);
@@ -232,7 +232,7 @@ fn replica_set(api: &mut ApiServer, d: &Object, name: &str, hash: &str, image: &
     rs.spec.template = dep.spec.template.clone();
     rs.spec.template.metadata.labels.insert("pod-template-hash".into(), hash.into());
     rs.spec.template.spec.containers[0].image = Some(image.into());
-    let Object::ReplicaSet(mut rs) = create(api, at, Object::ReplicaSet(rs)) else { unreachable!() };
+    let Object::ReplicaSet(mut rs) = create(api, at, Object::from(rs)) else { unreachable!() };
     rs.status.replicas = replicas;
     rs.status.ready_replicas = Some(replicas);
     api.update_status(Object::ReplicaSet(rs)).unwrap();
@@ -254,7 +254,7 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
     let mut c = nginx();
     c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
     p.spec.containers = vec![c];
-    let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else { unreachable!() };
+    let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.status.phase = Some(if ready { "Running" } else { "Pending" }.into());
     p.status.pod_ip = Some(ip.into());
     p.status.conditions = vec![condition("Ready", if ready { "True" } else { "False" })];
@@ -336,7 +336,7 @@ fn rich_pod(api: &mut ApiServer) -> Object {
         {"name": "config", "configMap": {"name": "settings"}}
     ]));
     p.spec.node_selector.insert("disktype".into(), "ssd".into());
-    let Object::Pod(mut p) = create(api, 0, Object::Pod(p)) else { unreachable!() };
+    let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.spec.node_name = Some("node-1".into());
     let _ = api.update(Object::Pod(p.clone()));
     let Object::Pod(mut p) = (*stored(api, Kind::Pod, "default", "api")).clone() else { unreachable!() };
@@ -948,7 +948,7 @@ fn unscheduled_pod_has_no_node_and_no_ips() {
     let mut p = Pod::default();
     p.metadata.name = "pending".into();
     p.spec.containers = vec![nginx()];
-    let pod = create(&mut api, 0, Object::Pod(p));
+    let pod = create(&mut api, 0, Object::from(p));
     let out = describe(&pod, &api, SimTime(5 * S));
     assert!(out.contains("\nNode:             <none>\n"));
     assert!(out.contains("\nStatus:           Pending\nIP:               \nIPs:              <none>\n"));

@@ -63,7 +63,7 @@ fn replica_sets_of<'a>(w: &Writer<'a>, d: &Deployment) -> (Vec<&'a ReplicaSet>, 
         .api
         .list(Kind::ReplicaSet, Some(&d.metadata.namespace))
         .filter_map(|o| match o.as_ref() {
-            Object::ReplicaSet(rs) => Some(rs),
+            Object::ReplicaSet(rs) => Some(&**rs),
             _ => None,
         })
         .filter(|rs| rs.metadata.controller_ref().is_some_and(|r| r.uid == d.metadata.uid))
