@@ -446,6 +446,30 @@ mod tests {
     }
 
     #[test]
+    fn a_rollout_replaces_every_pod() {
+        let report = run(10, 200, Then::Rollout, 0);
+        let names: Vec<&str> = report.phases.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["start", "rollout"]);
+        assert!(report.phases.iter().all(|p| p.done), "{report:?}");
+        assert_eq!(report.running, 200);
+        // 200 pods at the start, 200 more for the new image.
+        assert_eq!(report.pods_scheduled, 400);
+    }
+
+    #[test]
+    fn a_node_failure_is_healed_elsewhere_then_cleaned_up() {
+        let report = run(20, 200, Then::NodeFailure, 0);
+        let names: Vec<&str> = report.phases.iter().map(|p| p.name).collect();
+        assert_eq!(names, ["start", "node-failure", "recovery"]);
+        assert!(report.phases.iter().all(|p| p.done), "{report:?}");
+        assert_eq!(report.running, 200);
+        // The pods of the two crashed nodes were replaced on the others: not before the
+        // nodes went NotReady (40 s) and their NoExecute taint's 300 s ran out.
+        assert!(report.pods_scheduled > 200, "{report:?}");
+        assert!(report.phases[1].simulated.as_ms() > 340_000, "{report:?}");
+    }
+
+    #[test]
     fn deployments_split_the_pods_evenly() {
         let replicas = |pods| deployments(pods).iter().map(|d| d.spec.replicas.unwrap()).collect::<Vec<_>>();
         assert_eq!(replicas(3_000), [3_000]);
