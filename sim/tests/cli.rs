@@ -237,3 +237,26 @@ fn fuzz_finds_and_shrinks_a_counterexample_and_writes_it_as_a_scenario() {
     assert_eq!(code, 0, "{clean}");
     assert!(clean.contains("no counterexample in 32 schedules"), "{clean}");
 }
+
+#[test]
+fn bench_refuses_bad_sizes_before_running_and_prints_figures_for_good_ones() {
+    let refused = [
+        (&["bench", "--nodes", "0"][..], "--nodes must be at least 1"),
+        (&["bench", "--pods", "1000000"][..], "more than kubesim holds (200000"),
+        (&["bench", "--nodes", "100000000", "--pods", "10"][..], "MiB of memory and"),
+        (&["bench", "huge"][..], "[possible values: small, medium, full, full-rollout, full-node-failure]"),
+        (&["bench", "small", "--nodes", "5"][..], "cannot be used with"),
+    ];
+    for (args, message) in refused {
+        let (_, err, code) = run_stderr(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let (out, err, code) = run_stderr(&["bench", "--nodes", "3", "--pods", "30", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(report["report"]["running"], 30);
+    assert_eq!(report["report"]["phases"][0]["name"], "start");
+    assert_eq!(report["report"]["phases"][0]["done"], true);
+    assert!(report["peakRssKib"].as_u64().is_some_and(|k| k > 0), "{out}");
+}
