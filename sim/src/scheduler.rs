@@ -99,9 +99,15 @@ struct Requests {
     non_zero: Resources,
 }
 
-/// What the scheduler knows of a node: upstream's `NodeInfo`.
+/// What the scheduler knows of a node: upstream's `NodeInfo`. The fields the filters and
+/// scores read for every candidate are copied out of the Node, so a pass over hundreds
+/// of nodes reads this table only.
 struct NodeInfo {
     node: Rc<Object>,
+    /// `spec.unschedulable`.
+    cordoned: bool,
+    /// `spec.taints`.
+    taints: Vec<Taint>,
     allocatable: Resources,
     /// Requests of the pods assigned to it, as the filters count them.
     requested: Resources,
@@ -110,6 +116,18 @@ struct NodeInfo {
 }
 
 impl NodeInfo {
+    fn new(node: Rc<Object>, requested: Resources, non_zero_requested: Resources) -> NodeInfo {
+        let n = node.as_node().expect("the node table holds nodes");
+        NodeInfo {
+            cordoned: n.spec.unschedulable == Some(true),
+            taints: n.spec.taints.clone(),
+            allocatable: allocatable(n),
+            node,
+            requested,
+            non_zero_requested,
+        }
+    }
+
     fn node(&self) -> &Node {
         self.node.as_node().expect("the node table holds nodes")
     }
@@ -208,8 +226,8 @@ impl Scheduler {
         let name = &node.metadata.name;
         match (self.node_index.get(name).copied(), deleted) {
             (Some(i), false) => {
-                self.nodes[i].allocatable = allocatable(node);
-                self.nodes[i].node = object.clone();
+                let (requested, non_zero_requested) = (self.nodes[i].requested, self.nodes[i].non_zero_requested);
+                self.nodes[i] = NodeInfo::new(object.clone(), requested, non_zero_requested);
             }
             (Some(i), true) => {
                 let info = self.nodes.remove(i);
@@ -220,9 +238,7 @@ impl Scheduler {
             (None, false) => {
                 let (requested, non_zero_requested) = self.unknown_nodes.remove(name).unwrap_or_default();
                 let at = self.nodes.partition_point(|n| n.node().metadata.name < *name);
-                let info =
-                    NodeInfo { node: object.clone(), allocatable: allocatable(node), requested, non_zero_requested };
-                self.nodes.insert(at, info);
+                self.nodes.insert(at, NodeInfo::new(object.clone(), requested, non_zero_requested));
                 self.reindex();
             }
             (None, true) => {}
@@ -378,18 +394,17 @@ impl Scheduler {
 /// Runs the filter plugins in upstream order; on failure returns the reasons and
 /// whether resources alone were short (so preemption could in principle help).
 fn filter(pod: &Pod, info: &NodeInfo, requests: &Requests) -> Result<(), (Vec<String>, bool)> {
-    let node = info.node();
     let fail = |r: &str| Err((vec![r.to_string()], false));
     // NodeUnschedulable: a cordoned node takes only pods that tolerate the taint the
     // node controller gives it (checked against the spec, so before the taint lands).
-    if node.spec.unschedulable == Some(true) {
+    if info.cordoned {
         let taint =
             Taint { key: UNSCHEDULABLE_TAINT.into(), value: None, effect: "NoSchedule".into(), time_added: None };
         if !pod.spec.tolerations.iter().any(|t| t.tolerates(&taint)) {
             return fail("node(s) were unschedulable");
         }
     }
-    if let Some(taint) = node.spec.taints.iter().find(|t| {
+    if let Some(taint) = info.taints.iter().find(|t| {
         (t.effect == "NoSchedule" || t.effect == "NoExecute")
             && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
     }) {
@@ -399,7 +414,7 @@ fn filter(pod: &Pod, info: &NodeInfo, requests: &Requests) -> Result<(), (Vec<St
             taint.value.as_deref().unwrap_or("")
         ));
     }
-    if !pod.spec.node_selector.iter().all(|(k, v)| node.metadata.labels.get(k) == Some(v)) {
+    if !pod.spec.node_selector.iter().all(|(k, v)| info.node().metadata.labels.get(k) == Some(v)) {
         return fail("node(s) didn't match Pod's node affinity/selector");
     }
     let (alloc, used) = (info.allocatable, info.requested);
@@ -419,7 +434,6 @@ fn filter(pod: &Pod, info: &NodeInfo, requests: &Requests) -> Result<(), (Vec<St
 
 /// Weighted sum of the score plugins, each 0-100.
 fn score(pod: &Pod, info: &NodeInfo, requests: &Requests) -> i64 {
-    let node = info.node();
     let (alloc, used) = (info.allocatable, info.non_zero_requested);
     let req = requests.non_zero;
     let frac = |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
@@ -430,8 +444,7 @@ fn score(pod: &Pod, info: &NodeInfo, requests: &Requests) -> i64 {
     // BalancedAllocation: 1 - standard deviation of the two fractions.
     let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
     // TaintToleration: fewer intolerable PreferNoSchedule taints is better.
-    let prefer_no = node
-        .spec
+    let prefer_no = info
         .taints
         .iter()
         .filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)))

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::core::PodSpec;
 use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, null_as_default};
+use super::shared::Shared;
 
 /// A pod template: the metadata and spec of the pods a controller makes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -14,8 +15,9 @@ use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, null_as_def
 pub struct PodTemplateSpec {
     #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: ObjectMeta,
+    /// Shared with the pods made from it until they change it.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub spec: PodSpec,
+    pub spec: Shared<PodSpec>,
 }
 
 /// A Deployment.

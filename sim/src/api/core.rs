@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::meta::{Condition, IntOrString, MicroTime, ObjectMeta, Quantity, Time, null_as_default};
+use super::shared::Shared;
 
 /// A Namespace.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -146,8 +147,9 @@ pub struct Pod {
     pub kind: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub metadata: ObjectMeta,
+    /// Shared among the pod's versions (status updates do not copy it).
     #[serde(default, deserialize_with = "null_as_default")]
-    pub spec: PodSpec,
+    pub spec: Shared<PodSpec>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub status: PodStatus,
 }

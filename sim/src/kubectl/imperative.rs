@@ -148,7 +148,8 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
             restart_policy: Some(restart),
             dns_policy: Some("ClusterFirst".into()),
             ..Default::default()
-        },
+        }
+        .into(),
         ..Default::default()
     };
     create_or_print(cluster, cause, &args, Object::from(pod), out, "kubectl run");
@@ -209,7 +210,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
                     selector: Some(LabelSelector { match_labels: labels.clone(), ..Default::default() }),
                     template: PodTemplateSpec {
                         metadata: ObjectMeta { labels, ..Default::default() },
-                        spec: PodSpec { containers, ..Default::default() },
+                        spec: PodSpec { containers, ..Default::default() }.into(),
                     },
                     ..Default::default()
                 },

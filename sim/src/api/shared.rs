@@ -1,0 +1,69 @@
+//! `Shared<T>`: a part of an object that many versions of it have in common (a pod's
+//! spec does not change when its status does), shared until one of them writes to it.
+
+use std::ops::{Deref, DerefMut};
+use std::rc::Rc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
+/// if someone else holds it. Reads and writes look like those of a plain `T`, and it
+/// (de)serializes as `T` does.
+#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Shared<T>(Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Rc::make_mut(&mut self.0)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared(Rc::new(value))
+    }
+}
+
+impl<T: Serialize> Serialize for Shared<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Shared::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_until_one_writes() {
+        let a: Shared<Vec<u8>> = vec![1, 2].into();
+        let mut b = a.clone();
+        assert!(Rc::ptr_eq(&a.0, &b.0));
+        b.push(3);
+        assert!(!Rc::ptr_eq(&a.0, &b.0));
+        assert_eq!((&a[..], &b[..]), (&[1, 2][..], &[1, 2, 3][..]));
+        assert_eq!(serde_json::to_string(&b).unwrap(), "[1,2,3]");
+        let c: Shared<Vec<u8>> = serde_json::from_str("[4]").unwrap();
+        assert_eq!(*c, [4]);
+    }
+}
