@@ -425,9 +425,10 @@ fn running(cluster: &Cluster) -> usize {
 }
 
 fn trace_hash(cluster: &Cluster) -> u64 {
+    use std::fmt::Write;
     let mut hash = Fnv64::default();
     for e in cluster.trace().events() {
-        hash.write(e.line().as_bytes()).write(b"\n");
+        writeln!(hash, "{e}").expect("hashing cannot fail");
     }
     hash.finish()
 }

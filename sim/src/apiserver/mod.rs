@@ -103,17 +103,9 @@ impl ApiServer {
     }
 
     fn new_uid(&mut self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes: [u8; 16] = self.uid_rng.random();
-        let mut uid = String::with_capacity(36);
-        for (i, b) in bytes.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                uid.push('-');
-            }
-            uid.push(HEX[usize::from(b >> 4)] as char);
-            uid.push(HEX[usize::from(b & 0xf)] as char);
-        }
-        uid
+        let hex = crate::engine::hash::to_hex(&bytes);
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
     }
 
     /// Five random characters from [`NAME_ALPHABET`], as `generateName` appends.

@@ -59,19 +59,18 @@ pub struct TraceEvent {
     pub detail: String,
 }
 
+/// The stable human-readable line (`00:00:01.005 #12 <#7 kubelet/node-2 ...`).
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (t, id, cause) = (SimTime(self.t_ms), self.id, self.cause);
+        write!(f, "{t} #{id} <#{cause} {} {} {} {}", self.component, self.action, self.object, self.detail)
+    }
+}
+
 impl TraceEvent {
-    /// The stable human-readable line (`00:00:01.005 #12 <#7 kubelet/node-2 ...`).
+    /// The stable human-readable line (see the `Display` impl).
     pub fn line(&self) -> String {
-        format!(
-            "{} #{} <#{} {} {} {} {}",
-            SimTime(self.t_ms),
-            self.id,
-            self.cause,
-            self.component,
-            self.action,
-            self.object,
-            self.detail
-        )
+        self.to_string()
     }
 
     /// The JSON Lines form written by `--trace FILE.jsonl`.

@@ -173,8 +173,7 @@ pub fn image_id(image: &str) -> String {
     let repo = reference.rsplit_once(':').map_or(reference.as_str(), |(r, _)| r);
     let mut rng = crate::engine::rng::stream(0, &reference);
     let digest: [u8; 32] = rand::RngExt::random(&mut rng);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{repo}@sha256:{hex}")
+    format!("{repo}@sha256:{}", crate::engine::hash::to_hex(&digest))
 }
 
 impl PodWorker {

@@ -78,8 +78,7 @@ impl VirtualRuntime {
 
     fn new_id(&mut self) -> String {
         let bytes: [u8; 32] = self.rng.random();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("containerd://{hex}")
+        format!("containerd://{}", crate::engine::hash::to_hex(&bytes))
     }
 }
 
