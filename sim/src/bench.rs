@@ -23,7 +23,7 @@ const BYTES_PER_NODE: u64 = 64 << 10;
 const PHASE_LIMIT_MS: u64 = 4 * 3_600_000;
 
 /// What a benchmark does once its pods run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Then {
     /// Nothing more.

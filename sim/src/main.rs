@@ -71,7 +71,7 @@ enum Command {
     Fuzz(FuzzArgs),
     /// Measure the simulator: Deployments of many pods on many nodes, until all run (and more, by preset).
     #[command(
-        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 100 --pods 10000\n  kubesim bench --runtime docker --nodes 2 --pods 10"
+        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench --runtime docker --nodes 2 --pods 10"
     )]
     Bench(BenchArgs),
 }
@@ -219,6 +219,10 @@ struct BenchArgs {
     /// Pods to create (in Deployments of at most 3,000 replicas).
     #[arg(long, default_value_t = 10_000, conflicts_with = "preset")]
     pods: usize,
+    /// What follows once they run: nothing, a rollout of a new image, or the crash and
+    /// recovery of every tenth node.
+    #[arg(long, value_enum, default_value = "nothing", conflicts_with = "preset")]
+    then: kubesim::bench::Then,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -544,10 +548,10 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     if args.runtime == "docker" {
         return docker_bench(&args);
     }
-    use kubesim::bench::{self, Then};
+    use kubesim::bench;
     let (nodes, pods, then) = match args.preset.as_deref().and_then(bench::preset) {
         Some(p) => (p.nodes, p.pods, p.then),
-        None => (args.nodes, args.pods, Then::Nothing),
+        None => (args.nodes, args.pods, args.then),
     };
     bench::check_size(nodes, pods, bench::available_memory())?;
     let json = args.output == "json";

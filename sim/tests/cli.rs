@@ -246,17 +246,21 @@ fn bench_refuses_bad_sizes_before_running_and_prints_figures_for_good_ones() {
         (&["bench", "--nodes", "100000000", "--pods", "10"][..], "MiB of memory and"),
         (&["bench", "huge"][..], "[possible values: small, medium, full, full-rollout, full-node-failure]"),
         (&["bench", "small", "--nodes", "5"][..], "cannot be used with"),
+        (&["bench", "small", "--then", "rollout"][..], "cannot be used with"),
+        (&["bench", "--then", "explode"][..], "[possible values: nothing, rollout, node-failure]"),
     ];
     for (args, message) in refused {
         let (_, err, code) = run_stderr(args);
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains(message), "{args:?}: {err}");
     }
-    let (out, err, code) = run_stderr(&["bench", "--nodes", "3", "--pods", "30", "-o", "json"]);
+    let (out, err, code) = run_stderr(&["bench", "--nodes", "3", "--pods", "30", "--then", "rollout", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(report["report"]["running"], 30);
-    assert_eq!(report["report"]["phases"][0]["name"], "start");
-    assert_eq!(report["report"]["phases"][0]["done"], true);
+    for (i, name) in ["start", "rollout"].iter().enumerate() {
+        assert_eq!(report["report"]["phases"][i]["name"], *name, "{out}");
+        assert_eq!(report["report"]["phases"][i]["done"], true, "{out}");
+    }
     assert!(report["peakRssKib"].as_u64().is_some_and(|k| k > 0), "{out}");
 }

@@ -89,8 +89,9 @@ impl Ctx<'_> {
 
     fn accepted(&mut self, action: &str, change: Change, note: &str) -> Rc<Object> {
         let object = change.object.clone();
-        let detail = format!("rv={} {note}", object.meta().resource_version);
-        let id = self.trace(action, object.key().to_string(), detail.trim_end().to_string());
+        let mut detail = format!("rv={} {note}", object.meta().resource_version);
+        detail.truncate(detail.trim_end().len());
+        let id = self.trace(action, object.key().to_string(), detail);
         self.changes.push((change, id));
         object
     }
