@@ -11,8 +11,9 @@ use crate::apiserver::{Change, ChangeType};
 #[derive(Debug, Default, Clone)]
 pub struct Cache {
     objects: ObjectMap,
-    /// Owner uid → the objects that name it in their ownerReferences.
-    dependents: BTreeMap<String, BTreeSet<ObjKey>>,
+    /// Owner uid → the objects that name it in their ownerReferences (held here too, so
+    /// a controller walking its 3,000 pods does not look each one up).
+    dependents: BTreeMap<String, BTreeMap<ObjKey, Rc<Object>>>,
     /// Objects without a controller owner (candidates for adoption).
     uncontrolled: BTreeSet<ObjKey>,
 }
@@ -25,12 +26,17 @@ impl Cache {
             ChangeType::Added | ChangeType::Modified => self.objects.insert(key.clone(), change.object.clone()),
             ChangeType::Deleted => self.objects.remove(&key),
         };
-        // Most updates (status) keep the owners: the indexes stay as they are.
+        // Most updates (status) keep the owners: only the held versions change.
         let same_owners = change.type_ != ChangeType::Deleted
             && previous
                 .as_ref()
                 .is_some_and(|old| old.meta().owner_references == change.object.meta().owner_references);
         if same_owners {
+            for owner in &change.object.meta().owner_references {
+                if let Some(held) = self.dependents.get_mut(&owner.uid).and_then(|d| d.get_mut(&key)) {
+                    *held = change.object.clone();
+                }
+            }
             return previous;
         }
         self.uncontrolled.remove(&key);
@@ -49,7 +55,7 @@ impl Cache {
                 self.uncontrolled.insert(key.clone());
             }
             for owner in &change.object.meta().owner_references {
-                self.dependents.entry(owner.uid.clone()).or_default().insert(key.clone());
+                self.dependents.entry(owner.uid.clone()).or_default().insert(key.clone(), change.object.clone());
             }
         }
         previous
@@ -77,7 +83,7 @@ impl Cache {
 
     /// Objects whose ownerReferences name the owner with `uid`.
     pub fn dependents_of(&self, uid: &str) -> impl Iterator<Item = &Rc<Object>> {
-        self.dependents.get(uid).into_iter().flatten().filter_map(|k| self.objects.get(k))
+        self.dependents.get(uid).into_iter().flat_map(|d| d.values())
     }
 
     /// Objects of `kind` in `namespace` that have no controller owner.
