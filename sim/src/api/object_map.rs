@@ -3,6 +3,7 @@
 //! and iterated in key order (kind, namespace, name) like one sorted map.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::rc::Rc;
 
 use super::{Kind, ObjKey, Object};
@@ -49,12 +50,16 @@ impl ObjectMap {
 
     /// The objects of `kind`, in `namespace` if given, in key order.
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
-        let namespaces = self.kinds.get(&kind);
-        let names: Box<dyn Iterator<Item = &Names>> = match namespace {
-            Some(ns) => Box::new(namespaces.and_then(|n| n.get(ns)).into_iter()),
-            None => Box::new(namespaces.into_iter().flat_map(|n| n.values())),
+        // One namespace is the range from it to itself; none bounds the range at all.
+        let bounds = match namespace {
+            Some(ns) => (Bound::Included(ns), Bound::Included(ns)),
+            None => (Bound::Unbounded, Bound::Unbounded),
         };
-        names.flat_map(|names| names.values())
+        self.kinds
+            .get(&kind)
+            .into_iter()
+            .flat_map(move |namespaces| namespaces.range::<str, _>(bounds))
+            .flat_map(|(_, names)| names.values())
     }
 
     /// Forgets everything.
