@@ -9,7 +9,6 @@ use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::MAX_PODS;
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::engine::SimTime;
-use crate::engine::hash::Fnv64;
 
 /// Replicas per Deployment: the `full` preset is 50 Deployments of 3,000.
 pub const REPLICAS_PER_DEPLOYMENT: usize = 3_000;
@@ -320,7 +319,7 @@ fn run_with<S: FnOnce() -> f64>(
         pods_scheduled: stats.bound,
         nodes_filtered: stats.nodes_filtered,
         trace_lines: cluster.trace().events().len(),
-        trace_hash: format!("{:016x}", trace_hash(&cluster)),
+        trace_hash: cluster.trace().hash_hex(),
     };
     (report, cluster)
 }
@@ -422,15 +421,6 @@ fn running(cluster: &Cluster) -> usize {
         .list(Kind::Pod, Some("default"))
         .filter(|o| o.as_pod().is_some_and(|p| p.status.phase.as_deref() == Some("Running")))
         .count()
-}
-
-fn trace_hash(cluster: &Cluster) -> u64 {
-    use std::fmt::Write;
-    let mut hash = Fnv64::default();
-    for e in cluster.trace().events() {
-        writeln!(hash, "{e}").expect("hashing cannot fail");
-    }
-    hash.finish()
 }
 
 #[cfg(test)]

@@ -29,5 +29,7 @@ pub mod network;
 pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod shell;
 pub mod testing;

@@ -54,12 +54,24 @@ enum Command {
         after_help = "Examples:\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml\n  kubesim compare scenarios/12-imperative-vs-declarative-image.yaml -o json\n\nExit status: 0 when both tracks ran, 2 when the file has errors or no tracks."
     )]
     Compare(CompareArgs),
-    /// Play a scenario on real Docker containers and compare each check with the simulation.
-    #[cfg(feature = "docker")]
+    /// Play a scenario on real Docker containers and compare each check with the simulation,
+    /// or play a `kubesim serve --record` file again.
     #[command(
-        after_help = "Examples:\n  kubesim replay scenarios/09-self-healing.yaml --runtime docker --speed 10\n  kubesim replay scenarios/06-services-nodeport.yaml --runtime docker --keep   # then: docker ps -a --filter label=io.kubesim.managed\n\nNeeds a Docker engine (no registry: kubesim imports its own workload image). Exit status: 0 every check held on Docker, 1 one did not, 2 no engine or a bad file."
+        after_help = "Examples:\n  kubesim replay scenarios/09-self-healing.yaml --runtime docker --speed 10\n  kubesim replay scenarios/06-services-nodeport.yaml --runtime docker --keep   # then: docker ps -a --filter label=io.kubesim.managed\n  kubesim replay session.jsonl --trace replayed.jsonl   # a record of `kubesim serve`\n\nA scenario needs a Docker engine (no registry: kubesim imports its own workload image). Exit status: 0 every check held on Docker (a record: replayed), 1 one did not, 2 no engine or a bad file."
     )]
     Replay(ReplayArgs),
+    /// Serve a simulated cluster to the real kubectl: a Kubernetes API on HTTPS, with a kubeconfig.
+    #[cfg(feature = "serve")]
+    #[command(
+        after_help = "Examples:\n  kubesim serve --nodes 3                      # then, in another terminal:\n  export KUBECONFIG=$PWD/kubesim.kubeconfig; kubectl get nodes\n  kubesim serve --port 0 --speed 10 --record session.jsonl\n  kubesim serve --speed manual                 # time moves with `kubesim ctl advance 30s`\n\nThe API server listens on loopback with a certificate authority and a bearer token made at start, both in the kubeconfig (mode 0600). Stop with Ctrl-C: the record and the trace are complete then."
+    )]
+    Serve(ServeArgs),
+    /// Talk to a running `kubesim serve`: advance time, crash or recover nodes, curl a Service...
+    #[cfg(feature = "serve")]
+    #[command(
+        after_help = "Examples:\n  kubesim ctl advance 30s\n  kubesim ctl crash node kind-worker2\n  kubesim ctl recover node kind-worker2\n  kubesim ctl curl 172.18.0.2:30080\n  kubesim ctl explain-why deployment/web\n\nAny line of `kubesim shell` works. The server is found through --kubeconfig (or $KUBECONFIG). Exit status: 0 the line succeeded, 1 it failed, 2 no server."
+    )]
+    Ctl(CtlArgs),
     /// Docker housekeeping: remove what replays left behind.
     #[cfg(feature = "docker")]
     #[command(subcommand)]
@@ -159,7 +171,6 @@ struct CompareArgs {
     output: String,
 }
 
-#[cfg(feature = "docker")]
 #[derive(Args)]
 struct ReplayArgs {
     #[command(flatten)]
@@ -175,6 +186,42 @@ struct ReplayArgs {
     /// `kubesim docker clean`).
     #[arg(long)]
     keep: bool,
+    /// A record's replay: write its trace (one JSON line per event) to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    trace: Option<PathBuf>,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// The address to listen on; anything but loopback is reachable from elsewhere.
+    #[arg(long, default_value = "127.0.0.1")]
+    address: std::net::IpAddr,
+    /// The port (0: any free one).
+    #[arg(long, default_value_t = 6443)]
+    port: u16,
+    /// Where to write the kubeconfig.
+    #[arg(long, default_value = "kubesim.kubeconfig")]
+    kubeconfig: PathBuf,
+    /// Simulated time per wall time: `realtime`, a factor such as `10`, or `manual`.
+    #[arg(long, default_value = "realtime")]
+    speed: String,
+    /// Record the seed and every input here, for `kubesim replay FILE`.
+    #[arg(long, value_name = "FILE.jsonl")]
+    record: Option<PathBuf>,
+}
+
+#[cfg(feature = "serve")]
+#[derive(Args)]
+struct CtlArgs {
+    /// The kubeconfig `kubesim serve` wrote [default: $KUBECONFIG, else kubesim.kubeconfig].
+    #[arg(long)]
+    kubeconfig: Option<String>,
+    /// The shell line, e.g. `advance 30s`.
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    line: Vec<String>,
 }
 
 #[cfg(feature = "docker")]
@@ -255,8 +302,11 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Compare(args) => compare(args),
         Command::Bench(args) => bench(args),
         Command::Fuzz(args) => fuzz(args),
-        #[cfg(feature = "docker")]
         Command::Replay(args) => replay(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve(args),
+        #[cfg(feature = "serve")]
+        Command::Ctl(args) => ctl(args),
         #[cfg(feature = "docker")]
         Command::Docker(DockerCommand::Clean { all_runs }) => docker_clean(all_runs),
     }
@@ -272,6 +322,97 @@ fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
     }
     let cluster = Cluster::new(config);
     Ok(Shell::new(cluster, think))
+}
+
+/// A cluster shell as `kubesim serve` and the replay of its record make it.
+#[cfg(feature = "serve")]
+fn served_shell(header: &kubesim::serve::record::Header) -> Result<Shell, String> {
+    let mut config = ClusterConfig {
+        nodes: header.nodes,
+        seed: header.seed,
+        watch_latency_ms: header.watch_latency_ms,
+        ..Default::default()
+    };
+    if let Some(text) = &header.images {
+        config.catalog.load_file("--images", text)?;
+    }
+    // No think time: the clock, or `kubesim ctl advance`, moves time.
+    Ok(Shell::new(Cluster::new(config), 0))
+}
+
+#[cfg(feature = "serve")]
+fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    use kubesim::serve::{Options, Speed, record::Header};
+    let speed = match args.speed.as_str() {
+        "realtime" => Speed::Factor(1.0),
+        "manual" => Speed::Manual,
+        factor => match factor.parse::<f64>() {
+            Ok(f) if f > 0.0 && f <= 1000.0 => Speed::Factor(f),
+            _ => {
+                return Err(format!(
+                    "--speed {factor:?}: expected `realtime`, `manual` or a factor between 0 and 1000 (e.g. 10)"
+                ));
+            }
+        },
+    };
+    if args.cluster.nodes == 0 || args.cluster.nodes > 5000 {
+        return Err(format!("--nodes {}: expected 1 to 5000", args.cluster.nodes));
+    }
+    let watch_latency_ms =
+        parse_duration_ms(&args.cluster.watch_latency).map_err(|e| format!("--watch-latency: {e}"))?;
+    let images = match &args.cluster.images {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?),
+        None => None,
+    };
+    let header =
+        Header { kubesim_record: 1, seed: args.cluster.seed, nodes: args.cluster.nodes, watch_latency_ms, images };
+    let shell = served_shell(&header)?;
+    let options = Options {
+        address: args.address,
+        port: args.port,
+        kubeconfig: args.kubeconfig.clone(),
+        speed,
+        record: args.record.clone(),
+    };
+    let shell = kubesim::serve::serve(shell, header, &options, |text| {
+        print!("{text}");
+        let _ = std::io::stdout().flush();
+    })?;
+    write_trace(&shell, &args.cluster.trace)?;
+    eprintln!("kubesim serve: stopped at {} simulated", shell.cluster().now());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "serve")]
+fn ctl(args: CtlArgs) -> Result<ExitCode, String> {
+    // $KUBECONFIG may list several files: the first is the one `kubesim serve` wrote.
+    let from_env = std::env::var("KUBECONFIG").ok().filter(|v| !v.is_empty());
+    let configured = args.kubeconfig.or(from_env).unwrap_or_else(|| "kubesim.kubeconfig".into());
+    let path = configured.split(':').next().unwrap_or_default();
+    let endpoint = kubesim::serve::kubeconfig::read(std::path::Path::new(path))?;
+    let answer = kubesim::serve::client::shell_line(&endpoint, &args.line.join(" "))?;
+    print!("{}", answer.text);
+    Ok(status(answer.failed))
+}
+
+#[cfg(feature = "serve")]
+fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
+    let name = args.scenario.file.display().to_string();
+    let (header, entries) = kubesim::serve::record::parse(&name, text)?;
+    let mut shell = served_shell(&header)?;
+    kubesim::serve::replay(&mut shell, &entries);
+    let trace = shell.cluster().trace();
+    println!(
+        "replayed {} inputs of {name} (seed {}, {} nodes): stopped at {}, {} trace events, trace hash {}",
+        entries.iter().filter(|e| !matches!(e.input, kubesim::serve::record::Input::End)).count(),
+        header.seed,
+        header.nodes,
+        shell.cluster().now(),
+        trace.events().len(),
+        trace.hash_hex(),
+    );
+    write_trace(&shell, &args.trace)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_trace(shell: &Shell, path: &Option<PathBuf>) -> Result<(), String> {
@@ -428,6 +569,24 @@ fn tour(args: TourArgs) -> Result<ExitCode, String> {
 
 #[cfg(feature = "docker")]
 fn replay(args: ReplayArgs) -> Result<ExitCode, String> {
+    #[cfg(feature = "serve")]
+    {
+        let text = std::fs::read_to_string(&args.scenario.file)
+            .map_err(|e| format!("cannot read {}: {e}", args.scenario.file.display()))?;
+        if kubesim::serve::record::looks_like_record(&text) {
+            return replay_record(&args, &text);
+        }
+    }
+    replay_scenario(args)
+}
+
+#[cfg(not(feature = "docker"))]
+fn replay_scenario(_: ReplayArgs) -> Result<ExitCode, String> {
+    Err("this kubesim was built without Docker support (feature `docker`)".into())
+}
+
+#[cfg(feature = "docker")]
+fn replay_scenario(args: ReplayArgs) -> Result<ExitCode, String> {
     let scenario = match load_scenario(&args.scenario.file)? {
         Ok(s) => s,
         Err(code) => return Ok(code),

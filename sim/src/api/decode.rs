@@ -246,6 +246,42 @@ pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_j
     })
 }
 
+/// Decodes a request body's JSON as the apiserver does with `fieldValidation=Strict`:
+/// unknown fields and wrong types are refused with the path of the field, in the
+/// apiserver's words (`Deployment in version "v1" cannot be handled as a Deployment:
+/// strict decoding error: unknown field "spec.replicass"`).
+pub fn from_json_strict(kind: Kind, value: serde_json::Value) -> Result<Object, String> {
+    fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let (message, hint) = describe_serde_error(&e.inner().to_string(), &path);
+            match hint {
+                Some(hint) if message.starts_with("unknown field") => format!("{message} ({hint})"),
+                _ => message,
+            }
+        })
+    }
+    let object = match kind {
+        Kind::Namespace => typed(value).map(Object::Namespace),
+        Kind::Node => typed(value).map(Object::Node),
+        Kind::Pod => typed(value).map(Object::Pod),
+        Kind::Service => typed(value).map(Object::Service),
+        Kind::Event => typed(value).map(Object::Event),
+        Kind::Lease => typed(value).map(Object::Lease),
+        Kind::Deployment => typed(value).map(Object::Deployment),
+        Kind::ReplicaSet => typed(value).map(Object::ReplicaSet),
+        Kind::Endpoints => typed(value).map(Object::Endpoints),
+        Kind::EndpointSlice => typed(value).map(Object::EndpointSlice),
+    };
+    object.map_err(|message| {
+        let version = kind.api_version().rsplit('/').next().unwrap_or("v1");
+        format!(
+            "{k} in version \"{version}\" cannot be handled as a {k}: strict decoding error: {message}",
+            k = kind.name()
+        )
+    })
+}
+
 /// Deserializes with unknown fields rejected, reporting the JSON path of the culprit.
 fn strict<T: DeserializeOwned>(file: &str, start: usize, doc: &str, kind: Kind) -> Result<T, Box<DecodeError>> {
     let de = serde_yaml::Deserializer::from_str(doc);

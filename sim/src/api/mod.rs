@@ -10,6 +10,7 @@ pub mod kinds;
 pub mod meta;
 pub mod object;
 pub mod object_map;
+pub mod patch;
 pub mod shared;
 pub mod validation;
 

@@ -174,6 +174,9 @@ pub struct Cluster {
     last_delivery: BTreeMap<usize, SimTime>,
     /// Set to stop the clock (see [`Cluster::stop_switch`]).
     stop: Rc<std::cell::Cell<bool>>,
+    /// Every accepted write since the last [`Cluster::take_changes`], when a front end
+    /// serves watches of its own (`kubesim serve`).
+    change_log: Option<Vec<Change>>,
 }
 
 impl Cluster {
@@ -227,6 +230,7 @@ impl Cluster {
             watch_delays: BTreeMap::new(),
             last_delivery: BTreeMap::new(),
             stop: Rc::default(),
+            change_log: None,
         };
         cluster.bootstrap();
         cluster
@@ -365,6 +369,9 @@ impl Cluster {
 
     /// Decides who watches each write and queues the deliveries.
     fn route(&mut self, changes: Vec<(Change, u64)>) {
+        if let Some(log) = &mut self.change_log {
+            log.extend(changes.iter().map(|(change, _)| change.clone()));
+        }
         let at = self.now.plus_ms(self.config.watch_latency_ms);
         for (change, trace_id) in changes {
             let mut to = Vec::new();
@@ -433,6 +440,17 @@ impl Cluster {
             self.pace(until);
             self.now = self.now.max(until);
         }
+    }
+
+    /// Keeps every accepted write from now on, for [`Cluster::take_changes`].
+    pub fn log_changes(&mut self) {
+        self.change_log.get_or_insert_with(Vec::new);
+    }
+
+    /// The writes accepted since the last call, in order (empty unless
+    /// [`Cluster::log_changes`] was called).
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.change_log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Sets a pacer, called with each event's time before it runs: a replay on real

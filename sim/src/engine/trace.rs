@@ -118,6 +118,17 @@ impl Trace {
         &self.events
     }
 
+    /// A fingerprint of the whole trace (FNV-1a over its lines): equal for runs whose
+    /// traces are byte-identical, printed in hex by the benchmark and the replays.
+    pub fn hash_hex(&self) -> String {
+        use std::fmt::Write;
+        let mut hash = super::hash::Fnv64::default();
+        for e in &self.events {
+            writeln!(hash, "{e}").expect("hashing cannot fail");
+        }
+        format!("{:016x}", hash.finish())
+    }
+
     /// The event with this id.
     pub fn get(&self, id: u64) -> Option<&TraceEvent> {
         id.checked_sub(1).and_then(|i| self.events.get(i as usize))

@@ -40,8 +40,7 @@ pub struct TableOptions {
 pub fn table(kind: Kind, objects: &[&Object], opts: &TableOptions, _api: &ApiServer, now: SimTime) -> String {
     let mut rows = Vec::with_capacity(objects.len() + 1);
     if !opts.no_headers {
-        let header = columns(kind, opts.wide).iter().map(|c| c.to_string()).collect();
-        let mut header: Vec<String> = header;
+        let mut header = columns(kind, opts.wide);
         header.extend(opts.label_columns.iter().map(|l| l.rsplit('/').next().unwrap_or(l).to_uppercase()));
         rows.push(decorate(kind, opts, header, "NAMESPACE", "LABELS"));
     }
@@ -70,40 +69,137 @@ fn decorate(kind: Kind, opts: &TableOptions, mut row: Vec<String>, namespace: &s
     row
 }
 
-/// The column headers of `kind`, as kubectl prints them.
-fn columns(kind: Kind, wide: bool) -> Vec<&'static str> {
-    let (base, extra): (&[&str], &[&str]) = match kind {
-        Kind::Pod => {
-            (&["NAME", "READY", "STATUS", "RESTARTS", "AGE"], &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"])
-        }
-        Kind::Node => (
-            &["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
-            &["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"],
-        ),
-        Kind::Service => (&["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &["SELECTOR"]),
-        Kind::Deployment => {
-            (&["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"])
-        }
-        Kind::ReplicaSet => (&["NAME", "DESIRED", "CURRENT", "READY", "AGE"], &["CONTAINERS", "IMAGES", "SELECTOR"]),
-        Kind::Namespace => (&["NAME", "STATUS", "AGE"], &[]),
-        Kind::Lease => (&["NAME", "HOLDER", "AGE"], &[]),
-        Kind::Endpoints => (&["NAME", "ENDPOINTS", "AGE"], &[]),
-        Kind::EndpointSlice => (&["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"], &[]),
-        Kind::Event if wide => (
-            &["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME"],
-            &[],
-        ),
-        Kind::Event => (&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[]),
-    };
-    let mut out = base.to_vec();
-    if wide {
-        out.extend_from_slice(extra);
-    }
-    out
+/// A column of the server-side table: its name as the apiserver sends it (kubectl
+/// prints it uppercased), its OpenAPI type, and its priority (1: only with `-o wide`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// `Name`, `Nominated Node`.
+    pub name: &'static str,
+    /// `string` or `integer`.
+    pub type_: &'static str,
+    /// 0 always shown, 1 with `-o wide`.
+    pub priority: u8,
 }
 
-/// The cells of one object's row (without NAMESPACE and LABELS).
-fn cells(obj: &Object, wide: bool, now: SimTime) -> Vec<String> {
+const fn col(name: &'static str, type_: &'static str, priority: u8) -> Column {
+    Column { name, type_, priority }
+}
+
+/// Every column of `kind`'s table, in order (`pkg/printers/internalversion/printers.go`).
+pub fn column_definitions(kind: Kind) -> &'static [Column] {
+    const AGE: Column = col("Age", "string", 0);
+    const NAME: Column = col("Name", "string", 0);
+    match kind {
+        Kind::Pod => {
+            const COLUMNS: &[Column] = &[
+                NAME,
+                col("Ready", "string", 0),
+                col("Status", "string", 0),
+                col("Restarts", "string", 0),
+                AGE,
+                col("IP", "string", 1),
+                col("Node", "string", 1),
+                col("Nominated Node", "string", 1),
+                col("Readiness Gates", "string", 1),
+            ];
+            COLUMNS
+        }
+        Kind::Node => {
+            const COLUMNS: &[Column] = &[
+                NAME,
+                col("Status", "string", 0),
+                col("Roles", "string", 0),
+                AGE,
+                col("Version", "string", 0),
+                col("Internal-IP", "string", 1),
+                col("External-IP", "string", 1),
+                col("OS-Image", "string", 1),
+                col("Kernel-Version", "string", 1),
+                col("Container-Runtime", "string", 1),
+            ];
+            COLUMNS
+        }
+        Kind::Service => {
+            const COLUMNS: &[Column] = &[
+                NAME,
+                col("Type", "string", 0),
+                col("Cluster-IP", "string", 0),
+                col("External-IP", "string", 0),
+                col("Port(s)", "string", 0),
+                AGE,
+                col("Selector", "string", 1),
+            ];
+            COLUMNS
+        }
+        Kind::Deployment => {
+            const COLUMNS: &[Column] = &[
+                NAME,
+                col("Ready", "string", 0),
+                col("Up-to-date", "integer", 0),
+                col("Available", "integer", 0),
+                AGE,
+                col("Containers", "string", 1),
+                col("Images", "string", 1),
+                col("Selector", "string", 1),
+            ];
+            COLUMNS
+        }
+        Kind::ReplicaSet => {
+            const COLUMNS: &[Column] = &[
+                NAME,
+                col("Desired", "integer", 0),
+                col("Current", "integer", 0),
+                col("Ready", "integer", 0),
+                AGE,
+                col("Containers", "string", 1),
+                col("Images", "string", 1),
+                col("Selector", "string", 1),
+            ];
+            COLUMNS
+        }
+        Kind::Namespace => {
+            const COLUMNS: &[Column] = &[NAME, col("Status", "string", 0), AGE];
+            COLUMNS
+        }
+        Kind::Lease => {
+            const COLUMNS: &[Column] = &[NAME, col("Holder", "string", 0), AGE];
+            COLUMNS
+        }
+        Kind::Endpoints => {
+            const COLUMNS: &[Column] = &[NAME, col("Endpoints", "string", 0), AGE];
+            COLUMNS
+        }
+        Kind::EndpointSlice => {
+            const COLUMNS: &[Column] =
+                &[NAME, col("AddressType", "string", 0), col("Ports", "string", 0), col("Endpoints", "string", 0), AGE];
+            COLUMNS
+        }
+        Kind::Event => {
+            const COLUMNS: &[Column] = &[
+                col("Last Seen", "string", 0),
+                col("Type", "string", 0),
+                col("Reason", "string", 0),
+                col("Object", "string", 0),
+                col("Subobject", "string", 1),
+                col("Source", "string", 1),
+                col("Message", "string", 0),
+                col("First Seen", "string", 1),
+                col("Count", "integer", 1),
+                col("Name", "string", 1),
+            ];
+            COLUMNS
+        }
+    }
+}
+
+/// The column headers of `kind`, as kubectl prints them.
+fn columns(kind: Kind, wide: bool) -> Vec<String> {
+    column_definitions(kind).iter().filter(|c| wide || c.priority == 0).map(|c| c.name.to_uppercase()).collect()
+}
+
+/// The cells of one object's row (without NAMESPACE and LABELS); with `wide`, one per
+/// [`column_definitions`] entry.
+pub fn cells(obj: &Object, wide: bool, now: SimTime) -> Vec<String> {
     match obj {
         Object::Pod(p) => pod_cells(p, wide, now),
         Object::Node(n) => node_cells(n, wide, now),

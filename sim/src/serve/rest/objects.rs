@@ -1,0 +1,371 @@
+//! Collections and objects: list, watch, get, create, update, patch, delete and
+//! deletecollection, with label and field selectors, dry runs and tables.
+
+use std::rc::Rc;
+
+use serde_json::{Value, json};
+
+use super::path::ResourcePath;
+use super::status::{Failure, bad_request, failure, from_api_error, method_not_allowed, unsupported_media_type};
+use super::table;
+use super::watch::Watch;
+use super::{Method, Outcome, Request, Response, body_json};
+use crate::api::decode::from_json_strict;
+use crate::api::meta::LabelSelector;
+use crate::api::patch::{json_patch, merge_patch, strategic_merge};
+use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::{ApiError, Propagation};
+use crate::cluster::Cluster;
+use crate::kubectl::selector::{self, FieldRequirement, check_fields, fields_match};
+
+pub(super) fn handle(cluster: &mut Cluster, req: &Request, path: &ResourcePath) -> Outcome {
+    let result = match (req.method, path.name.as_deref()) {
+        (Method::Get, None) if req.flag("watch") => return watch(req, path).map_or_else(Outcome::from, Outcome::Watch),
+        (Method::Get, None) => list(cluster, req, path),
+        (Method::Get, Some(name)) => get(cluster, req, path, name),
+        (Method::Post, None) => create(cluster, req, path),
+        (Method::Put, Some(name)) => update(cluster, req, path, name),
+        (Method::Patch, Some(name)) => patch(cluster, req, path, name),
+        (Method::Delete, Some(name)) => delete(cluster, req, path, name),
+        (Method::Delete, None) => delete_collection(cluster, req, path),
+        _ => Err(method_not_allowed("the server does not allow this method on the requested resource")),
+    };
+    result.map_or_else(Outcome::from, Outcome::Done)
+}
+
+/// The key of the object a path names.
+pub(super) fn key(path: &ResourcePath, name: &str) -> ObjKey {
+    ObjKey::new(path.kind, path.namespace.as_deref().unwrap_or(""), name)
+}
+
+/// The label and field selectors of a list or watch.
+fn selectors(req: &Request, kind: Kind) -> Result<(LabelSelector, Vec<FieldRequirement>), Failure> {
+    let labels = selector::parse(req.param("labelSelector").unwrap_or("")).map_err(bad_request)?;
+    let fields = selector::parse_fields(req.param("fieldSelector").unwrap_or("")).map_err(bad_request)?;
+    check_fields(kind, &fields).map_err(bad_request)?;
+    Ok((labels, fields))
+}
+
+fn selected(cluster: &Cluster, req: &Request, path: &ResourcePath) -> Result<Vec<Rc<Object>>, Failure> {
+    let (labels, fields) = selectors(req, path.kind)?;
+    Ok(cluster
+        .api()
+        .list(path.kind, path.namespace.as_deref())
+        .filter(|o| labels.matches(&o.meta().labels) && fields_match(o, &fields))
+        .cloned()
+        .collect())
+}
+
+/// An object as the API returns it, or as a one-row table if the client asked for one.
+fn object_response(cluster: &Cluster, req: &Request, code: u16, obj: &Object) -> Result<Response, Failure> {
+    Ok(match table::requested(req)? {
+        Some(include) => {
+            let rows = vec![table::row(obj, cluster.now(), include)];
+            Response::json(code, &table::table(obj.kind(), rows, cluster.api().resource_version(), true))
+        }
+        None => Response::json(code, &obj.to_json()),
+    })
+}
+
+fn list(cluster: &Cluster, req: &Request, path: &ResourcePath) -> Result<Response, Failure> {
+    let objects = selected(cluster, req, path)?;
+    let rv = cluster.api().resource_version();
+    if let Some(include) = table::requested(req)? {
+        let rows = objects.iter().map(|o| table::row(o, cluster.now(), include)).collect();
+        return Ok(Response::json(200, &table::table(path.kind, rows, rv, true)));
+    }
+    let items: Vec<Value> = objects
+        .iter()
+        .map(|o| {
+            let mut item = o.to_json();
+            // A list's items carry no type (the list's kind says it).
+            if let Some(map) = item.as_object_mut() {
+                map.remove("apiVersion");
+                map.remove("kind");
+            }
+            item
+        })
+        .collect();
+    Ok(Response::json(
+        200,
+        &json!({
+            "kind": format!("{}List", path.kind.name()),
+            "apiVersion": path.kind.api_version(),
+            "metadata": {"resourceVersion": rv.to_string()},
+            "items": items,
+        }),
+    ))
+}
+
+fn watch(req: &Request, path: &ResourcePath) -> Result<Watch, Failure> {
+    let (labels, fields) = selectors(req, path.kind)?;
+    let since = match req.param("resourceVersion") {
+        None | Some("" | "0") => None,
+        Some(rv) => Some(rv.parse::<u64>().map_err(|_| bad_request(format!("invalid resource version: {rv:?}")))?),
+    };
+    let timeout_s = match req.param("timeoutSeconds") {
+        None => None,
+        Some(t) => Some(t.parse::<u64>().map_err(|_| bad_request(format!("invalid timeoutSeconds: {t:?}")))?),
+    };
+    Ok(Watch {
+        kind: path.kind,
+        namespace: path.namespace.clone(),
+        labels,
+        fields,
+        table: table::requested(req)?,
+        since,
+        bookmarks: req.flag("allowWatchBookmarks"),
+        timeout_s,
+    })
+}
+
+fn get(cluster: &Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
+    let obj = live(cluster, path, name)?;
+    object_response(cluster, req, 200, &obj)
+}
+
+/// The stored object, or 404.
+pub(super) fn live(cluster: &Cluster, path: &ResourcePath, name: &str) -> Result<Rc<Object>, Failure> {
+    cluster
+        .api()
+        .get(&key(path, name))
+        .cloned()
+        .ok_or_else(|| from_api_error(&ApiError::NotFound { kind: path.kind, name: name.into() }))
+}
+
+/// The body as an object of the path's kind: type and namespace checked against the
+/// path, unknown fields refused (`fieldValidation=Strict`, what kubectl sends).
+fn decode_body(value: Value, path: &ResourcePath) -> Result<Object, Failure> {
+    let kind = path.kind;
+    let mut value = value;
+    let Some(map) = value.as_object_mut() else {
+        return Err(bad_request(format!("the body of the request is not a {} object", kind.name())));
+    };
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or(kind.api_version()).to_string();
+    if api_version != kind.api_version() {
+        return Err(bad_request(format!(
+            "the API version in the data ({api_version}) does not match the expected API version ({})",
+            kind.api_version()
+        )));
+    }
+    let body_kind = map.get("kind").and_then(Value::as_str).unwrap_or(kind.name()).to_string();
+    if body_kind != kind.name() {
+        return Err(bad_request(format!(
+            "the kind in the data ({body_kind}) does not match the expected kind ({})",
+            kind.name()
+        )));
+    }
+    map.insert("apiVersion".into(), kind.api_version().into());
+    map.insert("kind".into(), kind.name().into());
+    if let Some(ns) = path.namespace.as_deref() {
+        let meta = map.entry("metadata").or_insert_with(|| json!({}));
+        match meta.get("namespace").and_then(Value::as_str) {
+            None | Some("") => meta["namespace"] = ns.into(),
+            Some(given) if given == ns => {}
+            Some(_) => {
+                return Err(bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+        }
+    }
+    from_json_strict(kind, value).map_err(bad_request)
+}
+
+/// Records the request in the trace as the user's input and returns its id.
+fn record(cluster: &mut Cluster, req: &Request, object: &str) -> u64 {
+    let detail = format!("{} {}", req.method.as_str(), req.path);
+    cluster.record_input(&req.client(), object, &detail)
+}
+
+fn create(cluster: &mut Cluster, req: &Request, path: &ResourcePath) -> Result<Response, Failure> {
+    if path.kind.namespaced() && path.namespace.is_none() {
+        return Err(method_not_allowed("POST is not supported on a namespaced collection across namespaces"));
+    }
+    let obj = decode_body(body_json(req)?, path)?;
+    if req.dry_run() {
+        let mut scratch = cluster.api().clone();
+        let change = scratch.create(cluster.now(), obj).map_err(|e| from_api_error(&e))?;
+        return object_response(cluster, req, 201, &change.object);
+    }
+    let label = format!("{} {}", path.kind.name(), obj.meta().name);
+    let cause = record(cluster, req, &label);
+    let client = req.client();
+    let created = cluster.with_ctx(&client, cause, |ctx| ctx.create(obj, "create")).map_err(|e| from_api_error(&e))?;
+    object_response(cluster, req, 201, &created)
+}
+
+/// Stores `obj` in place of the object `name` (the main resource: status is kept).
+fn write(
+    cluster: &mut Cluster,
+    req: &Request,
+    path: &ResourcePath,
+    name: &str,
+    obj: Object,
+) -> Result<Response, Failure> {
+    if obj.meta().name != name {
+        return Err(bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            obj.meta().name
+        )));
+    }
+    if req.dry_run() {
+        let mut scratch = cluster.api().clone();
+        let written = scratch.update(obj).map_err(|e| from_api_error(&e))?;
+        let result = match written {
+            Some(change) => change.object,
+            None => live(cluster, path, name)?,
+        };
+        return object_response(cluster, req, 200, &result);
+    }
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
+    let client = req.client();
+    let note = if req.method == Method::Put { "update" } else { "patch" };
+    let written = cluster.with_ctx(&client, cause, |ctx| ctx.update(obj, note)).map_err(|e| from_api_error(&e))?;
+    let result = match written {
+        Some(obj) => obj,
+        None => live(cluster, path, name)?,
+    };
+    object_response(cluster, req, 200, &result)
+}
+
+fn update(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
+    live(cluster, path, name)?;
+    let obj = decode_body(body_json(req)?, path)?;
+    write(cluster, req, path, name, obj)
+}
+
+/// Applies the request's patch to `doc`, by its content type.
+pub(super) fn apply_patch(req: &Request, doc: &mut Value) -> Result<(), Failure> {
+    let media = req.content_type.split(';').next().unwrap_or("").trim();
+    let patch = body_json(req)?;
+    let invalid = |e: String| failure(422, "Invalid", e, None);
+    match media {
+        "application/strategic-merge-patch+json" => strategic_merge(doc, &patch).map_err(invalid),
+        "application/merge-patch+json" => {
+            merge_patch(doc, &patch);
+            Ok(())
+        }
+        "application/json-patch+json" => json_patch(doc, &patch).map_err(invalid),
+        // Server-side apply, simplified: the applied configuration merges into the live
+        // object as a strategic merge would (no field ownership or conflicts yet).
+        "application/apply-patch+yaml" => strategic_merge(doc, &patch).map_err(invalid),
+        other => Err(unsupported_media_type(other)),
+    }
+}
+
+fn patch(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
+    let server_side_apply = req.content_type.starts_with("application/apply-patch+yaml");
+    let current = match live(cluster, path, name) {
+        Ok(obj) => obj,
+        // Server-side apply creates what does not exist yet.
+        Err(_) if server_side_apply => return create(cluster, req, path),
+        Err(e) => return Err(e),
+    };
+    let mut doc = current.to_json();
+    apply_patch(req, &mut doc)?;
+    let obj = decode_body(doc, path)?;
+    write(cluster, req, path, name, obj)
+}
+
+/// `DeleteOptions` from the body or the query.
+fn delete_options(req: &Request) -> Result<(Option<i64>, Propagation), Failure> {
+    let body = if req.body.trim().is_empty() { json!({}) } else { body_json(req)? };
+    let grace = match (body.get("gracePeriodSeconds").and_then(Value::as_i64), req.param("gracePeriodSeconds")) {
+        (Some(g), _) => Some(g),
+        (None, Some(text)) => {
+            Some(text.parse().map_err(|_| bad_request(format!("invalid gracePeriodSeconds: {text:?}")))?)
+        }
+        (None, None) => None,
+    };
+    let policy = body.get("propagationPolicy").and_then(Value::as_str).or(req.param("propagationPolicy"));
+    let propagation = match policy {
+        None | Some("Background") => Propagation::Background,
+        Some("Foreground") => Propagation::Foreground,
+        Some("Orphan") => Propagation::Orphan,
+        Some(other) => {
+            return Err(failure(
+                422,
+                "Invalid",
+                format!(
+                    "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+                ),
+                None,
+            ));
+        }
+    };
+    Ok((grace, propagation))
+}
+
+fn delete(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
+    let (grace, propagation) = delete_options(req)?;
+    let current = live(cluster, path, name)?;
+    if req.dry_run() {
+        return deleted_response(path.kind, &current, 200);
+    }
+    let key = key(path, name);
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
+    let client = req.client();
+    let result = cluster
+        .with_ctx(&client, cause, |ctx| ctx.delete_with(&key, grace, propagation, "delete"))
+        .map_err(|e| from_api_error(&e))?;
+    match cluster.api().get(&key) {
+        // Still there: being deleted gracefully or behind finalizers.
+        Some(pending) => {
+            let pending = pending.clone();
+            deleted_response(path.kind, &pending, 202)
+        }
+        None => deleted_response(path.kind, result.as_deref().unwrap_or(&current), 200),
+    }
+}
+
+/// What a delete answers: the object for pods (the apiserver returns deleted pods),
+/// a success Status for the other kinds.
+fn deleted_response(kind: Kind, obj: &Object, code: u16) -> Result<Response, Failure> {
+    if kind == Kind::Pod || code == 202 {
+        return Ok(Response::json(code, &obj.to_json()));
+    }
+    let meta = obj.meta();
+    Ok(Response::json(
+        code,
+        &json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {"name": meta.name, "group": kind.group(), "kind": kind.plural(), "uid": meta.uid},
+        }),
+    ))
+}
+
+fn delete_collection(cluster: &mut Cluster, req: &Request, path: &ResourcePath) -> Result<Response, Failure> {
+    if path.kind == Kind::Namespace {
+        return Err(method_not_allowed("the server does not allow this method on the requested resource"));
+    }
+    let (grace, propagation) = delete_options(req)?;
+    let doomed = selected(cluster, req, path)?;
+    let mut items = Vec::new();
+    if !req.dry_run() && !doomed.is_empty() {
+        let cause = record(cluster, req, &format!("{} collection", path.kind.name()));
+        let client = req.client();
+        for obj in &doomed {
+            let key = obj.key();
+            let result = cluster.with_ctx(&client, cause, |ctx| ctx.delete_with(&key, grace, propagation, "delete"));
+            if let Err(e) = result
+                && !matches!(e, ApiError::NotFound { .. })
+            {
+                return Err(from_api_error(&e));
+            }
+        }
+    }
+    items.extend(doomed.iter().map(|o| o.to_json()));
+    Ok(Response::json(
+        200,
+        &json!({
+            "kind": format!("{}List", path.kind.name()),
+            "apiVersion": path.kind.api_version(),
+            "metadata": {"resourceVersion": cluster.api().resource_version().to_string()},
+            "items": items,
+        }),
+    ))
+}
