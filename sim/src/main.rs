@@ -327,6 +327,7 @@ fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
 /// A cluster shell as `kubesim serve` and the replay of its record make it.
 #[cfg(feature = "serve")]
 fn served_shell(header: &kubesim::serve::record::Header) -> Result<Shell, String> {
+    kubesim::engine::time::set_epoch_unix_s(header.epoch_unix_s);
     let mut config = ClusterConfig {
         nodes: header.nodes,
         seed: header.seed,
@@ -364,8 +365,21 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         Some(path) => Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?),
         None => None,
     };
-    let header =
-        Header { kubesim_record: 1, seed: args.cluster.seed, nodes: args.cluster.nodes, watch_latency_ms, images };
+    // Simulated time starts now on the calendar, so the real kubectl's own clock agrees
+    // with the timestamps (`describe` computes ages from it).
+    #[allow(clippy::disallowed_types, clippy::disallowed_methods)]
+    let epoch_unix_s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| format!("the system clock is before 1970: {e}"))?
+        .as_secs();
+    let header = Header {
+        kubesim_record: 1,
+        seed: args.cluster.seed,
+        nodes: args.cluster.nodes,
+        watch_latency_ms,
+        epoch_unix_s,
+        images,
+    };
     let shell = served_shell(&header)?;
     let options = Options {
         address: args.address,

@@ -126,7 +126,7 @@ impl ProxyView {
             .collect();
         let mut ready = Vec::new();
         for slice in slices {
-            let Some(slice_port) = slice.ports.iter().find(|p| p.name == port.name).map(|p| p.port) else { continue };
+            let Some(slice_port) = slice.port_for(port.name.as_deref()) else { continue };
             for endpoint in slice.endpoints.iter().filter(|e| e.conditions.ready == Some(true)) {
                 let Some(pod) = endpoint.target_ref.as_ref().and_then(|r| r.name.clone()) else { continue };
                 for ip in &endpoint.addresses {

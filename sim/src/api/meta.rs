@@ -1,10 +1,6 @@
 //! Shared object metadata and small value types (`metav1`), serialized exactly as
 //! Kubernetes does: camelCase keys, RFC 3339 times, absent fields omitted.
 
-// Field names mirror the Kubernetes API one to one; their meaning is upstream's
-// (`kubectl explain`), so they carry no doc comments of their own.
-#![allow(missing_docs)]
-
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -24,7 +20,10 @@ where
 
 /// A `metav1.Time`: serialized as RFC 3339 with second precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Time(pub SimTime);
+pub struct Time(
+    /// The instant, in kubesim's simulated time.
+    pub SimTime,
+);
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -45,7 +44,10 @@ impl<'de> Deserialize<'de> for Time {
 
 /// A `metav1.MicroTime`: RFC 3339 with microseconds (Lease renewals, event times).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct MicroTime(pub SimTime);
+pub struct MicroTime(
+    /// The instant, in kubesim's simulated time.
+    pub SimTime,
+);
 
 impl Serialize for MicroTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -63,7 +65,9 @@ impl<'de> Deserialize<'de> for MicroTime {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum IntOrString {
+    /// A whole number, such as a port number or a count.
     Int(i32),
+    /// A string, such as a port name or a percentage like 25%.
     String(String),
 }
 
@@ -78,7 +82,10 @@ impl fmt::Display for IntOrString {
 
 /// A resource quantity (`100m`, `128Mi`, `2`), kept as written and parsed on demand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Quantity(pub String);
+pub struct Quantity(
+    /// The quantity exactly as written, such as 500m or 1Gi.
+    pub String,
+);
 
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -154,51 +161,87 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
     Some(if negative { -milli } else { milli })
 }
 
-/// `metav1.OwnerReference`.
+/// A link from an object to an object that owns it. Once every owner is gone, the garbage
+/// collector deletes the object too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OwnerReference {
+    /// The API group and version of the owner.
     pub api_version: String,
+    /// The kind of the owner, such as ReplicaSet.
     pub kind: String,
+    /// The owner's name.
     pub name: String,
+    /// The owner's UID; the reference holds only for the object with this UID.
     pub uid: String,
+    /// True when the owner is the controller that manages this object; an object has at
+    /// most one such owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controller: Option<bool>,
+    /// When true, a foreground deletion of the owner waits until this object is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_owner_deletion: Option<bool>,
 }
 
-/// `metav1.ObjectMeta`, the part of every object that the apiserver manages.
+/// Metadata every object has: its name, namespace, labels and annotations, and the identity
+/// and bookkeeping fields the apiserver manages.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectMeta {
+    /// The object's name, unique among objects of its kind in its namespace. Cannot be
+    /// changed later.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// When name is empty, a prefix to which the apiserver appends random characters to
+    /// make a unique name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
+    /// The namespace the object lives in; empty for cluster-wide kinds such as Node.
+    /// Defaults to the client's current namespace, usually default.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
+    /// An ID the apiserver gives the object when it is created, unique across time and
+    /// never reused. Set by the system.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uid: String,
+    /// An opaque version string that changes whenever the object changes; clients use it to
+    /// detect conflicting updates and to resume watches. Set by the system.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub resource_version: String,
+    /// A counter the apiserver increments whenever the object's desired state changes. Set
+    /// by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
+    /// When the object was created. Set by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Time>,
+    /// When the object's deletion was requested. Once set, the object goes away as soon as
+    /// its finalizers are done and, for a pod, its grace period has passed. Set by the
+    /// system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<Time>,
+    /// How many seconds the object was given to shut down when its deletion was requested.
+    /// Set by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_grace_period_seconds: Option<i64>,
+    /// Key/value pairs for grouping objects, which selectors (in Services, ReplicaSets,
+    /// kubectl -l) match on.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Key/value pairs for arbitrary extra information read by tools and people; unlike
+    /// labels, they cannot be selected on.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// The objects this one belongs to. When all of them have been deleted, the garbage
+    /// collector deletes this one too.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
+    /// Cleanup steps that must finish before the object is removed; a deleted object stays,
+    /// marked for deletion, until this list is empty.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub finalizers: Vec<String>,
-    /// Server-side apply bookkeeping; accepted and kept, not interpreted.
+    /// Server-side apply bookkeeping: which manager set which fields. Accepted and kept,
+    /// not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_fields: Option<serde_json::Value>,
 }
@@ -210,22 +253,29 @@ impl ObjectMeta {
     }
 }
 
-/// `metav1.LabelSelector`.
+/// A label query: an object matches when it meets every matchLabels entry and every
+/// matchExpressions entry. An empty selector matches every object.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelector {
+    /// Labels the object must carry with exactly these values.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub match_labels: BTreeMap<String, String>,
+    /// Further requirements on the object's labels, each a key, an operator and values.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub match_expressions: Vec<LabelSelectorRequirement>,
 }
 
-/// One `matchExpressions` entry.
+/// One requirement on a label, as used in matchExpressions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelectorRequirement {
+    /// The label key the requirement tests.
     pub key: String,
+    /// How the label is tested: In, NotIn, Exists or DoesNotExist.
     pub operator: String,
+    /// The values to compare with: at least one for In and NotIn, none for Exists and
+    /// DoesNotExist.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
 }
@@ -261,23 +311,33 @@ impl LabelSelector {
     }
 }
 
-/// A generic condition (`metav1.Condition`-like), used by the kinds that share its shape.
+/// One condition of an object: an aspect of its state (type), whether it holds (status),
+/// and since when and why.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
+    /// The aspect of the object's state the condition is about, such as Ready or Available.
     #[serde(rename = "type")]
     pub type_: String,
+    /// Whether the condition holds: True, False or Unknown.
     pub status: String,
+    /// When the condition was last checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_probe_time: Option<Time>,
+    /// When the reporter last confirmed the condition; used by node conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_heartbeat_time: Option<Time>,
+    /// When the condition was last updated, even if its status stayed the same; used by
+    /// Deployment conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_update_time: Option<Time>,
+    /// When the status last changed from one value to another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_transition_time: Option<Time>,
+    /// Why the condition has its status, as one short CamelCase word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A human-readable explanation of the condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }

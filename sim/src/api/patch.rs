@@ -194,7 +194,7 @@ fn merge_keyed_list(current: &mut Vec<Value>, items: &[Value], field: &str, key:
 
 /// `$setElementOrder`: the elements it names come in its order; the others keep their
 /// places after them, in their own order.
-fn apply_element_order(list: &mut Vec<Value>, order: &Value, key: Option<&str>) {
+fn apply_element_order(list: &mut [Value], order: &Value, key: Option<&str>) {
     let Some(order) = order.as_array() else { return };
     let id = |v: &Value| match key {
         Some(k) => v.get(k).cloned(),
@@ -320,17 +320,17 @@ mod tests {
     #[test]
     fn strategic_merge_merges_containers_by_name() {
         let mut doc = json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}});
-        strategic_merge_patch(&mut doc, &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}})).unwrap();
+        strategic_merge(&mut doc, &json!({"spec": {"containers": [{"name": "b", "image": "z"}]}})).unwrap();
         assert_eq!(doc, json!({"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "z"}]}}));
         let mut plain = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
-        strategic_merge(&mut plain, &json!({"spec": {"containers": [{"name": "b"}]}}));
+        merge_patch(&mut plain, &json!({"spec": {"containers": [{"name": "b"}]}}));
         assert_eq!(plain, json!({"spec": {"containers": [{"name": "b"}]}}));
     }
 
     #[test]
     fn strategic_merge_keys_service_ports_by_port_and_container_ports_by_container_port() {
         let mut svc = json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 443}]}});
-        merge(&mut svc, &json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}]}})).unwrap();
+        strategic_merge(&mut svc, &json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}]}})).unwrap();
         assert_eq!(svc, json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}}));
         let mut pod = json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80}]}]}});
         let patch = json!({"spec": {"containers": [{"name": "a", "ports": [{"containerPort": 80, "name": "http"}]}]}});

@@ -9,7 +9,7 @@ use crate::api::meta::Time;
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{ApiError, ApiServer, Change, ChangeType, Propagation};
 use crate::engine::hash::Fnv64;
-use crate::engine::time::EPOCH_UNIX_S;
+use crate::engine::time::epoch_unix_s;
 use crate::engine::{EventQueue, SimTime, Trace};
 
 use super::SimEvent;
@@ -222,7 +222,7 @@ impl Ctx<'_> {
             return;
         }
         *self.event_seq += 1;
-        let unix_nanos = (EPOCH_UNIX_S * 1000)
+        let unix_nanos = (epoch_unix_s() * 1000)
             .saturating_add(self.now.as_ms())
             .saturating_mul(1_000_000)
             .saturating_add(*self.event_seq);

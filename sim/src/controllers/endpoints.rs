@@ -234,7 +234,12 @@ impl Reconciler for EndpointsController {
             requests.push(ApiRequest::delete(Object::EndpointSlice(extra).key()));
         }
         let wanted_endpoints = slice_endpoints(&pods);
-        let wanted_ports = ports_for(&svc, pods.first().copied());
+        // A slice's port names are always set, empty for an unnamed port, as the
+        // EndpointSlice controller writes them (`kubectl describe service` relies on it).
+        let wanted_ports: Vec<EndpointPort> = ports_for(&svc, pods.first().copied())
+            .into_iter()
+            .map(|p| EndpointPort { name: Some(p.name.unwrap_or_default()), ..p })
+            .collect();
         let awaited = self.creating.get(key).is_some_and(|sent| now.0.saturating_sub(sent.0) < CREATE_EXPECTATION_MS);
         match existing {
             None if awaited => {

@@ -7,9 +7,23 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(pub u64);
 
-/// The calendar moment of `SimTime(0)`: 2025-01-01T00:00:00Z, in Unix seconds.
-/// Fixed, so that creationTimestamps are identical on every run.
+/// The calendar moment of `SimTime(0)` by default: 2025-01-01T00:00:00Z, in Unix
+/// seconds. Fixed, so that creationTimestamps are identical on every run.
 pub const EPOCH_UNIX_S: u64 = 1_735_689_600;
+
+static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(EPOCH_UNIX_S);
+
+/// The calendar moment of `SimTime(0)`, in Unix seconds.
+pub fn epoch_unix_s() -> u64 {
+    EPOCH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Moves the calendar moment of `SimTime(0)` for the whole process. Only `kubesim
+/// serve` does, to the moment it starts (kept in its record for the replay): the real
+/// kubectl computes `describe`'s ages from its own clock.
+pub fn set_epoch_unix_s(unix_s: u64) {
+    EPOCH.store(unix_s, std::sync::atomic::Ordering::Relaxed);
+}
 
 impl SimTime {
     /// The simulation's first instant.
@@ -32,13 +46,13 @@ impl SimTime {
 
     /// RFC 3339 with second precision, as Kubernetes serializes `metav1.Time`.
     pub fn rfc3339(self) -> String {
-        let (y, mo, d, h, mi, s) = civil(EPOCH_UNIX_S + self.0 / 1000);
+        let (y, mo, d, h, mi, s) = civil(epoch_unix_s() + self.0 / 1000);
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
 
     /// RFC 3339 with microseconds, as Kubernetes serializes `metav1.MicroTime`.
     pub fn rfc3339_micro(self) -> String {
-        let (y, mo, d, h, mi, s) = civil(EPOCH_UNIX_S + self.0 / 1000);
+        let (y, mo, d, h, mi, s) = civil(epoch_unix_s() + self.0 / 1000);
         let micros = (self.0 % 1000) * 1000;
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
     }
@@ -46,7 +60,7 @@ impl SimTime {
     /// RFC 1123 with numeric zone, as `kubectl describe` prints times
     /// (`Wed, 01 Jan 2025 00:00:05 +0000`).
     pub fn rfc1123z(self) -> String {
-        let secs = EPOCH_UNIX_S + self.0 / 1000;
+        let secs = epoch_unix_s() + self.0 / 1000;
         let (y, mo, d, h, mi, s) = civil(secs);
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -72,7 +86,7 @@ impl SimTime {
             ms = padded.get(0..3)?.parse::<u64>().ok()?;
         }
         let unix = days_from_civil(y as i64, mo, d) * 86_400 + (h * 3600 + mi * 60 + s) as i64;
-        let since_epoch = unix - EPOCH_UNIX_S as i64;
+        let since_epoch = unix - epoch_unix_s() as i64;
         Some(SimTime((since_epoch.max(0) as u64) * 1000 + ms))
     }
 }

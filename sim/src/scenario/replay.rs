@@ -186,7 +186,7 @@ fn node_port_table(cluster: &Cluster, host: &DockerHost) -> BTreeMap<SocketAddr,
                 if ours != Some(&svc.metadata.name) {
                     continue;
                 }
-                let target = slice.ports.iter().find(|p| p.name == port.name).map(|p| p.port);
+                let target = slice.port_for(port.name.as_deref());
                 for endpoint in slice.endpoints.iter().filter(|e| e.conditions.ready == Some(true)) {
                     for ip in &endpoint.addresses {
                         if let (Some(target), Ok(address)) = (target, host.real_ip(ip).parse()) {

@@ -2,11 +2,13 @@
 //! from the HTTP server through a channel, paces simulated time to the wall clock (or
 //! not, in manual mode), records every input, and feeds the open watches.
 
+// The driver is the wall-clock side of serving: it paces simulated time to the wall
+// clock on purpose (the record keeps each input's simulated time, so a replay needs no
+// clock). The simulation itself never reads it.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-// Serving paces simulated time to the wall clock on purpose; the simulation itself never
-// reads it (the record keeps each input's simulated time, so a replay needs no clock).
-#[allow(clippy::disallowed_types)]
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -49,14 +51,12 @@ const WATCH_CACHE: usize = 100_000;
 /// How often a paced clock catches up with the wall clock.
 const TICK: Duration = Duration::from_millis(20);
 /// Bookmarks go to watches that allow them this often.
-#[allow(clippy::disallowed_types)]
 const BOOKMARK_EVERY: Duration = Duration::from_secs(60);
 
 struct Subscriber {
     watch: Watch,
     tx: mpsc::UnboundedSender<Vec<u8>>,
     columns_sent: bool,
-    #[allow(clippy::disallowed_types)]
     last_bookmark: Instant,
 }
 
@@ -72,13 +72,11 @@ pub struct Driver {
     /// The cache holds every change after this resourceVersion.
     cache_floor: u64,
     /// Simulated and wall time when pacing last started from (after a manual advance).
-    #[allow(clippy::disallowed_types)]
     base: (SimTime, Instant),
 }
 
 impl Driver {
     /// A driver for `shell`'s cluster.
-    #[allow(clippy::disallowed_methods)]
     pub fn new(mut shell: Shell, info: ServerInfo, speed: Speed, recorder: Option<Recorder>) -> Driver {
         shell.cluster_mut().log_changes();
         let floor = shell.cluster().api().resource_version();
@@ -96,7 +94,6 @@ impl Driver {
     }
 
     /// Serves messages until told to stop or the HTTP side is gone; returns the shell.
-    #[allow(clippy::disallowed_methods)]
     pub fn run(mut self, messages: Receiver<Message>) -> Shell {
         loop {
             let wait = match self.speed {
@@ -128,7 +125,6 @@ impl Driver {
     }
 
     /// Runs the cluster up to where the wall clock says simulated time is.
-    #[allow(clippy::disallowed_methods)]
     fn catch_up(&mut self) {
         let Speed::Factor(factor) = self.speed else { return };
         let (sim, wall) = self.base;
@@ -151,8 +147,6 @@ impl Driver {
             Outcome::Watch(watch) => self.open_watch(watch),
         }
     }
-
-    #[allow(clippy::disallowed_methods)]
     fn shell_line(&mut self, line: &str) -> LineOutput {
         let at_ms = self.shell.cluster().now().as_ms();
         if let Some(recorder) = &mut self.recorder {
@@ -166,7 +160,6 @@ impl Driver {
 
     /// Starts a watch: the current objects or the cached changes since its
     /// resourceVersion, then every change as it happens.
-    #[allow(clippy::disallowed_methods)]
     fn open_watch(&mut self, watch: Watch) -> Reply {
         let (tx, rx) = mpsc::unbounded_channel();
         let timeout = watch.timeout_s;
@@ -225,8 +218,6 @@ impl Driver {
             }
         }
     }
-
-    #[allow(clippy::disallowed_methods)]
     fn bookmarks(&mut self) {
         let rv = self.shell.cluster().api().resource_version();
         for sub in self.subscribers.iter_mut().filter(|s| s.watch.bookmarks) {

@@ -75,7 +75,7 @@ pub fn serve(shell: Shell, header: Header, options: &Options, announce: impl FnO
     }
     let speed = match options.speed {
         Speed::Manual => "manual (time moves only with `kubesim ctl advance DURATION`)".to_string(),
-        Speed::Factor(f) if f == 1.0 => "real time".to_string(),
+        Speed::Factor(1.0) => "real time".to_string(),
         Speed::Factor(f) => format!("{f}× real time"),
     };
     text.push_str(&format!(

@@ -18,6 +18,8 @@ pub struct Header {
     pub nodes: usize,
     /// The watch latency, in ms.
     pub watch_latency_ms: u64,
+    /// The calendar moment of simulated time zero, in Unix seconds (the server's start).
+    pub epoch_unix_s: u64,
     /// Images added to the catalog (`--images`), as the file's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<String>,
@@ -113,7 +115,14 @@ mod tests {
 
     #[test]
     fn a_record_reads_back_and_bad_lines_are_named() {
-        let header = Header { kubesim_record: 1, seed: 7, nodes: 2, watch_latency_ms: 5, images: None };
+        let header = Header {
+            kubesim_record: 1,
+            seed: 7,
+            nodes: 2,
+            watch_latency_ms: 5,
+            epoch_unix_s: 1_800_000_000,
+            images: None,
+        };
         let request = Request {
             method: Method::Post,
             path: "/api/v1/namespaces/default/pods".into(),

@@ -5,6 +5,7 @@
 
 mod discovery;
 mod objects;
+mod openapi;
 pub mod path;
 mod status;
 mod subresources;
@@ -211,7 +212,10 @@ pub fn handle(cluster: &mut Cluster, server: &ServerInfo, req: &Request) -> Outc
         }
         Target::Group(group) => read_only(discovery::group(group)),
         Target::GroupVersion(gv) => read_only(discovery::resource_list(gv)),
-        Target::OpenApiV2 | Target::OpenApiV3 | Target::OpenApiV3Doc(_) => no_such_path().into(),
+        // kubectl asks for v2 only when v3 is missing.
+        Target::OpenApiV2 => no_such_path().into(),
+        Target::OpenApiV3 => read_only(openapi::index()),
+        Target::OpenApiV3Doc(gv) => read_only(openapi::document(gv)),
         Target::Resource(path) => match path.subresource.as_deref() {
             None => objects::handle(cluster, req, &path),
             Some(sub) => subresources::handle(cluster, req, &path, sub),

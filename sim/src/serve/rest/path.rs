@@ -103,7 +103,12 @@ fn resource(api_version: &'static str, rest: &[&str]) -> Option<Target> {
             match tail {
                 [] => path(kind, None, None, None),
                 [name] if !kind.namespaced() => path(kind, None, Some(name), None),
-                [name, sub] if !kind.namespaced() => path(kind, None, Some(name), Some(sub)),
+                // A Namespace's own subresources; any other word is a kind not served.
+                [name, sub]
+                    if !kind.namespaced() && (kind != Kind::Namespace || matches!(*sub, "status" | "finalize")) =>
+                {
+                    path(kind, None, Some(name), Some(sub))
+                }
                 _ => None,
             }
         }
