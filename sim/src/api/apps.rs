@@ -1,5 +1,6 @@
 //! The `apps/v1` kinds kubesim stores: Deployment and ReplicaSet.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::core::PodSpec;
@@ -7,7 +8,7 @@ use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, null_as_def
 use super::shared::Shared;
 
 /// A pod template: the metadata and spec given to each pod a controller creates.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodTemplateSpec {
     /// Metadata for the pods made from the template, above all their labels, which must
@@ -22,7 +23,7 @@ pub struct PodTemplateSpec {
 
 /// A Deployment: keeps a number of identical pods running and rolls changes out to them
 /// step by step, through ReplicaSets it manages.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Deployment {
     /// The API group and version this object is written in: apps/v1. Clients send it; the
@@ -48,7 +49,7 @@ pub struct Deployment {
 }
 
 /// The desired state of a Deployment.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentSpec {
     /// How many pods the Deployment should run. Defaults to 1.
@@ -82,7 +83,7 @@ pub struct DeploymentSpec {
 }
 
 /// How a Deployment replaces old pods with new ones.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentStrategy {
     /// The kind of replacement: RollingUpdate (a few pods at a time, so the app stays up)
@@ -96,7 +97,7 @@ pub struct DeploymentStrategy {
 }
 
 /// Limits on how far a rolling update may go below and above the desired number of pods.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RollingUpdateDeployment {
     /// How many of the desired pods may be unavailable during the update: a number, or a
@@ -112,7 +113,7 @@ pub struct RollingUpdateDeployment {
 }
 
 /// The observed state of a Deployment. Written by the deployment controller, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentStatus {
     /// The metadata.generation the controller last acted on; when it is below the current
@@ -147,7 +148,7 @@ pub struct DeploymentStatus {
 
 /// A ReplicaSet: keeps a set number of identical pods running, replacing any that fail or
 /// are deleted. Usually created and managed by a Deployment.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicaSet {
     /// The API group and version this object is written in: apps/v1. Clients send it; the
@@ -172,7 +173,7 @@ pub struct ReplicaSet {
 }
 
 /// The desired state of a ReplicaSet.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicaSetSpec {
     /// How many pods should run. Defaults to 1.
@@ -192,7 +193,7 @@ pub struct ReplicaSetSpec {
 }
 
 /// The observed state of a ReplicaSet. Written by the ReplicaSet controller, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReplicaSetStatus {
     /// How many pods the ReplicaSet has now.

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -15,7 +16,7 @@ use super::shared::Shared;
 
 /// A Namespace: a named scope for objects. Names need only be unique within a namespace,
 /// and deleting it deletes everything in it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Namespace {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -41,7 +42,7 @@ pub struct Namespace {
 }
 
 /// The desired state of a Namespace.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NamespaceSpec {
     /// Cleanup steps that must finish before the Namespace is finally removed. Kubernetes
@@ -52,7 +53,7 @@ pub struct NamespaceSpec {
 }
 
 /// The observed state of a Namespace. Written by the system, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NamespaceStatus {
     /// Where the Namespace is in its life: Active, or Terminating once it has been deleted
@@ -62,7 +63,7 @@ pub struct NamespaceStatus {
 }
 
 /// A Node: one machine, here simulated, that runs pods under the control of its kubelet.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Node {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -88,7 +89,7 @@ pub struct Node {
 }
 
 /// The desired state of a Node.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeSpec {
     /// The IP range, in CIDR notation, from which this node's pods get their addresses.
@@ -115,7 +116,7 @@ pub struct NodeSpec {
 
 /// A taint on a node: a key, an optional value and an effect that repels pods which do not
 /// tolerate it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Taint {
     /// The taint's key, written like a label key, for example
@@ -137,7 +138,7 @@ pub struct Taint {
 
 /// The observed state of a Node. Written by the kubelet and the node lifecycle controller,
 /// not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeStatus {
     /// How much of each resource (cpu, memory, pods and so on) the node has in total.
@@ -173,7 +174,7 @@ pub struct NodeStatus {
 }
 
 /// One address at which a node can be reached, and what kind of address it is.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeAddress {
     /// What kind of address this is: Hostname, InternalIP, ExternalIP, InternalDNS or
@@ -185,7 +186,7 @@ pub struct NodeAddress {
 }
 
 /// Facts about a node's machine and the software on it, as the kubelet reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NodeSystemInfo {
     /// The machine's unique ID, as found in /etc/machine-id.
@@ -217,7 +218,7 @@ pub struct NodeSystemInfo {
 
 /// A Pod: one or more containers that are placed on the same node together and share one
 /// network address.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Pod {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -244,7 +245,7 @@ pub struct Pod {
 }
 
 /// The desired state of a Pod: its containers and how to run them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodSpec {
     /// The containers to run in the pod, each from its own image. A pod needs at least one.
@@ -392,7 +393,7 @@ impl PodSpec {
 }
 
 /// One container in a pod: the image to run and how to run it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Container {
     /// The container's name, which must be a DNS label and unique within the pod.
@@ -478,7 +479,7 @@ pub struct Container {
 }
 
 /// A port a container listens on.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerPort {
     /// A name for the port, unique within the pod, that a Service's targetPort can use
@@ -501,7 +502,7 @@ pub struct ContainerPort {
 }
 
 /// An environment variable to set in a container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvVar {
     /// The variable's name.
@@ -517,7 +518,7 @@ pub struct EnvVar {
 }
 
 /// The compute resources a container requests, and the limits it may not exceed.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceRequirements {
     /// How much of each resource (cpu, memory) the container needs. The scheduler only
@@ -532,7 +533,7 @@ pub struct ResourceRequirements {
 }
 
 /// A toleration: lets a pod be placed on, or stay on, a node that carries a matching taint.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Toleration {
     /// The taint key this toleration matches. Empty matches every key, which is allowed
@@ -574,7 +575,7 @@ impl Toleration {
 }
 
 /// The observed state of a Pod. Written by the scheduler and the kubelet, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodStatus {
     /// Where the pod is in its life: Pending, Running, Succeeded, Failed or Unknown. Set by
@@ -629,7 +630,7 @@ pub struct PodStatus {
 }
 
 /// One IP address, of a pod (podIPs) or of its node (hostIPs).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodIp {
     /// The IP address.
@@ -637,7 +638,7 @@ pub struct PodIp {
 }
 
 /// The observed state of one container. Written by the kubelet, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerStatus {
     /// The container's name, as given in the pod spec.
@@ -669,7 +670,7 @@ pub struct ContainerStatus {
 
 /// What a container is doing: at most one of waiting, running and terminated is set, and
 /// none set means waiting.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerState {
     /// Set while the container has not started yet, or is between restarts.
@@ -684,7 +685,7 @@ pub struct ContainerState {
 }
 
 /// Details of a container that is not running yet.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerStateWaiting {
     /// Why the container is waiting, as one CamelCase word, such as ContainerCreating,
@@ -697,7 +698,7 @@ pub struct ContainerStateWaiting {
 }
 
 /// Details of a running container.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerStateRunning {
     /// When the container last started.
@@ -706,7 +707,7 @@ pub struct ContainerStateRunning {
 }
 
 /// Details of a container that has exited.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerStateTerminated {
     /// The exit status of the container's process; 0 means it succeeded.
@@ -735,7 +736,7 @@ pub struct ContainerStateTerminated {
 
 /// A Service: a stable virtual IP address and DNS name in front of a changing set of pods,
 /// picked by a label selector, with traffic spread among them.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Service {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -760,7 +761,7 @@ pub struct Service {
 }
 
 /// The desired state of a Service.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceSpec {
     /// How the Service is exposed: ClusterIP (a virtual IP reachable inside the cluster),
@@ -832,7 +833,7 @@ pub struct ServiceSpec {
 }
 
 /// One port a Service listens on, and where it forwards the traffic.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServicePort {
     /// A name for the port, unique within the Service; required when the Service has more
@@ -859,7 +860,7 @@ pub struct ServicePort {
 }
 
 /// The observed state of a Service. Written by the system, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceStatus {
     /// The Service's external load balancer, once one has been provisioned for a
@@ -870,7 +871,7 @@ pub struct ServiceStatus {
 
 /// What is known about a Service's external load balancer. Written by the cloud provider's
 /// controller, not by users.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoadBalancerStatus {
     /// The IP addresses or host names at which the load balancer receives traffic. Stored;
@@ -881,7 +882,7 @@ pub struct LoadBalancerStatus {
 
 /// A core/v1 Event: something a component wants people to know about an object. Written by
 /// the component that noticed it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Event {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -933,7 +934,7 @@ pub struct Event {
 }
 
 /// A reference to another object, by kind, namespace and name, and optionally its UID.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectReference {
     /// The API group and version of the object referred to.
@@ -962,7 +963,7 @@ pub struct ObjectReference {
 }
 
 /// The component that reported an event, and where it runs.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventSource {
     /// The component that reported the event, such as kubelet.
@@ -975,7 +976,7 @@ pub struct EventSource {
 
 /// A coordination.k8s.io/v1 Lease: a lock that one holder keeps renewing. Each kubelet
 /// renews one in kube-node-lease as its heartbeat.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Lease {
     /// The API group and version this object is written in: coordination.k8s.io/v1. Clients
@@ -996,7 +997,7 @@ pub struct Lease {
 }
 
 /// The holder of a Lease and its timing.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LeaseSpec {
     /// Who holds the lease now; for a node's heartbeat, the node's name.

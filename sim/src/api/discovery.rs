@@ -2,6 +2,7 @@
 //! (discovery.k8s.io/v1), written by the endpoint controllers from the pods a Service
 //! selects.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::core::ObjectReference;
@@ -9,7 +10,7 @@ use super::meta::{ObjectMeta, null_as_default};
 
 /// Endpoints: the addresses behind a Service, ready and not ready. Named after the Service
 /// and kept in step with its pods by the endpoints controller.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoints {
     /// The API group and version this object is written in: v1. Clients send it; the server
@@ -30,7 +31,7 @@ pub struct Endpoints {
 }
 
 /// A set of addresses sharing ports.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointSubset {
     /// Addresses of ready pods, to which the Service sends traffic.
@@ -46,7 +47,7 @@ pub struct EndpointSubset {
 }
 
 /// One address behind a Service, usually a pod's IP.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointAddress {
     /// The IP address.
@@ -60,7 +61,7 @@ pub struct EndpointAddress {
 }
 
 /// One port offered by the endpoints.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointPort {
     /// The port's name, the same as the matching Service port's name; may be empty when the
@@ -77,7 +78,7 @@ pub struct EndpointPort {
 /// An EndpointSlice (discovery.k8s.io/v1): some of a Service's endpoints, with their
 /// conditions. Kubernetes puts up to 100 endpoints in each slice; kubesim keeps one slice
 /// per Service.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointSlice {
     /// The API group and version this object is written in: discovery.k8s.io/v1. Clients
@@ -105,7 +106,7 @@ pub struct EndpointSlice {
 }
 
 /// One endpoint in a slice, usually a pod.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Endpoint {
     /// The endpoint's addresses, all equivalent; usually the single IP of a pod.
@@ -123,7 +124,7 @@ pub struct Endpoint {
 }
 
 /// What state an endpoint is in.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointConditions {
     /// Whether the endpoint should receive traffic: it is serving and not terminating.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::engine::SimTime;
@@ -163,7 +164,7 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
 
 /// A link from an object to an object that owns it. Once every owner is gone, the garbage
 /// collector deletes the object too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OwnerReference {
     /// The API group and version of the owner.
@@ -185,7 +186,7 @@ pub struct OwnerReference {
 
 /// Metadata every object has: its name, namespace, labels and annotations, and the identity
 /// and bookkeeping fields the apiserver manages.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectMeta {
     /// The object's name, unique among objects of its kind in its namespace. Cannot be
@@ -255,7 +256,7 @@ impl ObjectMeta {
 
 /// A label query: an object matches when it meets every matchLabels entry and every
 /// matchExpressions entry. An empty selector matches every object.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelector {
     /// Labels the object must carry with exactly these values.
@@ -267,7 +268,7 @@ pub struct LabelSelector {
 }
 
 /// One requirement on a label, as used in matchExpressions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelSelectorRequirement {
     /// The label key the requirement tests.
@@ -313,7 +314,7 @@ impl LabelSelector {
 
 /// One condition of an object: an aspect of its state (type), whether it holds (status),
 /// and since when and why.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
     /// The aspect of the object's state the condition is about, such as Ready or Available.
@@ -399,3 +400,38 @@ mod tests {
         assert!(!sel.matches(&labels));
     }
 }
+
+/// The OpenAPI schemas of the types serialized by hand: named as Kubernetes names them,
+/// described as its OpenAPI document describes them (type and format).
+macro_rules! named_schema {
+    ($type:ty, $name:literal, $schema:tt) => {
+        impl JsonSchema for $type {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!($schema)
+            }
+        }
+    };
+}
+
+named_schema!(Time, "Time", {
+    "type": "string",
+    "format": "date-time",
+    "description": "A moment in time, written as RFC 3339 to the second (2025-01-01T00:00:00Z)."
+});
+named_schema!(MicroTime, "MicroTime", {
+    "type": "string",
+    "format": "date-time",
+    "description": "A moment in time, written as RFC 3339 with microseconds."
+});
+named_schema!(Quantity, "Quantity", {
+    "type": "string",
+    "description": "An amount of a resource: a number with an optional suffix, such as 500m (half a CPU), 128Mi or 1Gi."
+});
+named_schema!(IntOrString, "IntOrString", {
+    "type": "string",
+    "format": "int-or-string",
+    "description": "Either a whole number or a string: a port number or a port name, a count or a percentage."
+});

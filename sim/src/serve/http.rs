@@ -98,8 +98,17 @@ async fn answer(
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Ok(failure(rest::too_large(MAX_BODY_BYTES))),
         Err(_) => return Ok(failure(status(400, "BadRequest", "the request body could not be read"))),
     };
-    let Ok(body) = String::from_utf8(body.to_vec()) else {
-        return Ok(failure(status(400, "BadRequest", "the request body is not UTF-8")));
+    // kubectl's typed clients send protobuf: the simulation (and the record) see JSON.
+    let (body, content_type) = if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        match super::protobuf::decode(&body) {
+            Ok(json) => (json.to_string(), "application/json".to_string()),
+            Err(e) => return Ok(failure(status(400, "BadRequest", &e))),
+        }
+    } else {
+        match String::from_utf8(body.to_vec()) {
+            Ok(text) => (text, content_type),
+            Err(_) => return Ok(failure(status(400, "BadRequest", "the request body is not UTF-8"))),
+        }
     };
     if path == SHELL_PATH {
         if method != Method::Post {

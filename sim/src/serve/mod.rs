@@ -8,6 +8,7 @@ pub mod client;
 pub mod driver;
 mod http;
 pub mod kubeconfig;
+pub mod protobuf;
 pub mod record;
 pub mod rest;
 mod tls;
