@@ -358,3 +358,76 @@ fn the_official_python_client_works_against_kubesim_serve() {
         "list: 3 nodes, Ready: True\ncreate: py uid set: True\npatch: replicas 3\nwatch: running pods 3\ndelete: then read -> 404 Not Found\nerror: 404 Not Found\n"
     );
 }
+
+/// Bad requests get `Status` errors with the apiserver's codes and reasons, none hangs
+/// or stops the server, and concurrent clients are all answered.
+#[test]
+fn malformed_and_concurrent_requests_get_statuses_and_the_server_keeps_answering() {
+    use kubesim::serve::client::request;
+    use kubesim::serve::kubeconfig;
+    let server = Server::start(&["--nodes", "1", "--speed", "manual"]);
+    let endpoint = kubeconfig::read(&server.kubeconfig()).expect("the kubeconfig reads back");
+    let send = |method: &str, path: &str, body: &str| {
+        let (code, text) =
+            request(&endpoint, method, path, "application/json", body.as_bytes().to_vec()).expect("the server answers");
+        let status: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        (code, status)
+    };
+    let pod = |name: &str| {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}"}},"spec":{{"containers":[{{"name":"c","image":"nginx:1.27"}}]}}}}"#
+        )
+    };
+    let pods = "/api/v1/namespaces/default/pods";
+    let huge = "x".repeat(4 * 1024 * 1024);
+    let cases: Vec<(&str, String, String, u16, &str)> = vec![
+        ("POST", pods.into(), "{not json".into(), 400, "BadRequest"),
+        ("POST", pods.into(), huge, 413, "RequestEntityTooLarge"),
+        ("POST", pods.into(), pod("x").replace("\"image\"", "\"imagee\""), 400, "BadRequest"),
+        ("POST", "/apis/apps/v1/namespaces/default/widgets".into(), "{}".into(), 404, "NotFound"),
+        ("GET", format!("{pods}?labelSelector=a%20in%20(b"), String::new(), 400, "BadRequest"),
+        ("GET", format!("{pods}?fieldSelector=spec.foo%3Dbar"), String::new(), 400, "BadRequest"),
+        ("GET", format!("{pods}?watch=1&resourceVersion=abc"), String::new(), 400, "BadRequest"),
+        ("GET", format!("{pods}/nope"), String::new(), 404, "NotFound"),
+        ("DELETE", format!("{pods}/nope"), String::new(), 404, "NotFound"),
+        ("POST", format!("{pods}/nope/exec"), String::new(), 405, "MethodNotAllowed"),
+        ("PATCH", format!("{pods}/nope"), "{}".into(), 404, "NotFound"),
+    ];
+    for (method, path, body, code, reason) in &cases {
+        let (got, status) = send(method, path, body);
+        assert_eq!((got, status["reason"].as_str()), (*code, Some(*reason)), "{method} {path}: {status}");
+        assert_eq!(status["kind"], "Status", "{status}");
+    }
+    let (_, unknown_field) = send("POST", pods, &pod("x").replace("\"image\"", "\"imagee\""));
+    assert!(unknown_field["message"].as_str().unwrap_or("").contains("unknown field"), "{unknown_field}");
+
+    // A stale resourceVersion is a conflict.
+    assert_eq!(send("POST", pods, &pod("web")).0, 201);
+    let stale = pod("web").replace(r#""name":"web""#, r#""name":"web","resourceVersion":"1""#);
+    let (code, status) = send("PUT", &format!("{pods}/web"), &stale);
+    assert_eq!((code, status["reason"].as_str()), (409, Some("Conflict")), "{status}");
+    let (code, status) = send("POST", pods, &pod("web"));
+    assert_eq!((code, status["reason"].as_str()), (409, Some("AlreadyExists")), "{status}");
+
+    // Without the token: 401.
+    let mut stranger = endpoint.clone();
+    stranger.token = "guess".into();
+    assert_eq!(request(&stranger, "GET", pods, "", Vec::new()).expect("answered").0, 401);
+
+    // Eight clients at once, each creating pods between bad requests.
+    std::thread::scope(|scope| {
+        for client in 0..8 {
+            let send = &send;
+            let pod = &pod;
+            scope.spawn(move || {
+                for i in 0..5 {
+                    assert_eq!(send("POST", pods, &pod(&format!("c{client}-{i}"))).0, 201);
+                    assert_eq!(send("POST", pods, "[1,2").0, 400);
+                }
+            });
+        }
+    });
+    let (code, list) = send("GET", pods, "");
+    assert_eq!(code, 200);
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(41), "every concurrent create landed, and web");
+}
