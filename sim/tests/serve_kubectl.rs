@@ -239,8 +239,24 @@ fn battery(kubectl: &Path) {
     assert!(resources.contains("deployments      deploy       apps/v1"), "{resources}");
     let explained = ok(&server, kubectl, &["explain", "deployment.spec.replicas"]);
     assert!(explained.contains("FIELD: replicas <integer>"), "{explained}");
-    let ssa = ok(&server, kubectl, &["apply", "--server-side", "-f", file]);
+    // Server-side apply: `kubectl scale` owns spec.replicas now, so taking it back to
+    // the file's value is a conflict until forced. The scaler is named after the
+    // client's user agent, which is the binary's name (`kubectl.1.29`).
+    let scaler = kubectl.file_name().and_then(|n| n.to_str()).unwrap_or("kubectl");
+    let conflict = server.kubectl(kubectl, &["apply", "--server-side", "-f", file]);
+    assert!(!conflict.status.success());
+    let expected = format!(
+        "error: Apply failed with 1 conflict: conflict with \"{scaler}\" with subresource \"scale\" using apps/v1: .spec.replicas\n"
+    );
+    assert!(text(&conflict).starts_with(&expected), "{}", text(&conflict));
+    let ssa = ok(&server, kubectl, &["apply", "--server-side", "--force-conflicts", "-f", file]);
     assert_eq!(ssa, "deployment.apps/web serverside-applied\n");
+    let managers = ok(
+        &server,
+        kubectl,
+        &["get", "deployment", "web", "-o", "jsonpath={.spec.replicas} {.metadata.managedFields[*].manager}"],
+    );
+    assert!(managers.starts_with("4 ") && managers.contains("kubectl-client-side-apply"), "{managers}");
 
     let exec = server.kubectl(kubectl, &["exec", "deploy/web", "--", "ls"]);
     assert!(!exec.status.success());

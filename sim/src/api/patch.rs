@@ -30,6 +30,17 @@ const MERGE_KEYS: &[(&str, &str, &str)] = &[
 /// (`patchStrategy: merge` on a `[]string`).
 const MERGED_SCALAR_LISTS: &[(&str, &str)] = &[("metadata", "finalizers")];
 
+/// The merge key of the list `field` held by the field `holder`, if strategic merge
+/// merges it by key.
+pub fn merge_key(holder: &str, field: &str) -> Option<&'static str> {
+    MERGE_KEYS.iter().find(|(within, f, _)| *f == field && (within.is_empty() || *within == holder)).map(|(_, _, k)| *k)
+}
+
+/// Whether the list of scalars `field` held by `holder` is a set that merges.
+pub fn merges_scalars(holder: &str, field: &str) -> bool {
+    MERGED_SCALAR_LISTS.iter().any(|(within, f)| *f == field && *within == holder)
+}
+
 const SET_ELEMENT_ORDER: &str = "$setElementOrder/";
 const DELETE_FROM_PRIMITIVE_LIST: &str = "$deleteFromPrimitiveList/";
 
@@ -101,11 +112,8 @@ fn merge_map(target: &mut Value, patch: &Value, holder: &str) -> Result<(), Stri
             target_map.remove(key);
             continue;
         }
-        let merge_key = MERGE_KEYS
-            .iter()
-            .find(|(within, field, _)| field == key && (within.is_empty() || *within == holder))
-            .map(|(_, _, k)| *k);
-        let merged_scalars = MERGED_SCALAR_LISTS.iter().any(|(within, field)| field == key && *within == holder);
+        let merge_key = merge_key(holder, key);
+        let merged_scalars = merges_scalars(holder, key);
         match (target_map.get_mut(key), value) {
             (Some(Value::Array(current)), Value::Array(items)) if merge_key.is_some() => {
                 merge_keyed_list(current, items, key, merge_key.expect("checked"))?;

@@ -4,6 +4,7 @@
 
 mod allocators;
 pub mod error;
+pub mod field_manager;
 
 use std::rc::Rc;
 

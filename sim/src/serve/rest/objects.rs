@@ -11,9 +11,11 @@ use super::table;
 use super::watch::Watch;
 use super::{Method, Outcome, Request, Response, body_json};
 use crate::api::decode::from_json_strict;
+use crate::api::defaults::apply_defaults;
 use crate::api::meta::LabelSelector;
 use crate::api::patch::{json_patch, merge_patch, strategic_merge};
 use crate::api::{Kind, ObjKey, Object};
+use crate::apiserver::field_manager::{self, Writer, record_update};
 use crate::apiserver::{ApiError, Propagation};
 use crate::cluster::Cluster;
 use crate::kubectl::selector::{self, FieldRequirement, check_fields, fields_match};
@@ -133,9 +135,8 @@ pub(super) fn live(cluster: &Cluster, path: &ResourcePath, name: &str) -> Result
         .ok_or_else(|| from_api_error(&ApiError::NotFound { kind: path.kind, name: name.into() }))
 }
 
-/// The body as an object of the path's kind: type and namespace checked against the
-/// path, unknown fields refused (`fieldValidation=Strict`, what kubectl sends).
-fn decode_body(value: Value, path: &ResourcePath) -> Result<Object, Failure> {
+/// The body checked against the path: its type (filled in when absent) and namespace.
+fn prepare(value: Value, path: &ResourcePath) -> Result<Value, Failure> {
     let kind = path.kind;
     let mut value = value;
     let Some(map) = value.as_object_mut() else {
@@ -169,7 +170,39 @@ fn decode_body(value: Value, path: &ResourcePath) -> Result<Object, Failure> {
             }
         }
     }
+    Ok(value)
+}
+
+/// The object a checked body describes; unknown fields are refused
+/// (`fieldValidation=Strict`, what kubectl sends).
+fn decode(value: Value, kind: Kind) -> Result<Object, Failure> {
     from_json_strict(kind, value).map_err(bad_request)
+}
+
+/// The object as the apiserver will store it, defaults filled in: field management
+/// records the defaults as the writer's, as upstream does.
+fn defaulted(value: Value, kind: Kind) -> Result<Value, Failure> {
+    let mut obj = decode(value, kind)?;
+    apply_defaults(&mut obj);
+    Ok(obj.to_json())
+}
+
+/// Who writes, for field management: the `fieldManager` the client names, else the
+/// client's name, as the apiserver defaults it.
+pub(super) fn writer(
+    cluster: &Cluster,
+    req: &Request,
+    kind: Kind,
+    operation: &str,
+    subresource: Option<&str>,
+) -> Writer {
+    Writer {
+        manager: req.param("fieldManager").map_or_else(|| req.client(), str::to_string),
+        operation: operation.into(),
+        subresource: subresource.map(str::to_string),
+        api_version: kind.api_version().into(),
+        time: cluster.now().rfc3339(),
+    }
 }
 
 /// Records the request in the trace as the user's input and returns its id.
@@ -179,10 +212,17 @@ fn record(cluster: &mut Cluster, req: &Request, object: &str) -> u64 {
 }
 
 fn create(cluster: &mut Cluster, req: &Request, path: &ResourcePath) -> Result<Response, Failure> {
+    let mut value = defaulted(prepare(body_json(req)?, path)?, path.kind)?;
+    record_update(None, &mut value, &writer(cluster, req, path.kind, "Update", None));
+    create_value(cluster, req, path, value)
+}
+
+/// Creates the object `value` describes (its managed fields already recorded).
+fn create_value(cluster: &mut Cluster, req: &Request, path: &ResourcePath, value: Value) -> Result<Response, Failure> {
     if path.kind.namespaced() && path.namespace.is_none() {
         return Err(method_not_allowed("POST is not supported on a namespaced collection across namespaces"));
     }
-    let obj = decode_body(body_json(req)?, path)?;
+    let obj = decode(value, path.kind)?;
     if req.dry_run() {
         let mut scratch = cluster.api().clone();
         let change = scratch.create(cluster.now(), obj).map_err(|e| from_api_error(&e))?;
@@ -195,14 +235,16 @@ fn create(cluster: &mut Cluster, req: &Request, path: &ResourcePath) -> Result<R
     object_response(cluster, req, 201, &created)
 }
 
-/// Stores `obj` in place of the object `name` (the main resource: status is kept).
+/// Stores the object `value` describes in place of the object `name` (the main
+/// resource: status is kept), its managed fields already recorded.
 fn write(
     cluster: &mut Cluster,
     req: &Request,
     path: &ResourcePath,
     name: &str,
-    obj: Object,
+    value: Value,
 ) -> Result<Response, Failure> {
+    let obj = decode(value, path.kind)?;
     if obj.meta().name != name {
         return Err(bad_request(format!(
             "the name of the object ({}) does not match the name on the URL ({name})",
@@ -212,10 +254,10 @@ fn write(
     if req.dry_run() {
         let mut scratch = cluster.api().clone();
         let written = scratch.update(obj).map_err(|e| from_api_error(&e))?;
-        let result = match written {
-            Some(change) => change.object,
-            None => live(cluster, path, name)?,
-        };
+        let current = live(cluster, path, name)?;
+        let mut result = written.map_or_else(|| (*current).clone(), |change| (*change.object).clone());
+        // Nothing was stored: the resourceVersion stays the live one.
+        result.meta_mut().resource_version = current.meta().resource_version.clone();
         return object_response(cluster, req, 200, &result);
     }
     let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
@@ -230,9 +272,10 @@ fn write(
 }
 
 fn update(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
-    live(cluster, path, name)?;
-    let obj = decode_body(body_json(req)?, path)?;
-    write(cluster, req, path, name, obj)
+    let current = live(cluster, path, name)?.to_json();
+    let mut value = defaulted(prepare(body_json(req)?, path)?, path.kind)?;
+    record_update(Some(&current), &mut value, &writer(cluster, req, path.kind, "Update", None));
+    write(cluster, req, path, name, value)
 }
 
 /// Applies the request's patch to `doc`, by its content type.
@@ -247,25 +290,53 @@ pub(super) fn apply_patch(req: &Request, doc: &mut Value) -> Result<(), Failure>
             Ok(())
         }
         "application/json-patch+json" => json_patch(doc, &patch).map_err(invalid),
-        // Server-side apply, simplified: the applied configuration merges into the live
-        // object as a strategic merge would (no field ownership or conflicts yet).
-        "application/apply-patch+yaml" => strategic_merge(doc, &patch).map_err(invalid),
         other => Err(unsupported_media_type(other)),
     }
 }
 
 fn patch(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
-    let server_side_apply = req.content_type.starts_with("application/apply-patch+yaml");
-    let current = match live(cluster, path, name) {
-        Ok(obj) => obj,
-        // Server-side apply creates what does not exist yet.
-        Err(_) if server_side_apply => return create(cluster, req, path),
-        Err(e) => return Err(e),
-    };
-    let mut doc = current.to_json();
+    if req.content_type.starts_with("application/apply-patch+yaml") {
+        return server_side_apply(cluster, req, path, name);
+    }
+    let current = live(cluster, path, name)?.to_json();
+    let mut doc = current.clone();
     apply_patch(req, &mut doc)?;
-    let obj = decode_body(doc, path)?;
-    write(cluster, req, path, name, obj)
+    let mut value = defaulted(prepare(doc, path)?, path.kind)?;
+    record_update(Some(&current), &mut value, &writer(cluster, req, path.kind, "Update", None));
+    write(cluster, req, path, name, value)
+}
+
+/// `application/apply-patch+yaml`: the manager's configuration, merged with field
+/// ownership; creates the object if it does not exist.
+fn server_side_apply(
+    cluster: &mut Cluster,
+    req: &Request,
+    path: &ResourcePath,
+    name: &str,
+) -> Result<Response, Failure> {
+    if req.param("fieldManager").is_none_or(str::is_empty) {
+        return Err(failure(
+            422,
+            "Invalid",
+            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            None,
+        ));
+    }
+    let applied = prepare(body_json(req)?, path)?;
+    let current = live(cluster, path, name).ok().map(|o| o.to_json());
+    let writer = writer(cluster, req, path.kind, "Apply", None);
+    let value = field_manager::apply(current.as_ref(), &applied, &writer, req.flag("force")).map_err(|c| {
+        let causes: Vec<Value> = c
+            .causes
+            .iter()
+            .map(|(message, field)| json!({"reason": "FieldManagerConflict", "message": message, "field": field}))
+            .collect();
+        failure(409, "Conflict", c.message, Some(json!({"causes": causes})))
+    })?;
+    match current {
+        Some(_) => write(cluster, req, path, name, value),
+        None => create_value(cluster, req, path, value),
+    }
 }
 
 /// `DeleteOptions` from the body or the query.

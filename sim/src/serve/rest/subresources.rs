@@ -4,12 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::objects::{apply_patch, key, live};
+use super::objects::{apply_patch, key, live, writer};
 use super::path::ResourcePath;
 use super::status::{Failure, bad_request, failure, from_api_error, method_not_allowed};
 use super::{Method, Outcome, Request, Response, body_json};
 use crate::api::decode::from_json_strict;
 use crate::api::{Kind, Object};
+use crate::apiserver::field_manager::record_update;
 use crate::apiserver::{ApiError, Propagation};
 use crate::cluster::Cluster;
 
@@ -110,6 +111,10 @@ fn scale(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) 
         Object::ReplicaSet(rs) => rs.spec.replicas = Some(replicas),
         _ => unreachable!("checked by the caller"),
     }
+    // The scaler owns `spec.replicas` now, through the subresource.
+    let mut after = obj.to_json();
+    record_update(Some(&current.to_json()), &mut after, &writer(cluster, req, path.kind, "Update", Some("scale")));
+    obj.meta_mut().managed_fields = after["metadata"].get("managedFields").cloned();
     // The Scale's resourceVersion is the object's: a stale one is a conflict.
     let rv = scale["metadata"]["resourceVersion"].as_str().unwrap_or("").to_string();
     obj.meta_mut().resource_version = rv;
