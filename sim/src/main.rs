@@ -93,9 +93,9 @@ struct ClusterArgs {
     /// Number of worker nodes.
     #[arg(long, default_value_t = 3)]
     nodes: usize,
-    /// Seed for every random choice (same seed, same run).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Seed for every random choice (same seed, same run) [default: 0, or a scenario's own].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Write the trace (one JSON line per event) to this file.
     #[arg(long, value_name = "FILE.jsonl")]
     trace: Option<PathBuf>,
@@ -196,6 +196,9 @@ struct ReplayArgs {
 struct ServeArgs {
     #[command(flatten)]
     cluster: ClusterArgs,
+    /// Serve the cluster of this scenario (its nodes, images and seed) instead of --nodes.
+    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["nodes", "images"])]
+    scenario: Option<PathBuf>,
     /// The address to listen on; anything but loopback is reachable from elsewhere.
     #[arg(long, default_value = "127.0.0.1")]
     address: std::net::IpAddr,
@@ -315,7 +318,8 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
 fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
     let think = parse_duration_ms(&args.think_time).map_err(|e| format!("--think-time: {e}"))?;
     let watch_latency_ms = parse_duration_ms(&args.watch_latency).map_err(|e| format!("--watch-latency: {e}"))?;
-    let mut config = ClusterConfig { nodes: args.nodes, seed: args.seed, watch_latency_ms, ..Default::default() };
+    let seed = args.seed.unwrap_or(0);
+    let mut config = ClusterConfig { nodes: args.nodes, seed, watch_latency_ms, ..Default::default() };
     if let Some(path) = &args.images {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         config.catalog.load_file(&path.display().to_string(), &text)?;
@@ -328,6 +332,17 @@ fn new_shell(args: &ClusterArgs) -> Result<Shell, String> {
 #[cfg(feature = "serve")]
 fn served_shell(header: &kubesim::serve::record::Header) -> Result<Shell, String> {
     kubesim::engine::time::set_epoch_unix_s(header.epoch_unix_s);
+    if let Some(recorded) = &header.scenario {
+        let read = |path: &str| recorded.files.get(path).cloned().ok_or_else(|| format!("{path} is not in the record"));
+        let scenario = kubesim::scenario::parse(&recorded.name, &recorded.text, read).map_err(|errors| {
+            let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            listed.join("\n")
+        })?;
+        let options = RunOptions { seed: Some(header.seed), ..Default::default() };
+        let mut config = kubesim::scenario::run::cluster_config(&scenario, &options);
+        config.watch_latency_ms = header.watch_latency_ms;
+        return Ok(Shell::new(Cluster::new(config), 0));
+    }
     let mut config = ClusterConfig {
         nodes: header.nodes,
         seed: header.seed,
@@ -359,6 +374,13 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     if args.cluster.nodes == 0 || args.cluster.nodes > 5000 {
         return Err(format!("--nodes {}: expected 1 to 5000", args.cluster.nodes));
     }
+    let (scenario, seed) = match &args.scenario {
+        Some(path) => {
+            let (recorded, own_seed) = record_scenario(path)?;
+            (Some(recorded), args.cluster.seed.unwrap_or(own_seed))
+        }
+        None => (None, args.cluster.seed.unwrap_or(0)),
+    };
     let watch_latency_ms =
         parse_duration_ms(&args.cluster.watch_latency).map_err(|e| format!("--watch-latency: {e}"))?;
     let images = match &args.cluster.images {
@@ -372,14 +394,8 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|e| format!("the system clock is before 1970: {e}"))?
         .as_secs();
-    let header = Header {
-        kubesim_record: 1,
-        seed: args.cluster.seed,
-        nodes: args.cluster.nodes,
-        watch_latency_ms,
-        epoch_unix_s,
-        images,
-    };
+    let header =
+        Header { kubesim_record: 1, seed, nodes: args.cluster.nodes, watch_latency_ms, epoch_unix_s, images, scenario };
     let shell = served_shell(&header)?;
     let options = Options {
         address: args.address,
@@ -395,6 +411,27 @@ fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     write_trace(&shell, &args.cluster.trace)?;
     eprintln!("kubesim serve: stopped at {} simulated", shell.cluster().now());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a scenario for `kubesim serve --scenario`, with the files it includes, and
+/// checks it (errors listed as `kubesim run` lists them).
+#[cfg(feature = "serve")]
+fn record_scenario(path: &std::path::Path) -> Result<(kubesim::serve::record::RecordedScenario, u64), String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+    let files = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let read = |included: &str| {
+        let content = std::fs::read_to_string(dir.join(included)).map_err(|e| e.to_string())?;
+        files.borrow_mut().insert(included.to_string(), content.clone());
+        Ok(content)
+    };
+    let scenario = kubesim::scenario::parse(&name, &text, read).map_err(|errors| {
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("{}\n{} error(s) in {name}; nothing was served", listed.join("\n"), errors.len())
+    })?;
+    let seed = scenario.header.seed;
+    Ok((kubesim::serve::record::RecordedScenario { name, text, files: files.into_inner() }, seed))
 }
 
 #[cfg(feature = "serve")]
@@ -417,10 +454,9 @@ fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
     kubesim::serve::replay(&mut shell, &entries);
     let trace = shell.cluster().trace();
     println!(
-        "replayed {} inputs of {name} (seed {}, {} nodes): stopped at {}, {} trace events, trace hash {}",
+        "replayed {} inputs of {name} on {}: stopped at {}, {} trace events, trace hash {}",
         entries.iter().filter(|e| !matches!(e.input, kubesim::serve::record::Input::End)).count(),
-        header.seed,
-        header.nodes,
+        header.describe(),
         shell.cluster().now(),
         trace.events().len(),
         trace.hash_hex(),
@@ -457,7 +493,8 @@ fn shell(args: ShellArgs) -> Result<ExitCode, String> {
     } else if stdin.is_terminal() {
         println!(
             "kubesim shell: {} nodes, seed {}. Type `help` for the verbs, `exit` to leave.",
-            args.cluster.nodes, args.cluster.seed
+            args.cluster.nodes,
+            args.cluster.seed.unwrap_or(0)
         );
         let mut stdout = std::io::stdout();
         let mut lines = stdin.lock().lines();

@@ -340,6 +340,15 @@ fn ctl_moves_time_and_crashes_nodes_and_a_record_replays_byte_identically() {
 }
 
 #[test]
+fn serve_takes_a_scenarios_cluster() {
+    let Some(kubectl) = kubectl_binary("1.32") else { return };
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/02-kubectl-and-a-local-cluster.yaml");
+    let server = Server::start(&["--scenario", scenario.to_str().expect("UTF-8"), "--speed", "manual"]);
+    let nodes = ok(&server, &kubectl, &["get", "nodes", "-o", "name"]);
+    assert_eq!(nodes, "node/minikube\n");
+}
+
+#[test]
 fn ctl_without_a_server_says_so() {
     let dir = std::env::temp_dir().join(format!("kubesim-ctl-{}", std::process::id()));
     let out = Command::new(env!("CARGO_BIN_EXE_kubesim"))

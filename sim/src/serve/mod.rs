@@ -80,9 +80,8 @@ pub fn serve(shell: Shell, header: Header, options: &Options, announce: impl FnO
         Speed::Factor(f) => format!("{f}× real time"),
     };
     text.push_str(&format!(
-        "kubesim serves a {}-node cluster (seed {}) at {server}; simulated time: {speed}\nexport KUBECONFIG={}\n",
-        header.nodes,
-        header.seed,
+        "kubesim serves {} at {server}; simulated time: {speed}\nexport KUBECONFIG={}\n",
+        header.describe(),
         kubeconfig.display()
     ));
     if let Some(path) = &options.record {

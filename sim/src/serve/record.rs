@@ -23,6 +23,31 @@ pub struct Header {
     /// Images added to the catalog (`--images`), as the file's text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<String>,
+    /// The scenario whose cluster is served (`--scenario`), with what it reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<RecordedScenario>,
+}
+
+impl Header {
+    /// `the cluster of FILE` or `a 3-node cluster`, with the seed.
+    pub fn describe(&self) -> String {
+        match &self.scenario {
+            Some(scenario) => format!("the cluster of {} (seed {})", scenario.name, self.seed),
+            None => format!("a {}-node cluster (seed {})", self.nodes, self.seed),
+        }
+    }
+}
+
+/// A scenario file and the files it includes, so the record alone rebuilds its cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedScenario {
+    /// The file name, as given.
+    pub name: String,
+    /// Its text.
+    pub text: String,
+    /// The files it read, by the path it names them with.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 /// One input.
