@@ -147,6 +147,7 @@ mod tests {
             watch_latency_ms: 5,
             epoch_unix_s: 1_800_000_000,
             images: None,
+            scenario: None,
         };
         let request = Request {
             method: Method::Post,
