@@ -456,3 +456,67 @@ fn malformed_and_concurrent_requests_get_statuses_and_the_server_keeps_answering
     assert_eq!(code, 200);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(41), "every concurrent create landed, and web");
 }
+
+/// Lists come in pages (`limit`, `continue`); a watch with a selector sees objects
+/// join (ADDED) and leave (DELETED) the selection as their labels change.
+#[test]
+fn lists_page_and_selector_watches_see_objects_join_and_leave() {
+    use kubesim::serve::client::request;
+    use kubesim::serve::kubeconfig;
+    let server = Server::start(&["--nodes", "1", "--speed", "manual"]);
+    let endpoint = kubeconfig::read(&server.kubeconfig()).expect("the kubeconfig reads back");
+    let pods = "/api/v1/namespaces/default/pods";
+    let send = |method: &str, path: &str, content_type: &str, body: String| {
+        let (code, text) = request(&endpoint, method, path, content_type, body.into_bytes()).expect("answered");
+        (code, text)
+    };
+    for (name, app) in [("p1", "a"), ("p2", "b"), ("p3", "b"), ("p4", "b"), ("p5", "b")] {
+        let pod = format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"{name}","labels":{{"app":"{app}"}}}},"spec":{{"containers":[{{"name":"c","image":"nginx:1.27"}}]}}}}"#
+        );
+        assert_eq!(send("POST", pods, "application/json", pod).0, 201);
+    }
+    let mut names = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (code, text) = send("GET", &format!("{pods}?limit=2&continue={token}"), "", String::new());
+        assert_eq!(code, 200, "{text}");
+        let page: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= 2);
+        names.extend(items.iter().map(|i| i["metadata"]["name"].as_str().unwrap_or("").to_string()));
+        match page["metadata"]["continue"].as_str() {
+            Some(next) => {
+                assert_eq!(page["metadata"]["remainingItemCount"].as_u64(), Some(5 - names.len() as u64));
+                token = next.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(names, ["p1", "p2", "p3", "p4", "p5"]);
+    assert_eq!(send("GET", &format!("{pods}?limit=2&continue=%%%"), "", String::new()).0, 400);
+
+    std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            send("GET", &format!("{pods}?watch=1&labelSelector=app%3Da&timeoutSeconds=2"), "", String::new())
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let relabel = |name: &str, app: &str| {
+            let patch = format!(r#"{{"metadata":{{"labels":{{"app":"{app}"}}}}}}"#);
+            assert_eq!(send("PATCH", &format!("{pods}/{name}"), "application/merge-patch+json", patch).0, 200);
+        };
+        relabel("p1", "b");
+        relabel("p2", "a");
+        let (code, stream) = watcher.join().expect("the watch ends");
+        assert_eq!(code, 200);
+        let events: Vec<(String, String)> = stream
+            .lines()
+            .map(|l| {
+                let e: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                (e["type"].as_str().unwrap_or("").into(), e["object"]["metadata"]["name"].as_str().unwrap_or("").into())
+            })
+            .collect();
+        let expected = [("ADDED", "p1"), ("DELETED", "p1"), ("ADDED", "p2")];
+        assert_eq!(events, expected.map(|(t, n)| (t.to_string(), n.to_string())), "{stream}");
+    });
+}

@@ -7,7 +7,7 @@
 // clock). The simulation itself never reads it.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::record::{Entry, Input, Recorder};
 use super::rest::{self, Outcome, Request, Response, ServerInfo, watch::Watch};
+use crate::api::{ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::engine::SimTime;
 use crate::shell::{LineOutput, Shell};
@@ -57,6 +58,9 @@ struct Subscriber {
     watch: Watch,
     tx: mpsc::UnboundedSender<Vec<u8>>,
     columns_sent: bool,
+    /// The objects the watch has shown and not yet deleted: one that stops matching the
+    /// selectors is DELETED from the watch, one that starts matching is ADDED.
+    members: BTreeSet<ObjKey>,
     last_bookmark: Instant,
 }
 
@@ -165,7 +169,8 @@ impl Driver {
         let timeout = watch.timeout_s;
         self.publish();
         let now = self.shell.cluster().now();
-        let mut sub = Subscriber { watch, tx, columns_sent: false, last_bookmark: Instant::now() };
+        let mut sub =
+            Subscriber { watch, tx, columns_sent: false, members: BTreeSet::new(), last_bookmark: Instant::now() };
         match sub.watch.since {
             None => {
                 let api = self.shell.cluster().api();
@@ -175,7 +180,7 @@ impl Driver {
                     .cloned()
                     .collect();
                 for obj in &objects {
-                    send(&mut sub, ChangeType::Added, obj, now);
+                    deliver(&mut sub, ChangeType::Added, obj, now);
                 }
             }
             Some(rv) if rv < self.cache_floor => {
@@ -184,10 +189,30 @@ impl Driver {
                 return Reply::Stream(rx, timeout);
             }
             Some(rv) => {
-                for (change_rv, change) in &self.cache {
-                    if *change_rv > rv && sub.watch.selects(&change.object) {
-                        send(&mut sub, change.type_, &change.object, now);
+                // What the watch showed as of `rv`: what matches now, adjusted by each
+                // object's first change since (new objects were not there; changed ones
+                // were, and are taken to have matched as they do after the change).
+                let api = self.shell.cluster().api();
+                sub.members = api
+                    .list(sub.watch.kind, sub.watch.namespace.as_deref())
+                    .filter(|o| sub.watch.selects(o))
+                    .map(|o| o.key())
+                    .collect();
+                let since: Vec<&Change> = self.cache.iter().filter(|(c, _)| *c > rv).map(|(_, c)| c).collect();
+                let mut seen = BTreeSet::new();
+                for change in &since {
+                    let key = change.object.key();
+                    if seen.insert(key.clone()) {
+                        let was_there = change.type_ != ChangeType::Added && sub.watch.selects(&change.object);
+                        if was_there {
+                            sub.members.insert(key);
+                        } else {
+                            sub.members.remove(&key);
+                        }
                     }
+                }
+                for change in since {
+                    deliver(&mut sub, change.type_, &change.object, now);
                 }
             }
         }
@@ -205,9 +230,7 @@ impl Driver {
         self.subscribers.retain(|s| !s.tx.is_closed());
         for change in changes {
             for sub in &mut self.subscribers {
-                if sub.watch.selects(&change.object) {
-                    send(sub, change.type_, &change.object, now);
-                }
+                deliver(sub, change.type_, &change.object, now);
             }
             let rv = change.object.meta().resource_version.parse().unwrap_or(0);
             self.cache.push_back((rv, change));
@@ -229,8 +252,23 @@ impl Driver {
     }
 }
 
-fn send(sub: &mut Subscriber, type_: ChangeType, obj: &crate::api::Object, now: SimTime) {
-    let line = sub.watch.event(type_, obj, now, !sub.columns_sent);
+/// Shows a change to a watch as the watch sees it: by whether the object was and is
+/// among those it selects.
+fn deliver(sub: &mut Subscriber, type_: ChangeType, obj: &Object, now: SimTime) {
+    let key = obj.key();
+    let selected = type_ != ChangeType::Deleted && sub.watch.selects(obj);
+    let shown = match (sub.members.contains(&key), selected) {
+        (false, true) => ChangeType::Added,
+        (true, true) => ChangeType::Modified,
+        (true, false) => ChangeType::Deleted,
+        (false, false) => return,
+    };
+    if selected {
+        sub.members.insert(key);
+    } else {
+        sub.members.remove(&key);
+    }
+    let line = sub.watch.event(shown, obj, now, !sub.columns_sent);
     sub.columns_sent = true;
     // A closed stream is dropped at the next publish.
     let _ = sub.tx.send(line);

@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use serde_json::{Value, json};
+use base64::Engine;
+use serde_json::{Map, Value, json};
 
 use super::path::ResourcePath;
 use super::status::{Failure, bad_request, failure, from_api_error, method_not_allowed, unsupported_media_type};
@@ -69,12 +70,47 @@ fn object_response(cluster: &Cluster, req: &Request, code: u16, obj: &Object) ->
     })
 }
 
+/// One page of a list (`limit`, `continue`): the objects after the continue token's,
+/// at most `limit` of them, and the token and count of what remains.
+fn page(req: &Request, objects: Vec<Rc<Object>>) -> Result<(Vec<Rc<Object>>, Map<String, Value>), Failure> {
+    let mut metadata = Map::new();
+    let after = match req.param("continue").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(token) => {
+            Some(decode_continue(token).ok_or_else(|| bad_request(format!("continue key is not valid: {token:?}")))?)
+        }
+    };
+    let limit = match req.param("limit") {
+        None | Some("0") => None,
+        Some(n) => Some(n.parse::<usize>().map_err(|_| bad_request(format!("invalid limit: {n:?}")))?),
+    };
+    let rest: Vec<Rc<Object>> = objects
+        .into_iter()
+        .filter(|o| after.as_ref().is_none_or(|a| (o.meta().namespace.clone(), o.meta().name.clone()) > *a))
+        .collect();
+    let Some(limit) = limit.filter(|l| *l < rest.len()) else { return Ok((rest, metadata)) };
+    let last = rest[limit - 1].meta();
+    let token = serde_json::to_vec(&json!([last.namespace, last.name])).expect("a JSON value serializes");
+    metadata.insert("continue".into(), base64::engine::general_purpose::STANDARD.encode(token).into());
+    metadata.insert("remainingItemCount".into(), (rest.len() - limit).into());
+    Ok((rest.into_iter().take(limit).collect(), metadata))
+}
+
+/// The (namespace, name) a continue token resumes after.
+fn decode_continue(token: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 fn list(cluster: &Cluster, req: &Request, path: &ResourcePath) -> Result<Response, Failure> {
-    let objects = selected(cluster, req, path)?;
+    let (objects, mut metadata) = page(req, selected(cluster, req, path)?)?;
     let rv = cluster.api().resource_version();
+    metadata.insert("resourceVersion".into(), rv.to_string().into());
     if let Some(include) = table::requested(req)? {
         let rows = objects.iter().map(|o| table::row(o, cluster.now(), include)).collect();
-        return Ok(Response::json(200, &table::table(path.kind, rows, rv, true)));
+        let mut table = table::table(path.kind, rows, rv, true);
+        table["metadata"] = Value::Object(metadata);
+        return Ok(Response::json(200, &table));
     }
     let items: Vec<Value> = objects
         .iter()
@@ -93,7 +129,7 @@ fn list(cluster: &Cluster, req: &Request, path: &ResourcePath) -> Result<Respons
         &json!({
             "kind": format!("{}List", path.kind.name()),
             "apiVersion": path.kind.api_version(),
-            "metadata": {"resourceVersion": rv.to_string()},
+            "metadata": metadata,
             "items": items,
         }),
     ))
