@@ -70,9 +70,12 @@ fn object_response(cluster: &Cluster, req: &Request, code: u16, obj: &Object) ->
     })
 }
 
+/// A page of a list: its objects and the list metadata saying what remains.
+type Page = (Vec<Rc<Object>>, Map<String, Value>);
+
 /// One page of a list (`limit`, `continue`): the objects after the continue token's,
 /// at most `limit` of them, and the token and count of what remains.
-fn page(req: &Request, objects: Vec<Rc<Object>>) -> Result<(Vec<Rc<Object>>, Map<String, Value>), Failure> {
+fn page(req: &Request, objects: Vec<Rc<Object>>) -> Result<Page, Failure> {
     let mut metadata = Map::new();
     let after = match req.param("continue").filter(|c| !c.is_empty()) {
         None => None,
