@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 struct Server {
     child: Child,
     dir: PathBuf,
+    /// What the server printed before it was ready.
+    announced: String,
 }
 
 impl Server {
@@ -38,10 +40,17 @@ impl Server {
         // The server prints the export line once it listens.
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
-        let ready = lines.by_ref().map_while(Result::ok).any(|l| l.starts_with("export KUBECONFIG="));
-        assert!(ready, "kubesim serve did not start");
+        let mut announced = String::new();
+        for line in lines.by_ref().map_while(Result::ok) {
+            announced.push_str(&line);
+            announced.push('\n');
+            if line.starts_with("export KUBECONFIG=") {
+                break;
+            }
+        }
+        assert!(announced.contains("export KUBECONFIG="), "kubesim serve did not start: {announced}");
         std::thread::spawn(move || lines.for_each(drop));
-        Server { child, dir }
+        Server { child, dir, announced }
     }
 
     fn kubeconfig(&self) -> PathBuf {
@@ -519,4 +528,53 @@ fn lists_page_and_selector_watches_see_objects_join_and_leave() {
         let expected = [("ADDED", "p1"), ("DELETED", "p1"), ("ADDED", "p2")];
         assert_eq!(events, expected.map(|(t, n)| (t.to_string(), n.to_string())), "{stream}");
     });
+
+    // Bookmarks, once a simulated minute, to watches that allow them.
+    std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            send(
+                "GET",
+                &format!("{pods}?watch=1&allowWatchBookmarks=true&resourceVersion=1000000&timeoutSeconds=2"),
+                "",
+                String::new(),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(server.ctl("advance 2m").status.success());
+        let (_, stream) = watcher.join().expect("the watch ends");
+        let bookmark = stream.lines().find(|l| l.contains("\"BOOKMARK\""));
+        assert!(bookmark.is_some_and(|b| b.contains("\"resourceVersion\"")), "{stream}");
+    });
+}
+
+/// What `kubesim serve` refuses, and what it writes: a kubeconfig only its owner reads,
+/// and a warning when it listens beyond loopback.
+#[test]
+fn serve_refuses_bad_options_and_guards_its_kubeconfig() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubesim")).arg("serve").args(args).output().expect("runs");
+        (out.status.code(), text(&out))
+    };
+    let (code, err) = run(&["--speed", "fast"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--speed \"fast\": expected `realtime`, `manual` or a factor"), "{err}");
+    let (code, err) = run(&["--nodes", "0"]);
+    assert_eq!((code, err.contains("--nodes 0: expected 1 to 5000")), (Some(2), true), "{err}");
+
+    let server = Server::start(&["--address", "0.0.0.0"]);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(server.kubeconfig()).expect("written").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let port = kubesim::serve::kubeconfig::read(&server.kubeconfig())
+        .expect("reads")
+        .server
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let (code, err) = run(&["--port", &port, "--kubeconfig", "/tmp/kubesim-unused.kubeconfig"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains(&format!("cannot listen on 127.0.0.1:{port}")), "{err}");
+    assert!(server.announced.starts_with("warning: serving on 0.0.0.0 (not loopback)"), "{}", server.announced);
 }

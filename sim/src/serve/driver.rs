@@ -51,8 +51,9 @@ pub enum Reply {
 const WATCH_CACHE: usize = 100_000;
 /// How often a paced clock catches up with the wall clock.
 const TICK: Duration = Duration::from_millis(20);
-/// Bookmarks go to watches that allow them this often.
-const BOOKMARK_EVERY: Duration = Duration::from_secs(60);
+/// Bookmarks go to watches that allow them this often, in the cluster's (simulated)
+/// time, as the apiserver sends them about once a minute of its own.
+const BOOKMARK_EVERY_MS: u64 = 60_000;
 
 struct Subscriber {
     watch: Watch,
@@ -61,7 +62,7 @@ struct Subscriber {
     /// The objects the watch has shown and not yet deleted: one that stops matching the
     /// selectors is DELETED from the watch, one that starts matching is ADDED.
     members: BTreeSet<ObjKey>,
-    last_bookmark: Instant,
+    last_bookmark: SimTime,
 }
 
 /// The simulation's thread.
@@ -169,8 +170,7 @@ impl Driver {
         let timeout = watch.timeout_s;
         self.publish();
         let now = self.shell.cluster().now();
-        let mut sub =
-            Subscriber { watch, tx, columns_sent: false, members: BTreeSet::new(), last_bookmark: Instant::now() };
+        let mut sub = Subscriber { watch, tx, columns_sent: false, members: BTreeSet::new(), last_bookmark: now };
         match sub.watch.since {
             None => {
                 let api = self.shell.cluster().api();
@@ -241,11 +241,14 @@ impl Driver {
             }
         }
     }
+
+    /// A BOOKMARK to each watch that allows them, once a simulated minute.
     fn bookmarks(&mut self) {
         let rv = self.shell.cluster().api().resource_version();
+        let now = self.shell.cluster().now();
         for sub in self.subscribers.iter_mut().filter(|s| s.watch.bookmarks) {
-            if sub.last_bookmark.elapsed() >= BOOKMARK_EVERY {
-                sub.last_bookmark = Instant::now();
+            if now.since(sub.last_bookmark) >= BOOKMARK_EVERY_MS {
+                sub.last_bookmark = now;
                 let _ = sub.tx.send(sub.watch.bookmark(rv));
             }
         }
