@@ -99,7 +99,13 @@ async fn answer(
         Err(_) => return Ok(failure(status(400, "BadRequest", "the request body could not be read"))),
     };
     // kubectl's typed clients send protobuf: the simulation (and the record) see JSON.
-    let (body, content_type) = if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+    let protobuf = content_type.starts_with("application/vnd.kubernetes.protobuf");
+    if protobuf && rest::path::parse(&path).is_none() {
+        // An API kubesim does not serve (kubectl auth can-i's reviews): 404, not a
+        // complaint about the body.
+        return Ok(failure(rest::no_such_path()));
+    }
+    let (body, content_type) = if protobuf {
         match super::protobuf::decode(&body) {
             Ok(json) => (json.to_string(), "application/json".to_string()),
             Err(e) => return Ok(failure(status(400, "BadRequest", &e))),

@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::cluster::Cluster;
 use path::Target;
-pub use status::{Failure, failure as status_failure, gone, too_large};
-use status::{bad_request, method_not_allowed, no_such_path};
+pub use status::{Failure, failure as status_failure, gone, no_such_path, too_large};
+use status::{bad_request, method_not_allowed};
 
 /// The largest request body the apiserver reads (its `MaxRequestBodyBytes`, 3 MiB).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
