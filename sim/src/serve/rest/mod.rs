@@ -6,6 +6,7 @@
 mod discovery;
 mod objects;
 mod openapi;
+mod openapi_v2;
 pub mod path;
 mod status;
 mod subresources;
@@ -212,8 +213,11 @@ pub fn handle(cluster: &mut Cluster, server: &ServerInfo, req: &Request) -> Outc
         }
         Target::Group(group) => read_only(discovery::group(group)),
         Target::GroupVersion(gv) => read_only(discovery::resource_list(gv)),
-        // kubectl asks for v2 only when v3 is missing.
-        Target::OpenApiV2 => no_such_path().into(),
+        Target::OpenApiV2 if req.method == Method::Get => {
+            Response { code: 200, content_type: openapi_v2::CONTENT_TYPE.into(), body: openapi_v2::document_v2() }
+                .into()
+        }
+        Target::OpenApiV2 => method_not_allowed_here().into(),
         Target::OpenApiV3 => read_only(openapi::index()),
         Target::OpenApiV3Doc(gv) => read_only(openapi::document(gv)),
         Target::Resource(path) => match path.subresource.as_deref() {
