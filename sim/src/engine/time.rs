@@ -46,13 +46,12 @@ impl SimTime {
 
     /// RFC 3339 with second precision, as Kubernetes serializes `metav1.Time`.
     pub fn rfc3339(self) -> String {
-        let (y, mo, d, h, mi, s) = civil(epoch_unix_s() + self.0 / 1000);
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        unix_rfc3339((epoch_unix_s() + self.0 / 1000) as i64)
     }
 
     /// RFC 3339 with microseconds, as Kubernetes serializes `metav1.MicroTime`.
     pub fn rfc3339_micro(self) -> String {
-        let (y, mo, d, h, mi, s) = civil(epoch_unix_s() + self.0 / 1000);
+        let (y, mo, d, h, mi, s) = civil((epoch_unix_s() + self.0 / 1000) as i64);
         let micros = (self.0 % 1000) * 1000;
         format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z")
     }
@@ -61,7 +60,7 @@ impl SimTime {
     /// (`Wed, 01 Jan 2025 00:00:05 +0000`).
     pub fn rfc1123z(self) -> String {
         let secs = epoch_unix_s() + self.0 / 1000;
-        let (y, mo, d, h, mi, s) = civil(secs);
+        let (y, mo, d, h, mi, s) = civil(secs as i64);
         const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let weekday = DAYS[((secs / 86_400) % 7) as usize];
@@ -104,10 +103,16 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// Unix seconds (before 1970 too) as RFC 3339 to the second, UTC.
+pub fn unix_rfc3339(unix_s: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(unix_s);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// Unix seconds → (year, month, day, hour, minute, second), proleptic Gregorian, UTC.
-fn civil(unix_s: u64) -> (i64, u64, u64, u64, u64, u64) {
-    let days = (unix_s / 86_400) as i64;
-    let rem = unix_s % 86_400;
+fn civil(unix_s: i64) -> (i64, u64, u64, u64, u64, u64) {
+    let days = unix_s.div_euclid(86_400);
+    let rem = unix_s.rem_euclid(86_400) as u64;
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

@@ -274,24 +274,10 @@ fn print_container_logs(
     let key = ObjKey::new(Kind::Pod, &pod.metadata.namespace, name);
     let node = pod.spec.node_name.clone().unwrap_or_default();
     let Some(lines) = cluster.kubelet(&node).and_then(|k| k.logs(&key, container, previous)) else {
-        if previous {
-            out.fail(format!(
-                "Error from server (BadRequest): previous terminated container \"{container}\" in pod \"{name}\" not found"
-            ));
-        } else {
-            let reason = pod
-                .status
-                .container_statuses
-                .iter()
-                .chain(&pod.status.init_container_statuses)
-                .find(|s| s.name == container)
-                .and_then(|s| s.state.waiting.as_ref())
-                .and_then(|w| w.reason.clone())
-                .unwrap_or_else(|| "ContainerCreating".into());
-            out.fail(format!(
-                "Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
-            ));
-        }
+        out.fail(format!(
+            "Error from server (BadRequest): {}",
+            crate::kubelet::logs_unavailable(pod, container, previous)
+        ));
         return false;
     };
     let skip = tail.map_or(0, |t| lines.len().saturating_sub(t));

@@ -1100,3 +1100,22 @@ fn ready_conditions(now: SimTime, old: &[Condition]) -> Vec<Condition> {
     }
     conditions
 }
+
+/// Why the kubelet has no logs of `container` in `pod`, as the apiserver reports it: no
+/// previous run to show, or the container has not started (with its waiting reason).
+pub fn logs_unavailable(pod: &crate::api::core::Pod, container: &str, previous: bool) -> String {
+    let name = &pod.metadata.name;
+    if previous {
+        return format!("previous terminated container \"{container}\" in pod \"{name}\" not found");
+    }
+    let reason = pod
+        .status
+        .container_statuses
+        .iter()
+        .chain(&pod.status.init_container_statuses)
+        .find(|s| s.name == container)
+        .and_then(|s| s.state.waiting.as_ref())
+        .and_then(|w| w.reason.clone())
+        .unwrap_or_else(|| "ContainerCreating".into());
+    format!("container \"{container}\" in pod \"{name}\" is waiting to start: {reason}")
+}

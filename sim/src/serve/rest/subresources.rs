@@ -149,21 +149,7 @@ fn log(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) ->
     let previous = req.flag("previous");
     let node = pod.spec.node_name.clone().unwrap_or_default();
     let Some(lines) = cluster.kubelet(&node).and_then(|k| k.logs(&key(path, name), &container, previous)) else {
-        let message = if previous {
-            format!("previous terminated container \"{container}\" in pod \"{name}\" not found")
-        } else {
-            let reason = pod
-                .status
-                .container_statuses
-                .iter()
-                .chain(&pod.status.init_container_statuses)
-                .find(|s| s.name == container)
-                .and_then(|s| s.state.waiting.as_ref())
-                .and_then(|w| w.reason.clone())
-                .unwrap_or_else(|| "ContainerCreating".into());
-            format!("container \"{container}\" in pod \"{name}\" is waiting to start: {reason}")
-        };
-        return Err(bad_request(message));
+        return Err(bad_request(crate::kubelet::logs_unavailable(pod, &container, previous)));
     };
     let tail = match req.param("tailLines") {
         Some(t) => Some(t.parse::<usize>().map_err(|_| bad_request(format!("invalid tailLines: {t:?}")))?),
