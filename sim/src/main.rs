@@ -341,12 +341,15 @@ fn served_shell(header: &kubesim::serve::record::Header) -> Result<Shell, String
         let options = RunOptions { seed: Some(header.seed), ..Default::default() };
         let mut config = kubesim::scenario::run::cluster_config(&scenario, &options);
         config.watch_latency_ms = header.watch_latency_ms;
+        config.log_changes = true;
         return Ok(Shell::new(Cluster::new(config), 0));
     }
+    // The server feeds its watches from the change log.
     let mut config = ClusterConfig {
         nodes: header.nodes,
         seed: header.seed,
         watch_latency_ms: header.watch_latency_ms,
+        log_changes: true,
         ..Default::default()
     };
     if let Some(text) = &header.images {

@@ -70,6 +70,9 @@ pub struct ClusterConfig {
     /// Whether debug builds check the safety invariants after every event (each check
     /// reads the whole store; benchmarks turn it off). Release builds never do.
     pub check_invariants: bool,
+    /// Keep every accepted write, from the boot on, for [`Cluster::take_changes`] (a
+    /// front end that serves watches, or draws the run).
+    pub log_changes: bool,
 }
 
 impl Default for ClusterConfig {
@@ -85,6 +88,7 @@ impl Default for ClusterConfig {
             catalog: ImageCatalog::default(),
             event_limit: u64::MAX,
             check_invariants: true,
+            log_changes: false,
         }
     }
 }
@@ -174,9 +178,9 @@ pub struct Cluster {
     last_delivery: BTreeMap<usize, SimTime>,
     /// Set to stop the clock (see [`Cluster::stop_switch`]).
     stop: Rc<std::cell::Cell<bool>>,
-    /// Every accepted write since the last [`Cluster::take_changes`], when a front end
-    /// serves watches of its own (`kubesim serve`).
-    change_log: Option<Vec<Change>>,
+    /// Every accepted write since the last [`Cluster::take_changes`], with the id of its
+    /// trace event, when the configuration asks for them.
+    change_log: Option<Vec<(u64, Change)>>,
 }
 
 impl Cluster {
@@ -232,6 +236,9 @@ impl Cluster {
             stop: Rc::default(),
             change_log: None,
         };
+        if cluster.config.log_changes {
+            cluster.change_log = Some(Vec::new());
+        }
         cluster.bootstrap();
         cluster
     }
@@ -370,7 +377,7 @@ impl Cluster {
     /// Decides who watches each write and queues the deliveries.
     fn route(&mut self, changes: Vec<(Change, u64)>) {
         if let Some(log) = &mut self.change_log {
-            log.extend(changes.iter().map(|(change, _)| change.clone()));
+            log.extend(changes.iter().map(|(change, id)| (*id, change.clone())));
         }
         let at = self.now.plus_ms(self.config.watch_latency_ms);
         for (change, trace_id) in changes {
@@ -442,14 +449,9 @@ impl Cluster {
         }
     }
 
-    /// Keeps every accepted write from now on, for [`Cluster::take_changes`].
-    pub fn log_changes(&mut self) {
-        self.change_log.get_or_insert_with(Vec::new);
-    }
-
-    /// The writes accepted since the last call, in order (empty unless
-    /// [`Cluster::log_changes`] was called).
-    pub fn take_changes(&mut self) -> Vec<Change> {
+    /// The writes accepted since the last call, in order, each with the id of its trace
+    /// event (empty unless [`ClusterConfig::log_changes`] is set).
+    pub fn take_changes(&mut self) -> Vec<(u64, Change)> {
         self.change_log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 

@@ -82,8 +82,7 @@ pub struct Driver {
 
 impl Driver {
     /// A driver for `shell`'s cluster.
-    pub fn new(mut shell: Shell, info: ServerInfo, speed: Speed, recorder: Option<Recorder>) -> Driver {
-        shell.cluster_mut().log_changes();
+    pub fn new(shell: Shell, info: ServerInfo, speed: Speed, recorder: Option<Recorder>) -> Driver {
         let floor = shell.cluster().api().resource_version();
         let base = (shell.cluster().now(), Instant::now());
         Driver {
@@ -228,7 +227,7 @@ impl Driver {
         }
         let now = self.shell.cluster().now();
         self.subscribers.retain(|s| !s.tx.is_closed());
-        for change in changes {
+        for (_, change) in changes {
             for sub in &mut self.subscribers {
                 deliver(sub, change.type_, &change.object, now);
             }
