@@ -31,5 +31,6 @@ pub mod scenario;
 pub mod scheduler;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod report;
 pub mod shell;
 pub mod testing;

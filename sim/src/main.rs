@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use kubesim::cluster::{Cluster, ClusterConfig};
 use kubesim::engine::time::parse_duration_ms;
+use kubesim::report::Timeline;
 use kubesim::scenario::{RunOptions, Scenario};
 use kubesim::shell::Shell;
 
@@ -81,6 +82,11 @@ enum Command {
         after_help = "Examples:\n  kubesim fuzz scenarios/09-self-healing.yaml --cases 500\n  kubesim fuzz scenarios/13-imperative-vs-declarative-drift.yaml --controller deployment-controller --seed 7\n\nThe workload is the scenario's kubectl and apply steps; the invariants are kubesim's own plus the scenario's `desired:` state once the faults are healed. Controller faults (stale watch, lost events, crashes, conflicts, time travel) strike --controller. A failure is written, shrunk, to FILE.counterexample.yaml. Exit status: 0 none found, 1 a counterexample, 2 a bad file."
     )]
     Fuzz(FuzzArgs),
+    /// Draw a saved trace (`kubesim run FILE --trace T.jsonl`) as the HTML timeline.
+    #[command(
+        after_help = "Examples:\n  kubesim run scenarios/09-self-healing.yaml --trace run.jsonl\n  kubesim report run.jsonl --html run.html\n\nExit status: 0 written, 2 the trace cannot be read (the message names the line)."
+    )]
+    Report(ReportArgs),
     /// Measure the simulator: Deployments of many pods on many nodes, until all run (and more, by preset).
     #[command(
         after_help = "Examples:\n  kubesim bench small\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench --runtime docker --nodes 2 --pods 10"
@@ -151,6 +157,10 @@ struct RunArgs {
     /// Print only the expectations' results and the summary.
     #[arg(long)]
     quiet: bool,
+    /// Draw the run as one self-contained HTML page: the cluster at any moment, a
+    /// timeline, the events and the story.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -256,6 +266,15 @@ struct FuzzArgs {
 }
 
 #[derive(Args)]
+struct ReportArgs {
+    /// The trace file (JSON lines).
+    trace: PathBuf,
+    /// Where to write the page.
+    #[arg(long, value_name = "FILE.html", required = true)]
+    html: PathBuf,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// A named benchmark instead of --nodes/--pods: small (100 nodes, 3,000 pods),
     /// medium (1,000 nodes, 30,000 pods), full (5,000 nodes, 150,000 pods in 50
@@ -304,6 +323,7 @@ fn try_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Check(args) => run(args.run, Some(args.with)),
         Command::Compare(args) => compare(args),
         Command::Bench(args) => bench(args),
+        Command::Report(args) => report(args),
         Command::Fuzz(args) => fuzz(args),
         Command::Replay(args) => replay(args),
         #[cfg(feature = "serve")]
@@ -468,6 +488,27 @@ fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn report(args: ReportArgs) -> Result<ExitCode, String> {
+    let name = args.trace.display().to_string();
+    let text = std::fs::read_to_string(&args.trace).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let timeline = Timeline::from_trace(&name, &text)?;
+    write_html(&args.html, &timeline)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the page and says where, and how big it is.
+fn write_html(path: &std::path::Path, timeline: &Timeline) -> Result<(), String> {
+    let page = timeline.html();
+    std::fs::write(path, &page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!(
+        "wrote {} ({} KiB, {} events): open it in a browser",
+        path.display(),
+        page.len().div_ceil(1024),
+        timeline.events.len()
+    );
+    Ok(())
+}
+
 fn write_trace(shell: &Shell, path: &Option<PathBuf>) -> Result<(), String> {
     let Some(path) = path else { return Ok(()) };
     let mut text = String::new();
@@ -556,15 +597,29 @@ fn run(args: RunArgs, submission: Option<PathBuf>) -> Result<ExitCode, String> {
             (scenario.with_submission(&name, &text)?, Some(format!("kubesim check {file} --with {name}")))
         }
     };
-    let options = RunOptions { seed: args.scenario.seed, explain: args.explain, reproduce };
-    let (report, shell) = kubesim::scenario::run(&scenario, &options);
+    let drawn = args.html.is_some() || args.trace.is_some();
+    let options = RunOptions { seed: args.scenario.seed, explain: args.explain, reproduce, log_changes: drawn };
+    let (report, mut shell) = kubesim::scenario::run(&scenario, &options);
     if args.quiet {
         let result = |l: &&str| ["] ✓ ", "] ✗ ", "  reproduce with: ", "expectations: "].iter().any(|m| l.contains(m));
         report.transcript.lines().filter(result).for_each(|l| println!("{l}"));
     } else {
         print!("{}", report.transcript);
     }
-    write_trace(&shell, &args.trace)?;
+    if drawn {
+        let nodes: Vec<String> = shell.cluster().node_names().cloned().collect();
+        let subtitle = format!("kubesim run {file} · seed {} · {}", shell.cluster().config().seed, nodes.join(", "));
+        let changes = shell.cluster_mut().take_changes();
+        let cluster = shell.cluster();
+        let mut timeline = Timeline::new(&scenario.header.title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
+        timeline.tell(&report.transcript, &report.checks);
+        if let Some(path) = &args.trace {
+            std::fs::write(path, timeline.trace_jsonl()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        if let Some(path) = &args.html {
+            write_html(path, &timeline)?;
+        }
+    }
     Ok(status(report.failed > 0))
 }
 
@@ -621,7 +676,6 @@ fn tour(args: TourArgs) -> Result<ExitCode, String> {
     Ok(status(failed > 0))
 }
 
-#[cfg(feature = "docker")]
 fn replay(args: ReplayArgs) -> Result<ExitCode, String> {
     #[cfg(feature = "serve")]
     {

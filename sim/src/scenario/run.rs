@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub explain: bool,
     /// The command that reproduces the run, minus `--seed`: `kubesim run FILE` unless set.
     pub reproduce: Option<String>,
+    /// Keep every write, for drawing the run (`--html`) or a trace with states.
+    pub log_changes: bool,
 }
 
 /// What a run printed and how its expectations went.
@@ -35,6 +37,8 @@ pub struct Report {
     pub passed: usize,
     /// Expectations that did not (a run stopped early counts as one more).
     pub failed: usize,
+    /// Every expectation and wait, as checked.
+    pub checks: Vec<CheckRecord>,
 }
 
 /// Runs `scenario`; returns the report and the shell, whose cluster holds the trace.
@@ -99,7 +103,15 @@ pub fn cluster_config(scenario: &Scenario, options: &RunOptions) -> ClusterConfi
     // Checked when the scenario was read.
     let _ = catalog.add(&header.cluster.images);
     let seed = options.seed.unwrap_or(header.seed);
-    ClusterConfig { nodes, shapes, seed, catalog, event_limit: header.limits.events, ..Default::default() }
+    ClusterConfig {
+        nodes,
+        shapes,
+        seed,
+        catalog,
+        event_limit: header.limits.events,
+        log_changes: options.log_changes,
+        ..Default::default()
+    }
 }
 
 impl<'a> Runner<'a> {
@@ -189,7 +201,7 @@ impl<'a> Runner<'a> {
             self.failed += 1;
         }
         let _ = writeln!(self.out, "expectations: {} passed, {} failed", self.passed, self.failed);
-        (Report { transcript: self.out, passed: self.passed, failed: self.failed }, self.shell)
+        (Report { transcript: self.out, passed: self.passed, failed: self.failed, checks: self.checks }, self.shell)
     }
 
     /// The text of a manifest file an `apply` step names (read when the scenario was).
