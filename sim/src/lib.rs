@@ -26,11 +26,11 @@ pub mod invariants;
 pub mod kubectl;
 pub mod kubelet;
 pub mod network;
+pub mod report;
 pub mod runtime;
 pub mod scenario;
 pub mod scheduler;
 #[cfg(feature = "serve")]
 pub mod serve;
-pub mod report;
 pub mod shell;
 pub mod testing;

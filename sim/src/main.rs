@@ -611,10 +611,12 @@ fn run(args: RunArgs, submission: Option<PathBuf>) -> Result<ExitCode, String> {
         let subtitle = format!("kubesim run {file} · seed {} · {}", shell.cluster().config().seed, nodes.join(", "));
         let changes = shell.cluster_mut().take_changes();
         let cluster = shell.cluster();
-        let mut timeline = Timeline::new(&scenario.header.title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
+        let mut timeline =
+            Timeline::new(&scenario.header.title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
         timeline.tell(&report.transcript, &report.checks);
         if let Some(path) = &args.trace {
-            std::fs::write(path, timeline.trace_jsonl()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(path, timeline.trace_jsonl())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         if let Some(path) = &args.html {
             write_html(path, &timeline)?;

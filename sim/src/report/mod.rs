@@ -112,7 +112,8 @@ impl Timeline {
         let mut events = Vec::new();
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let event: Event = serde_json::from_str(line).map_err(|e| {
-                let what = if e.is_eof() { "the line is cut short (a truncated file?)" } else { "not a kubesim trace event" };
+                let what =
+                    if e.is_eof() { "the line is cut short (a truncated file?)" } else { "not a kubesim trace event" };
                 format!("{name}:{}: {what}: {e}; a trace is what `kubesim run FILE --trace T.jsonl` writes", i + 1)
             })?;
             if events.last().is_some_and(|last: &Event| event.id <= last.id || event.t_ms < last.t_ms) {
@@ -121,7 +122,13 @@ impl Timeline {
             events.push(event);
         }
         let end_ms = events.last().map_or(0, |e| e.t_ms);
-        Ok(Timeline { title: format!("Trace {name}"), subtitle: format!("{} events", events.len()), end_ms, events, story: Vec::new() })
+        Ok(Timeline {
+            title: format!("Trace {name}"),
+            subtitle: format!("{} events", events.len()),
+            end_ms,
+            events,
+            story: Vec::new(),
+        })
     }
 
     /// Adds the scenario's story from its narrated transcript (`[hh:mm:ss] text` lines,
@@ -148,7 +155,13 @@ impl Timeline {
                             last.text.push(' ');
                             last.text.push_str(text);
                         }
-                        _ => story.push(Story { t_ms, kind: kind.into(), text: text.into(), output: String::new(), passed: None }),
+                        _ => story.push(Story {
+                            t_ms,
+                            kind: kind.into(),
+                            text: text.into(),
+                            output: String::new(),
+                            passed: None,
+                        }),
                     }
                 }
                 None => {

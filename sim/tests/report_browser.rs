@@ -1,0 +1,183 @@
+//! The HTML timeline in a real browser: headless Chromium loads the page `kubesim run
+//! --html` writes, with no script error, and shows the cluster as it was at the moment
+//! the address names; screenshots are kept in `target/tmp/report-screenshots/`.
+//!
+//! Without Chromium these tests print why and return; with `KUBESIM_REQUIRE_CHROMIUM=1`
+//! (set by `.ci/run`, which installs it) a missing browser fails instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        assert!(std::env::var_os("KUBESIM_REQUIRE_CHROMIUM").is_none(), "Chromium is required but not installed");
+        eprintln!("SKIPPED: Chromium is not installed on this machine");
+    }
+    found
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kubesim-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+fn kubesim(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubesim")).args(args).output().expect("kubesim runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn headless(chromium: &Path) -> Command {
+    let mut command = Command::new(chromium);
+    // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+    command.args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=5000"]);
+    command
+}
+
+/// The page's DOM once its scripts ran, at the moment `#t=ms` names (none: the end).
+fn dom(chromium: &Path, page: &Path, at_ms: Option<u64>) -> String {
+    let url = format!("file://{}{}", page.display(), at_ms.map(|t| format!("#t={t}")).unwrap_or_default());
+    let out = headless(chromium).arg("--dump-dom").arg(&url).output().expect("chromium runs");
+    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the page did not finish drawing:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dom.contains("data-errors=\"1\""), "script errors: {dom}");
+    dom
+}
+
+/// A screenshot of the page at `#t=ms`, kept as a test artifact; checked to be a PNG.
+fn screenshot(chromium: &Path, page: &Path, at_ms: Option<u64>, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshots");
+    std::fs::create_dir_all(&dir).expect("the screenshot directory");
+    let png = dir.join(name);
+    let url = format!("file://{}{}", page.display(), at_ms.map(|t| format!("#t={t}")).unwrap_or_default());
+    let status = headless(chromium)
+        .arg("--window-size=1400,1100")
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let bytes = std::fs::read(&png).expect("the screenshot was written");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000, "not a real screenshot");
+    png
+}
+
+/// `data-…` attributes of the elements drawn for pods: (name, status, node).
+fn pods(dom: &str) -> Vec<(String, String, String)> {
+    dom.split("data-pod=\"")
+        .skip(1)
+        .map(|rest| {
+            let field = |name: &str| {
+                rest.split(&format!("{name}=\"")).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+            };
+            (rest.split('"').next().unwrap_or("").to_string(), field("data-status"), field("data-node"))
+        })
+        .collect()
+}
+
+/// The first moment the trace shows `node` NotReady.
+fn first_not_ready(trace: &str, node: &str) -> u64 {
+    trace
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a trace line"))
+        .find(|e| e["view"]["kind"] == "Node" && e["view"]["key"] == node && e["view"]["state"]["status"] == "NotReady")
+        .and_then(|e| e["t_ms"].as_u64())
+        .expect("the node goes NotReady")
+}
+
+#[test]
+fn the_node_crash_timeline_shows_the_crash_and_the_healing_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let dir = workdir("crash");
+    let page = dir.join("r.html");
+    let trace = dir.join("t.jsonl");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/09-self-healing.yaml");
+    let (code, out) = kubesim(&[
+        "run",
+        scenario.to_str().expect("UTF-8"),
+        "--quiet",
+        "--html",
+        page.to_str().expect("UTF-8"),
+        "--trace",
+        trace.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("wrote {} (", page.display())) && out.contains(" KiB, "), "{out}");
+    let not_ready = first_not_ready(&std::fs::read_to_string(&trace).expect("the trace"), "node-1") + 1;
+
+    let crashed = dom(&chromium, &page, Some(not_ready));
+    assert!(crashed.contains(r#"data-node="node-1" data-status="NotReady""#), "{crashed}");
+    assert!(crashed.contains(r#"data-node="node-2" data-status="Ready""#), "{crashed}");
+    assert!(crashed.contains(&format!(r#"data-t="{not_ready}""#)), "the address sets the moment");
+    screenshot(&chromium, &page, Some(not_ready), "09-self-healing-node-notready.png");
+
+    let end = dom(&chromium, &page, None);
+    let running = pods(&end);
+    assert_eq!(running.len(), 3, "{running:?}");
+    assert!(running.iter().all(|(_, status, node)| status == "Running" && node == "node-2"), "{running:?}");
+    screenshot(&chromium, &page, None, "09-self-healing-end.png");
+
+    // The same page again from the saved trace alone.
+    let again = dir.join("again.html");
+    let (code, out) = kubesim(&["report", trace.to_str().expect("UTF-8"), "--html", again.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{out}");
+    let redrawn = dom(&chromium, &again, Some(not_ready));
+    assert!(redrawn.contains(r#"data-node="node-1" data-status="NotReady""#), "{redrawn}");
+}
+
+#[test]
+fn a_thousand_pods_are_counted_per_node_and_the_page_stays_small_enough() {
+    let Some(chromium) = chromium() else { return };
+    let dir = workdir("big");
+    let scenario = dir.join("big.yaml");
+    std::fs::write(
+        &scenario,
+        "title: Many pods\ncluster:\n  nodes: 10\nsteps:\n  - kubectl: create deployment big --image=nginx:1.27 --replicas=1000\n  - advance: 60s\n",
+    )
+    .expect("scenario written");
+    let page = dir.join("big.html");
+    let (code, out) =
+        kubesim(&["run", scenario.to_str().expect("UTF-8"), "--quiet", "--html", page.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{out}");
+    let size = std::fs::metadata(&page).expect("written").len();
+    assert!(size < 8 * 1024 * 1024, "{size} bytes");
+    let drawn = dom(&chromium, &page, None);
+    let counted: u64 = drawn
+        .split("data-count=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next().and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    assert_eq!(counted, 1000, "every pod counted in its node's bar");
+    assert!(pods(&drawn).is_empty(), "no pod drawn one by one beyond the threshold");
+    screenshot(&chromium, &page, None, "thousand-pods.png");
+}
+
+#[test]
+fn an_empty_trace_draws_an_explained_empty_page_and_a_bad_one_is_refused_by_line() {
+    let dir = workdir("empty");
+    let empty = dir.join("empty.jsonl");
+    std::fs::write(&empty, "").expect("written");
+    let page = dir.join("empty.html");
+    let (code, out) = kubesim(&["report", empty.to_str().expect("UTF-8"), "--html", page.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{out}");
+    let truncated = dir.join("cut.jsonl");
+    std::fs::write(&truncated, "{\"id\":1,\"t_ms\":0,\"cause\":0,\"component\":\"user\"").expect("written");
+    let (code, out) = kubesim(&["report", truncated.to_str().expect("UTF-8"), "--html", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("cut.jsonl:1: the line is cut short"), "{out}");
+    let foreign = dir.join("foreign.jsonl");
+    std::fs::write(&foreign, "{\"id\":1}\nhello\n").expect("written");
+    let (code, out) = kubesim(&["report", foreign.to_str().expect("UTF-8"), "--html", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("foreign.jsonl:1: not a kubesim trace event"), "{out}");
+    let Some(chromium) = chromium() else { return };
+    let drawn = dom(&chromium, &page, None);
+    assert!(drawn.contains("This run has no events"), "{drawn}");
+}
