@@ -179,6 +179,9 @@ struct CompareArgs {
     /// Output format: the narrated runs and a table, or `json`.
     #[arg(short = 'o', long = "output", value_name = "FORMAT", value_parser = ["table", "json"], default_value = "table")]
     output: String,
+    /// Draw both tracks as HTML timelines, side by side, in one page.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -199,6 +202,9 @@ struct ReplayArgs {
     /// A record's replay: write its trace (one JSON line per event) to this file.
     #[arg(long, value_name = "FILE.jsonl")]
     trace: Option<PathBuf>,
+    /// A record's replay: draw it as an HTML timeline.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
 }
 
 #[cfg(feature = "serve")]
@@ -263,6 +269,9 @@ struct FuzzArgs {
     /// The controller the controller-level faults strike.
     #[arg(long, default_value = "replicaset-controller")]
     controller: String,
+    /// Draw the counterexample's run (as `kubesim run` replays it) as an HTML timeline.
+    #[arg(long, value_name = "FILE.html")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -485,6 +494,14 @@ fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
         trace.hash_hex(),
     );
     write_trace(&shell, &args.trace)?;
+    if let Some(path) = &args.html {
+        let changes = shell.cluster_mut().take_changes();
+        let cluster = shell.cluster();
+        let title = format!("kubesim serve session {name}");
+        let subtitle = format!("replayed on {}", header.describe());
+        let timeline = Timeline::new(&title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
+        write_html(path, &timeline)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -494,6 +511,31 @@ fn report(args: ReportArgs) -> Result<ExitCode, String> {
     let timeline = Timeline::from_trace(&name, &text)?;
     write_html(&args.html, &timeline)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The timeline of a scenario's run: written as a trace with states, or as the page.
+fn draw(
+    file: &str,
+    scenario: &Scenario,
+    report: &kubesim::scenario::Report,
+    shell: &mut Shell,
+    trace: Option<&std::path::Path>,
+    html: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let nodes: Vec<String> = shell.cluster().node_names().cloned().collect();
+    let subtitle = format!("kubesim run {file} · seed {} · {}", shell.cluster().config().seed, nodes.join(", "));
+    let changes = shell.cluster_mut().take_changes();
+    let cluster = shell.cluster();
+    let end = cluster.now().as_ms();
+    let mut timeline = Timeline::new(&scenario.header.title, &subtitle, end, cluster.trace().events(), &changes);
+    timeline.tell(&report.transcript, &report.checks);
+    if let Some(path) = trace {
+        std::fs::write(path, timeline.trace_jsonl()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = html {
+        write_html(path, &timeline)?;
+    }
+    Ok(())
 }
 
 /// Writes the page and says where, and how big it is.
@@ -607,20 +649,7 @@ fn run(args: RunArgs, submission: Option<PathBuf>) -> Result<ExitCode, String> {
         print!("{}", report.transcript);
     }
     if drawn {
-        let nodes: Vec<String> = shell.cluster().node_names().cloned().collect();
-        let subtitle = format!("kubesim run {file} · seed {} · {}", shell.cluster().config().seed, nodes.join(", "));
-        let changes = shell.cluster_mut().take_changes();
-        let cluster = shell.cluster();
-        let mut timeline =
-            Timeline::new(&scenario.header.title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
-        timeline.tell(&report.transcript, &report.checks);
-        if let Some(path) = &args.trace {
-            std::fs::write(path, timeline.trace_jsonl())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-        if let Some(path) = &args.html {
-            write_html(path, &timeline)?;
-        }
+        draw(&file, &scenario, &report, &mut shell, args.trace.as_deref(), args.html.as_deref())?;
     }
     Ok(status(report.failed > 0))
 }
@@ -637,8 +666,14 @@ fn compare(args: CompareArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(2));
     }
-    let comparison =
-        kubesim::scenario::compare::compare(&scenario, &RunOptions { seed: args.scenario.seed, ..Default::default() });
+    let options = RunOptions { seed: args.scenario.seed, log_changes: args.html.is_some(), ..Default::default() };
+    let comparison = kubesim::scenario::compare::compare(&scenario, &options);
+    if let Some(path) = &args.html {
+        let timelines: Vec<&Timeline> = comparison.tracks.iter().filter_map(|t| t.timeline.as_ref()).collect();
+        let page = kubesim::report::side_by_side(&comparison.title, &timelines);
+        std::fs::write(path, &page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        eprintln!("wrote {} ({} KiB): the two tracks side by side", path.display(), page.len().div_ceil(1024));
+    }
     if args.output == "json" {
         println!("{}", serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?);
     } else {
@@ -807,6 +842,13 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
             std::fs::write(&out, &failure.scenario).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             println!("counterexample, shrunk to {} fault(s):\n{failure}", schedule.len());
             println!("written to {}\nreproduce with: kubesim run {}", out.display(), out.display());
+            if let Some(html) = &args.html {
+                let Ok(counterexample) = load_scenario(&out)? else { return Ok(ExitCode::from(2)) };
+                let options = RunOptions { log_changes: true, ..Default::default() };
+                let (report, mut shell) = kubesim::scenario::run(&counterexample, &options);
+                let file = out.display().to_string();
+                draw(&file, &counterexample, &report, &mut shell, None, Some(html))?;
+            }
             Ok(ExitCode::from(1))
         }
         Err(e) => Err(e.to_string()),

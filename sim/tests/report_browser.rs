@@ -181,3 +181,17 @@ fn an_empty_trace_draws_an_explained_empty_page_and_a_bad_one_is_refused_by_line
     let drawn = dom(&chromium, &page, None);
     assert!(drawn.contains("This run has no events"), "{drawn}");
 }
+
+#[test]
+fn compare_draws_both_tracks_side_by_side() {
+    let dir = workdir("compare");
+    let page = dir.join("compare.html");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/12-imperative-vs-declarative-image.yaml");
+    let (code, out) = kubesim(&["compare", scenario.to_str().expect("UTF-8"), "--html", page.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0, "{out}");
+    let text = std::fs::read_to_string(&page).expect("written");
+    assert_eq!(text.matches("<iframe title=").count(), 2);
+    assert!(text.contains("the imperative track") && text.contains("the declarative track"));
+    let Some(chromium) = chromium() else { return };
+    screenshot(&chromium, &page, None, "12-compare.png");
+}

@@ -342,12 +342,16 @@ fn ctl_moves_time_and_crashes_nodes_and_a_record_replays_byte_identically() {
         .arg(dir.join("session.jsonl"))
         .arg("--trace")
         .arg(&replayed)
+        .arg("--html")
+        .arg(dir.join("session.html"))
         .output()
         .expect("kubesim replay runs");
     assert!(out.status.success(), "{}", text(&out));
     let served = std::fs::read_to_string(dir.join("served.jsonl")).expect("the server wrote its trace");
     assert!(served.lines().count() > 100, "a trace of the whole session");
     assert_eq!(std::fs::read_to_string(&replayed).expect("the replay wrote its trace"), served);
+    let page = std::fs::read_to_string(dir.join("session.html")).expect("the replay drew the session");
+    assert!(page.contains("\"key\":\"node-1\"") && page.contains("NotReady"), "the page holds the crash");
 }
 
 #[test]

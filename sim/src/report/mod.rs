@@ -193,6 +193,26 @@ impl Timeline {
     }
 }
 
+/// One page showing several timelines side by side (`kubesim compare`'s tracks), each
+/// in a frame of its own.
+pub fn side_by_side(title: &str, timelines: &[&Timeline]) -> String {
+    let frames: String = timelines
+        .iter()
+        .map(|t| {
+            format!(
+                "<iframe title=\"{}\" srcdoc=\"{}\"></iframe>\n",
+                escape(&t.title),
+                escape(&t.html()).replace('"', "&quot;")
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} · kubesim</title>\n<style>body {{ margin: 0; display: grid; grid-template-columns: repeat({}, 1fr); height: 100vh; }} iframe {{ width: 100%; height: 100%; border: 0; border-right: 2px solid #d5dbe1; }}</style>\n</head>\n<body>\n{frames}</body>\n</html>\n",
+        escape(title),
+        timelines.len().max(1)
+    )
+}
+
 /// `[00:01:05.250] text` → (65250, "text").
 fn stamped(line: &str) -> Option<(u64, &str)> {
     let rest = line.strip_prefix('[')?;

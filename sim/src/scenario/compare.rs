@@ -50,6 +50,9 @@ pub struct TrackResult {
     /// The track's narration.
     #[serde(skip)]
     pub transcript: String,
+    /// The track's run, drawable (when the options log changes).
+    #[serde(skip)]
+    pub timeline: Option<crate::report::Timeline>,
 }
 
 /// The desired state through one disturbance, timed from its first step.
@@ -154,6 +157,16 @@ impl TrackRun<'_> {
             let what = scenario.drift.iter().map(|(_, s)| describe(s)).collect::<Vec<_>>().join("; ");
             self.disturb(what, &scenario.drift, track, converge)
         });
+        let timeline = self.runner.shell.cluster().config().log_changes.then(|| {
+            let changes = self.runner.shell.cluster_mut().take_changes();
+            let cluster = self.runner.shell.cluster();
+            let title = format!("{} — the {name} track", scenario.header.title);
+            let subtitle = format!("kubesim compare {} · seed {}", scenario.file, cluster.config().seed);
+            let trace = cluster.trace().events();
+            let mut timeline = crate::report::Timeline::new(&title, &subtitle, cluster.now().as_ms(), trace, &changes);
+            timeline.tell(&transcript, &self.runner.checks);
+            timeline
+        });
         TrackResult {
             track: name.to_string(),
             commands: played.commands,
@@ -167,6 +180,7 @@ impl TrackRun<'_> {
             faults,
             drift,
             transcript,
+            timeline,
         }
     }
 
