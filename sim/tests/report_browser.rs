@@ -195,3 +195,27 @@ fn compare_draws_both_tracks_side_by_side() {
     let Some(chromium) = chromium() else { return };
     screenshot(&chromium, &page, None, "12-compare.png");
 }
+
+#[test]
+fn the_same_run_draws_the_same_page_byte_for_byte() {
+    let dir = workdir("determinism");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/06-services-nodeport.yaml");
+    let pages: Vec<Vec<u8>> = ["a.html", "b.html"]
+        .iter()
+        .map(|name| {
+            let page = dir.join(name);
+            let (code, out) = kubesim(&[
+                "run",
+                scenario.to_str().expect("UTF-8"),
+                "--quiet",
+                "--html",
+                page.to_str().expect("UTF-8"),
+            ]);
+            assert_eq!(code, 0, "{out}");
+            std::fs::read(&page).expect("written")
+        })
+        .collect();
+    assert!(pages[0] == pages[1], "two runs of the same scenario and seed drew different pages");
+    let text = String::from_utf8_lossy(&pages[0]);
+    assert!(text.contains("\"kind\":\"Service\""), "the Services are in the page's data");
+}
