@@ -30,6 +30,21 @@ fn kubesim(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// `kubesim run SCENARIO --quiet --html PAGE` plus `extra`; expects success and returns
+/// what it printed.
+fn run_html(scenario: &Path, page: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", scenario.to_str().expect("UTF-8"), "--quiet", "--html", page.to_str().expect("UTF-8")];
+    args.extend_from_slice(extra);
+    let (code, out) = kubesim(&args);
+    assert_eq!(code, 0, "{out}");
+    out
+}
+
+/// A curriculum scenario's path.
+fn curriculum(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(name)
+}
+
 fn headless(chromium: &Path) -> Command {
     let mut command = Command::new(chromium);
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
@@ -98,17 +113,7 @@ fn the_node_crash_timeline_shows_the_crash_and_the_healing_in_chromium() {
     let dir = workdir("crash");
     let page = dir.join("r.html");
     let trace = dir.join("t.jsonl");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/09-self-healing.yaml");
-    let (code, out) = kubesim(&[
-        "run",
-        scenario.to_str().expect("UTF-8"),
-        "--quiet",
-        "--html",
-        page.to_str().expect("UTF-8"),
-        "--trace",
-        trace.to_str().expect("UTF-8"),
-    ]);
-    assert_eq!(code, 0, "{out}");
+    let out = run_html(&curriculum("09-self-healing.yaml"), &page, &["--trace", trace.to_str().expect("UTF-8")]);
     assert!(out.contains(&format!("wrote {} (", page.display())) && out.contains(" KiB, "), "{out}");
     let not_ready = first_not_ready(&std::fs::read_to_string(&trace).expect("the trace"), "node-1") + 1;
 
@@ -186,7 +191,7 @@ fn an_empty_trace_draws_an_explained_empty_page_and_a_bad_one_is_refused_by_line
 fn compare_draws_both_tracks_side_by_side() {
     let dir = workdir("compare");
     let page = dir.join("compare.html");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/12-imperative-vs-declarative-image.yaml");
+    let scenario = curriculum("12-imperative-vs-declarative-image.yaml");
     let (code, out) = kubesim(&["compare", scenario.to_str().expect("UTF-8"), "--html", page.to_str().expect("UTF-8")]);
     assert_eq!(code, 0, "{out}");
     let text = std::fs::read_to_string(&page).expect("written");
@@ -199,19 +204,11 @@ fn compare_draws_both_tracks_side_by_side() {
 #[test]
 fn the_same_run_draws_the_same_page_byte_for_byte() {
     let dir = workdir("determinism");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/06-services-nodeport.yaml");
     let pages: Vec<Vec<u8>> = ["a.html", "b.html"]
         .iter()
         .map(|name| {
             let page = dir.join(name);
-            let (code, out) = kubesim(&[
-                "run",
-                scenario.to_str().expect("UTF-8"),
-                "--quiet",
-                "--html",
-                page.to_str().expect("UTF-8"),
-            ]);
-            assert_eq!(code, 0, "{out}");
+            run_html(&curriculum("06-services-nodeport.yaml"), &page, &[]);
             std::fs::read(&page).expect("written")
         })
         .collect();
