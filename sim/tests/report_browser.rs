@@ -216,3 +216,49 @@ fn the_same_run_draws_the_same_page_byte_for_byte() {
     let text = String::from_utf8_lossy(&pages[0]);
     assert!(text.contains("\"kind\":\"Service\""), "the Services are in the page's data");
 }
+
+/// The drawing of the cluster in a page at a moment, as a standalone SVG file.
+fn figure(chromium: &Path, page: &Path, at_ms: Option<u64>) -> String {
+    let dom = dom(chromium, page, at_ms);
+    let picture = dom.split("<div id=\"picture\">").nth(1).expect("the picture");
+    let start = picture.find("<svg").expect("an SVG drawing");
+    let end = picture.find("</svg>").expect("the drawing ends") + "</svg>".len();
+    let svg = &picture[start..end];
+    let view_box = svg.split("viewBox=\"0 0 ").nth(1).and_then(|r| r.split('"').next()).expect("a viewBox");
+    let (width, height) = view_box.split_once(' ').expect("width and height");
+    let svg = svg.replacen("width=\"100%\"", &format!("width=\"{width}\" height=\"{height}\""), 1);
+    format!("{}\n", svg.replacen("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" ", 1))
+}
+
+/// The book's figures are kubesim's own drawings of its lessons, redrawn here and
+/// compared (`KUBESIM_BLESS=1` rewrites them after a reviewed change).
+#[test]
+fn the_books_figures_are_kubesims_drawings() {
+    let Some(chromium) = chromium() else { return };
+    let dir = workdir("figures");
+    let figures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src/figures");
+    let mut stale = Vec::new();
+    let mut check = |name: &str, svg: String| {
+        let file = figures.join(name);
+        if std::env::var_os("KUBESIM_BLESS").is_some() {
+            std::fs::write(&file, &svg).expect("the figure is written");
+        } else if std::fs::read_to_string(&file).ok().as_deref() != Some(svg.as_str()) {
+            stale.push(name.to_string());
+        }
+    };
+    for (scenario, name) in [("01-cluster.yaml", "cluster.svg"), ("06-services-nodeport.yaml", "services.svg")] {
+        let page = dir.join(format!("{name}.html"));
+        run_html(&curriculum(scenario), &page, &[]);
+        check(name, figure(&chromium, &page, None));
+    }
+    let page = dir.join("healing.html");
+    let trace = dir.join("healing.jsonl");
+    run_html(&curriculum("09-self-healing.yaml"), &page, &["--trace", trace.to_str().expect("UTF-8")]);
+    let not_ready = first_not_ready(&std::fs::read_to_string(&trace).expect("the trace"), "node-1") + 1;
+    check("self-healing-node-lost.svg", figure(&chromium, &page, Some(not_ready)));
+    check("self-healing-healed.svg", figure(&chromium, &page, None));
+    assert!(
+        stale.is_empty(),
+        "the book's figures differ from kubesim's drawings: {stale:?}; after looking at the new ones, run KUBESIM_BLESS=1 cargo test -p kubesim --test report_browser"
+    );
+}

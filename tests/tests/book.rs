@@ -21,7 +21,8 @@ fn the_books_outputs_are_the_checked_snapshots() {
     let generated = root().join("book/src/generated");
     let bless = std::env::var_os("KUBESIM_BLESS").is_some();
     let mut stale = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(&snapshots).expect("the snapshots").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&snapshots).expect("the snapshots").flatten().map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
