@@ -262,3 +262,156 @@ fn the_books_figures_are_kubesims_drawings() {
         "the book's figures differ from kubesim's drawings: {stale:?}; after looking at the new ones, run KUBESIM_BLESS=1 cargo test -p kubesim --test report_browser"
     );
 }
+
+/// A page open in headless Chromium, driven through the DevTools protocol: keys pressed
+/// and clicks made as a user would, and the page's state read back.
+struct Browser {
+    child: std::process::Child,
+    socket: tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+    next_id: u64,
+}
+
+impl Browser {
+    fn open(chromium: &Path, url: &str, profile: &Path) -> Browser {
+        use std::io::{BufRead, BufReader, Read, Write};
+        // Not `headless()`: a virtual time budget would pause the page, and with it the
+        // answers to input events.
+        let mut child = Command::new(chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu"])
+            .arg("--remote-debugging-port=0")
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(url)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("chromium starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("ws://127.0.0.1:").nth(1).and_then(|r| r.split('/').next()).map(str::to_string))
+            .expect("chromium says where its DevTools listen");
+        std::thread::spawn(move || lines.for_each(drop));
+        // The page's own endpoint, from the target list.
+        let mut page_socket = None;
+        for _ in 0..50 {
+            let mut http = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("DevTools answer");
+            http.set_read_timeout(Some(std::time::Duration::from_secs(2))).expect("a timeout");
+            let request = format!("GET /json/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+            http.write_all(request.as_bytes()).expect("asked");
+            // The answer is whole when the server closes or goes quiet.
+            let mut bytes = Vec::new();
+            let _ = http.read_to_end(&mut bytes);
+            let answer = String::from_utf8_lossy(&bytes);
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or("[]");
+            let targets: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            page_socket = targets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|t| t["type"] == "page")
+                .and_then(|t| t["webSocketDebuggerUrl"].as_str().map(str::to_string));
+            if page_socket.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let (socket, _) = tungstenite::connect(page_socket.expect("the page's DevTools")).expect("connected");
+        let mut browser = Browser { child, socket, next_id: 0 };
+        for _ in 0..100 {
+            if browser.eval("document.body && document.body.dataset.ready") == "1" {
+                return browser;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the page never finished drawing");
+    }
+
+    /// Sends a DevTools command and returns its result.
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let request = serde_json::json!({"id": id, "method": method, "params": params}).to_string();
+        self.socket.send(tungstenite::Message::Text(request.into())).expect("sent");
+        loop {
+            let message = self.socket.read().expect("DevTools answer");
+            if let tungstenite::Message::Text(text) = message {
+                let reply: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                if reply["id"] == id {
+                    assert!(reply.get("error").is_none(), "{method}: {reply}");
+                    return reply["result"].clone();
+                }
+            }
+        }
+    }
+
+    /// Evaluates a JavaScript expression in the page; its value as text.
+    fn eval(&mut self, expression: &str) -> String {
+        let result =
+            self.call("Runtime.evaluate", serde_json::json!({"expression": expression, "returnByValue": true}));
+        match &result["result"]["value"] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Presses and releases a key (`modifiers`: 8 is Shift).
+    fn key(&mut self, key: &str, code: u32, modifiers: u32) {
+        for kind in ["keyDown", "keyUp"] {
+            let params = serde_json::json!({
+                "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "modifiers": modifiers,
+            });
+            self.call("Input.dispatchKeyEvent", params);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The keys, the buttons, a click on an event and the address all move the page's
+/// clock, in a real browser.
+#[test]
+fn keys_clicks_and_the_address_move_the_clock() {
+    let Some(chromium) = chromium() else { return };
+    let dir = workdir("interact");
+    let page = dir.join("r.html");
+    let trace = dir.join("t.jsonl");
+    run_html(&curriculum("09-self-healing.yaml"), &page, &["--trace", trace.to_str().expect("UTF-8")]);
+    let times: Vec<u64> = std::fs::read_to_string(&trace)
+        .expect("the trace")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["t_ms"].as_u64())
+        .collect();
+    let mut browser = Browser::open(&chromium, &format!("file://{}#t=0", page.display()), &dir.join("profile"));
+    assert_eq!(browser.eval("document.body.dataset.t"), "0");
+    let next = *times.iter().find(|t| **t > 0).expect("events after the start");
+    browser.key("ArrowRight", 39, 0);
+    assert_eq!(browser.eval("document.body.dataset.t"), next.to_string(), "→ goes to the next event");
+    browser.key("ArrowRight", 39, 8);
+    assert_eq!(browser.eval("document.body.dataset.t"), (next + 10_000).to_string(), "Shift+→ goes 10 s on");
+    assert_eq!(browser.eval("location.hash"), format!("#t={}", next + 10_000), "the address keeps the moment");
+    browser.key("ArrowLeft", 37, 8);
+    browser.key("ArrowLeft", 37, 0);
+    assert_eq!(browser.eval("document.body.dataset.t"), "0", "back 10 s, then to the previous event");
+    browser.eval("document.getElementById('fwd').click()");
+    assert_eq!(browser.eval("document.body.dataset.t"), "10000", "the +10 s button");
+    browser.key("End", 35, 0);
+    let end = *times.last().expect("events");
+    assert_eq!(browser.eval("document.body.dataset.t"), end.to_string(), "End goes to the end");
+    // A click on an event moves there and shows why it happened.
+    let clicked = browser.eval(
+        "(() => { const row = [...document.querySelectorAll('tr.ev')].find(r => r.textContent.includes('TaintManagerEviction')); row.click(); return row.cells[0].textContent; })()",
+    );
+    let chain = browser.eval("document.getElementById('chain').textContent");
+    assert!(chain.starts_with("why: "), "{chain}");
+    assert!(chain.contains("crash-node"), "the chain reaches the crash: {chain}");
+    assert_eq!(browser.eval("document.getElementById('clock').textContent"), clicked);
+    browser.eval("location.hash = '#t=5000'");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(browser.eval("document.body.dataset.t"), "5000", "a new address moves the clock");
+}
