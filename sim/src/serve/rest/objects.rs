@@ -245,7 +245,7 @@ pub(super) fn writer(
 }
 
 /// Records the request in the trace as the user's input and returns its id.
-fn record(cluster: &mut Cluster, req: &Request, object: &str) -> u64 {
+pub(super) fn record(cluster: &mut Cluster, req: &Request, object: &str) -> u64 {
     let detail = format!("{} {}", req.method.as_str(), req.path);
     cluster.record_input(&req.client(), object, &detail)
 }

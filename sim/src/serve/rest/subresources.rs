@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::objects::{apply_patch, key, live, writer};
+use super::objects::{apply_patch, key, live, record, writer};
 use super::path::ResourcePath;
 use super::status::{Failure, bad_request, failure, from_api_error, method_not_allowed};
 use super::{Method, Outcome, Request, Response, body_json};
@@ -36,12 +36,6 @@ pub(super) fn handle(cluster: &mut Cluster, req: &Request, path: &ResourcePath, 
     result.map_or_else(Outcome::from, Outcome::Done)
 }
 
-/// Records the request as the user's input.
-fn record(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> u64 {
-    let detail = format!("{} {}", req.method.as_str(), req.path);
-    cluster.record_input(&req.client(), &format!("{} {name}", path.kind.name()), &detail)
-}
-
 fn status(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) -> Result<Response, Failure> {
     let current = live(cluster, path, name)?;
     let obj = match req.method {
@@ -57,7 +51,7 @@ fn status(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str)
     if req.dry_run() {
         return Ok(Response::json(200, &obj.to_json()));
     }
-    let cause = record(cluster, req, path, name);
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
     let client = req.client();
     let written = cluster
         .with_ctx(&client, cause, |ctx| ctx.update_status(obj, "update status"))
@@ -121,7 +115,7 @@ fn scale(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) 
     if req.dry_run() {
         return Ok(Response::json(200, &scale_of(&obj)));
     }
-    let cause = record(cluster, req, path, name);
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
     let client = req.client();
     let written = cluster.with_ctx(&client, cause, |ctx| ctx.update(obj, "scale")).map_err(|e| from_api_error(&e))?;
     Ok(Response::json(200, &scale_of(&written.unwrap_or(current))))
@@ -175,7 +169,7 @@ fn binding(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str
     if node.is_empty() {
         return Err(failure(422, "Invalid", "target.name: Required value", None));
     }
-    let cause = record(cluster, req, path, name);
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
     let key = key(path, name);
     let client = req.client();
     cluster.with_ctx(&client, cause, |ctx| ctx.bind(&key, &node)).map_err(|e| from_api_error(&e))?;
@@ -190,7 +184,7 @@ fn eviction(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &st
     if req.dry_run() || body["deleteOptions"]["dryRun"].as_array().is_some_and(|d| !d.is_empty()) {
         return Ok(success(Kind::Pod, name));
     }
-    let cause = record(cluster, req, path, name);
+    let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
     let key = key(path, name);
     let client = req.client();
     match cluster.with_ctx(&client, cause, |ctx| ctx.delete_with(&key, grace, Propagation::Background, "evict")) {
