@@ -12,22 +12,46 @@ fn main() {
     let controller = args.next().unwrap_or_else(|| "replicaset-controller".into());
     let cases: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
     let seed: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1);
-    let harness = Harness::new(&controller).workload(&[
+    #[allow(clippy::disallowed_types, reason = "a benchmark reads the wall clock")]
+    let started = std::time::Instant::now();
+    let figures = fuzz(&controller, cases, seed);
+    let wall = started.elapsed().as_secs_f64();
+    println!(
+        "{controller}: {cases} schedules ({} faults), {} failures, {} events, {wall:.1} s wall, {:.0} schedules/s",
+        figures.faults,
+        figures.failures,
+        figures.events,
+        cases as f64 / wall
+    );
+}
+
+/// What a run of many schedules found.
+pub struct Figures {
+    /// Faults injected, over all schedules.
+    pub faults: usize,
+    /// Schedules under which an invariant broke.
+    pub failures: u32,
+    /// Simulation events processed by the schedules that passed.
+    pub events: u64,
+}
+
+/// Runs `controller` under `cases` schedules generated from `seed`, printing each failure
+/// with the schedule that caused it.
+pub fn fuzz(controller: &str, cases: u32, seed: u64) -> Figures {
+    let harness = Harness::new(controller).workload(&[
         "create deployment web --image=nginx:1.27 --replicas=4",
         "set image deployment/web nginx=nginx:1.28",
     ]);
     let mut runner = TestRunner::new(Config { cases, rng_seed: RngSeed::Fixed(seed), ..Config::default() });
     let strategy = harness.schedules();
-    #[allow(clippy::disallowed_types, reason = "a benchmark reads the wall clock")]
-    let started = std::time::Instant::now();
-    let (mut events, mut failures, mut faults) = (0u64, 0u32, 0usize);
+    let mut figures = Figures { faults: 0, failures: 0, events: 0 };
     for case in 1..=cases {
         let schedule = strategy.new_tree(&mut runner).expect("a schedule").current();
-        faults += schedule.len();
+        figures.faults += schedule.len();
         match harness.run(&schedule) {
-            Ok(passed) => events += passed.events,
+            Ok(passed) => figures.events += passed.events,
             Err(failure) => {
-                failures += 1;
+                figures.failures += 1;
                 println!("case {case}: {schedule:?}\n{failure}");
             }
         }
@@ -35,10 +59,8 @@ fn main() {
             eprint!("\r  {case}/{cases} schedules");
         }
     }
-    eprintln!();
-    let wall = started.elapsed().as_secs_f64();
-    println!(
-        "{controller}: {cases} schedules ({faults} faults), {failures} failures, {events} events, {wall:.1} s wall, {:.0} schedules/s",
-        cases as f64 / wall
-    );
+    if cases >= 500 {
+        eprintln!();
+    }
+    figures
 }

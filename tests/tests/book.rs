@@ -1,7 +1,9 @@
 //! The book (`book/`) includes its outputs from `book/src/generated/`, which this test
 //! keeps equal to the snapshots the other tests check (`KUBESIM_BLESS=1` rewrites them
 //! after a reviewed snapshot change), and checks that every include and every internal
-//! link of the book resolves.
+//! link of the book resolves, that every course chapter ends with a graded exercise,
+//! and (standing in for `mdbook test`) that every Rust listing is a file cargo builds,
+//! whose code the tests run.
 
 use std::path::{Path, PathBuf};
 
@@ -52,12 +54,8 @@ fn the_books_outputs_are_the_checked_snapshots() {
 fn every_include_link_and_chapter_of_the_book_resolves() {
     let src = root().join("book/src");
     let mut problems = Vec::new();
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(&src).expect("book/src").flatten().map(|e| e.path()).collect();
-    pages.retain(|p| p.extension().is_some_and(|e| e == "md"));
-    pages.sort();
-    for page in &pages {
-        let text = std::fs::read_to_string(page).expect("a page");
-        let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let pages = pages();
+    for (name, text) in &pages {
         for include in text.split("{{#include ").skip(1) {
             let target = include.split("}}").next().unwrap_or("");
             let path = target.split(':').next().unwrap_or("");
@@ -74,11 +72,96 @@ fn every_include_link_and_chapter_of_the_book_resolves() {
         }
     }
     let summary = std::fs::read_to_string(src.join("SUMMARY.md")).expect("SUMMARY.md");
-    for page in &pages {
-        let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    for (name, _) in &pages {
         if name != "SUMMARY.md" && !summary.contains(&format!("({name})")) {
             problems.push(format!("{name} is not in SUMMARY.md"));
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The book's pages, in file order, with their text.
+fn pages() -> Vec<(String, String)> {
+    let src = root().join("book/src");
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&src).expect("book/src").flatten().map(|e| e.path()).collect();
+    pages.retain(|p| p.extension().is_some_and(|e| e == "md"));
+    pages.sort();
+    pages
+        .iter()
+        .map(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            (name, std::fs::read_to_string(p).expect("a page"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_course_chapter_ends_with_a_graded_exercise_and_every_exercise_is_in_the_book() {
+    let summary = std::fs::read_to_string(root().join("book/src/SUMMARY.md")).expect("SUMMARY.md");
+    let course = summary.split("# The cluster").nth(1).and_then(|s| s.split("\n# ").next()).expect("the course part");
+    let chapters: Vec<&str> = course.split("](").skip(1).filter_map(|l| l.split(')').next()).collect();
+    assert_eq!(chapters.len(), 10, "the ten chapters of the notes: {chapters:?}");
+    let pages = pages();
+    let mut problems = Vec::new();
+    for chapter in &chapters {
+        let text = &pages.iter().find(|(name, _)| name == chapter).expect("a chapter's page").1;
+        let Some((_, exercise)) = text.rsplit_once("\n## Exercise\n") else {
+            problems.push(format!("{chapter}: no `## Exercise` section"));
+            continue;
+        };
+        if exercise.contains("\n## ") {
+            problems.push(format!("{chapter}: the exercise is not the chapter's last section"));
+        }
+        if !exercise.contains("{{#include ../../scenarios/exercises/") || !exercise.contains("kubesim check ") {
+            problems.push(format!("{chapter}: the exercise includes no graded scenario"));
+        }
+    }
+    let exercises = root().join("scenarios/exercises");
+    let mut files: Vec<String> = std::fs::read_dir(&exercises)
+        .expect("scenarios/exercises")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().filter(|n| n.ends_with(".yaml")).map(String::from))
+        .collect();
+    files.sort();
+    for file in files {
+        let include = format!("{{{{#include ../../scenarios/exercises/{file}}}}}");
+        let solution = format!("{{{{#include ../../scenarios/exercises/solutions/{file}}}}}");
+        if !pages.iter().any(|(_, text)| text.contains(&include) && text.contains(&solution)) {
+            problems.push(format!("the exercise {file} and its solution are in no chapter"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn every_rust_listing_is_a_file_cargo_builds() {
+    let mut listings = Vec::new();
+    for (name, text) in pages() {
+        for block in text.split("```rust").skip(1) {
+            let body = block.split_once('\n').map_or("", |(_, b)| b).split("```").next().unwrap_or("").trim();
+            let path = body.strip_prefix("{{#include ../../").and_then(|p| p.strip_suffix("}}"));
+            match path {
+                Some(path) if path.starts_with("sim/examples/") || path.starts_with("tests/tests/") => {
+                    listings.push(path.to_string())
+                }
+                _ => panic!("{name}: a Rust listing that is not an example or a test cargo builds: {body}"),
+            }
+        }
+    }
+    assert_eq!(listings, ["sim/examples/fuzz_builtin.rs", "tests/tests/reconcilers.rs"]);
+}
+
+/// The book's runnable example, compiled here as a module so that its code runs (the
+/// tests of `reconcilers.rs`, the other listing, run on their own).
+#[path = "../../sim/examples/fuzz_builtin.rs"]
+#[allow(dead_code, reason = "the example's main is for `cargo run --example`")]
+mod fuzz_builtin;
+
+#[test]
+fn the_books_runnable_example_runs_and_the_built_in_controllers_pass() {
+    for controller in ["replicaset-controller", "deployment-controller"] {
+        let figures = fuzz_builtin::fuzz(controller, 16, 1);
+        assert_eq!(figures.failures, 0, "{controller}");
+        assert!(figures.events > 0 && figures.faults > 0, "{controller}: the schedules ran and held faults");
+    }
 }

@@ -139,6 +139,71 @@ fn exercises_grade_wrong_answers_with_their_hints() {
     assert!(not_an_exercise.expect_err("no slot").contains("is not an exercise"));
 }
 
+/// A plausible mistake in an exercise: its solution with one text replaced, or a whole
+/// submission from `tests/submissions/`.
+enum Mistake {
+    Replace(&'static str, &'static str),
+    File(&'static str),
+}
+
+/// One mistake per exercise, and a line of the hint its grade must print.
+const MISTAKES: &[(&str, Mistake, &str)] = &[
+    (
+        "compose-to-deployment",
+        Mistake::Replace("  - port: 8080\n", "  - port: 80\n"),
+        "by its name and its port, api:8080",
+    ),
+    ("declare-what-was-done", Mistake::Replace("replicas: 4", "replicas: 2"), "the three commands made\n        it 3"),
+    (
+        "deployment-across-nodes",
+        Mistake::Replace("    spec:\n      containers:", "    spec:\n      nodeName: node-1\n      containers:"),
+        "Leave the choice of nodes to the scheduler",
+    ),
+    ("fix-the-apiversion", Mistake::Replace("apiVersion: apps/v1", "apiVersion: v1"), "so apiVersion: apps/v1"),
+    (
+        "nodeport-on-minikube",
+        Mistake::Replace("targetPort: 8080", "targetPort: 80"),
+        "so the Service's targetPort is 8080",
+    ),
+    ("pod-for-web", Mistake::Replace("image: nginx:1.27", "image: nginx"), "The image is named with its tag"),
+    ("run-on-the-db-node", Mistake::Replace("  nodeSelector:\n    role: db\n", ""), "It needs both."),
+    ("select-the-frontend", Mistake::Replace("    tier: frontend\n", ""), "alone matches the admin Pod too"),
+    ("service-for-web", Mistake::Replace("nodePort: 30080", "nodePort: 30081"), "Set `nodePort` in the Service's port"),
+    ("survive-a-node-crash", Mistake::File("web-bare-pods.yaml"), "Bare Pods die with their node."),
+];
+
+#[test]
+fn every_exercise_fails_a_plausible_mistake_with_its_hint() {
+    let exercises = scenarios_dir().join("exercises");
+    let mut names: Vec<String> = all_scenarios()
+        .iter()
+        .filter(|p| p.starts_with(&exercises))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    let tried: Vec<&str> = MISTAKES.iter().map(|(name, ..)| *name).collect();
+    assert_eq!(names, tried, "one mistake per exercise, in file order");
+    let submissions = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/submissions");
+    for (name, mistake, hint) in MISTAKES {
+        let scenario = load(&exercises.join(format!("{name}.yaml")));
+        let solution = scenario.header.exercise.as_ref().expect("an exercise").solution.clone();
+        let (file, text) = match mistake {
+            Mistake::Replace(from, to) => {
+                let text = std::fs::read_to_string(exercises.join(&solution)).expect("the solution");
+                assert!(text.contains(from), "{name}: the solution has {from:?}");
+                ("mistake.yaml", text.replacen(from, to, 1))
+            }
+            Mistake::File(file) => (*file, std::fs::read_to_string(submissions.join(file)).expect("a submission")),
+        };
+        let graded = scenario.with_submission(file, &text).expect("an exercise");
+        let report = run(&graded, &RunOptions::default()).0;
+        assert!(report.failed > 0, "{name}: the mistake passed\n{}", report.transcript);
+        assert!(report.transcript.contains(hint), "{name}: no hint {hint:?}\n{}", report.transcript);
+        let reproduce = format!("reproduce with: kubesim run scenarios/exercises/{name}.yaml --seed 0");
+        assert!(report.transcript.contains(&reproduce), "{name}\n{}", report.transcript);
+    }
+}
+
 #[test]
 fn limits_stop_a_run_that_would_go_on() {
     let scenario = |limits: &str, steps: &str| {

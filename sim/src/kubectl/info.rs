@@ -293,12 +293,15 @@ fn print_container_logs(
 
 /// `kubectl api-resources`.
 pub fn api_resources(words: &[String], out: &mut CmdOutput) {
-    let specs = [flag("namespaced", None, true), flag("output", Some('o'), true)];
+    let specs = [flag("namespaced", None, true), flag("api-group", None, true), flag("output", Some('o'), true)];
     let Some(args) = parse_flags("api-resources", words, &specs, out) else { return };
     let filter = args.get("namespaced").map(|v| v == "true");
+    // The core group is the empty string: `--api-group=''` lists Pods, Services, Nodes.
+    let group = args.get("api-group");
+    let in_group = |api_version: &str| group.is_none_or(|g| api_version.rsplit_once('/').map_or("", |(g, _)| g) == g);
     let mut rows =
         vec![vec!["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"].into_iter().map(String::from).collect()];
-    for info in KINDS.iter().filter(|i| filter.is_none_or(|n| n == i.namespaced)) {
+    for info in KINDS.iter().filter(|i| filter.is_none_or(|n| n == i.namespaced) && in_group(i.api_version)) {
         rows.push(vec![
             info.plural.to_string(),
             info.short_names.join(","),

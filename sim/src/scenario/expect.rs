@@ -51,6 +51,8 @@ pub struct PodCount {
     pub status: Option<String>,
     /// The namespace; `default` if unset.
     pub namespace: Option<String>,
+    /// Only the pods bound to this node (`spec.nodeName`, the NODE column of `-o wide`).
+    pub node: Option<String>,
     /// How many.
     pub count: usize,
 }
@@ -216,7 +218,8 @@ impl Check {
         let status = |s: &Option<String>| s.as_deref().map(|s| format!(" {s}")).unwrap_or_default();
         let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
         if let Some(p) = &self.pods {
-            format!("{}{}{}", plural(p.count, "pod"), selector(&p.selector), status(&p.status))
+            let node = p.node.as_deref().map(|n| format!(" on {n}")).unwrap_or_default();
+            format!("{}{}{}{node}", plural(p.count, "pod"), selector(&p.selector), status(&p.status))
         } else if let Some(n) = &self.nodes {
             format!("{}{}{}", plural(n.count, "node"), selector(&n.selector), status(&n.status))
         } else if let Some(f) = &self.field {
@@ -309,6 +312,7 @@ fn count_pods(p: &PodCount, cluster: &Cluster) -> Checked {
         .filter_map(|o| o.as_pod())
         .filter(|pod| selector.matches(&pod.metadata.labels))
         .filter(|pod| p.status.as_deref().is_none_or(|s| pod_status(pod) == s))
+        .filter(|pod| p.node.as_deref().is_none_or(|n| pod.spec.node_name.as_deref() == Some(n)))
         .count();
     counted(n, p.count)
 }

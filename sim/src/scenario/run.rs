@@ -167,7 +167,8 @@ impl<'a> Runner<'a> {
         self.line(&line);
         if let Some(exercise) = &header.exercise {
             for (i, l) in exercise.task.trim_end().lines().enumerate() {
-                self.line(&format!("#{} {l}", if i == 0 { " exercise:" } else { "          " }));
+                let line = format!("#{} {l}", if i == 0 { " exercise:" } else { "          " });
+                self.line(line.trim_end());
             }
         }
         let scenario = self.scenario;
