@@ -88,7 +88,7 @@ impl ProxyView {
 
     fn services(&self) -> impl Iterator<Item = &Service> {
         self.cache.list(Kind::Service).filter_map(|o| match &**o {
-            Object::Service(s) => Some(s),
+            Object::Service(s) => Some(&**s),
             _ => None,
         })
     }
@@ -119,7 +119,7 @@ impl ProxyView {
             .list_in(Kind::EndpointSlice, &svc.metadata.namespace)
             .filter_map(|o| match &**o {
                 Object::EndpointSlice(s) if s.metadata.labels.get(SERVICE_NAME_LABEL) == Some(&svc.metadata.name) => {
-                    Some(s)
+                    Some(&**s)
                 }
                 _ => None,
             })

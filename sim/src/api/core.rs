@@ -241,7 +241,7 @@ pub struct Pod {
     /// What is happening to the pod now: its phase, conditions, IP addresses and container
     /// states. Written by the scheduler and the kubelet, not by users.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub status: PodStatus,
+    pub status: Shared<PodStatus>,
 }
 
 /// The desired state of a Pod: its containers and how to run them.

@@ -17,3 +17,4 @@ pub mod validation;
 pub use kinds::Kind;
 pub use object::{ObjKey, Object};
 pub use object_map::ObjectMap;
+pub use shared::Shared;

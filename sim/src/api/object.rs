@@ -10,46 +10,46 @@ use super::discovery::{EndpointSlice, Endpoints};
 use super::kinds::Kind;
 use super::meta::ObjectMeta;
 
-/// Any object kubesim stores, typed. The large kinds are boxed, so the small ones (an
-/// Event, of which a run stores millions) do not take a Deployment's room; build one
-/// with `Object::from(pod)`.
+/// Any object kubesim stores, typed. Every kind is boxed, so an `Object` is two words:
+/// stores, caches and watch events move it for free, and each `Rc<Object>` costs its
+/// kind's size, not the largest kind's. Build one with `Object::from(pod)`.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)] // One variant per kind; the kind's own type documents it.
 pub enum Object {
-    Namespace(Namespace),
+    Namespace(Box<Namespace>),
     Node(Box<Node>),
     Pod(Box<Pod>),
-    Service(Service),
-    Event(Event),
-    Lease(Lease),
+    Service(Box<Service>),
+    Event(Box<Event>),
+    Lease(Box<Lease>),
     Deployment(Box<Deployment>),
     ReplicaSet(Box<ReplicaSet>),
-    Endpoints(Endpoints),
-    EndpointSlice(EndpointSlice),
+    Endpoints(Box<Endpoints>),
+    EndpointSlice(Box<EndpointSlice>),
 }
 
-/// `Object::from(pod)`, `pod.into()`: the variant for each kind, boxed where it is.
+/// `Object::from(pod)`, `pod.into()`: the variant for each kind.
 macro_rules! from_kind {
-    ($($variant:ident($ty:ty) => $wrap:expr),* $(,)?) => {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
         $(impl From<$ty> for Object {
             fn from(o: $ty) -> Object {
-                Object::$variant($wrap(o))
+                Object::$variant(Box::new(o))
             }
         })*
     };
 }
 
 from_kind! {
-    Namespace(Namespace) => std::convert::identity,
-    Node(Node) => Box::new,
-    Pod(Pod) => Box::new,
-    Service(Service) => std::convert::identity,
-    Event(Event) => std::convert::identity,
-    Lease(Lease) => std::convert::identity,
-    Deployment(Deployment) => Box::new,
-    ReplicaSet(ReplicaSet) => Box::new,
-    Endpoints(Endpoints) => std::convert::identity,
-    EndpointSlice(EndpointSlice) => std::convert::identity,
+    Namespace(Namespace),
+    Node(Node),
+    Pod(Pod),
+    Service(Service),
+    Event(Event),
+    Lease(Lease),
+    Deployment(Deployment),
+    ReplicaSet(ReplicaSet),
+    Endpoints(Endpoints),
+    EndpointSlice(EndpointSlice),
 }
 
 /// Runs `$body` with `$o` bound to the inner typed object of whichever variant.

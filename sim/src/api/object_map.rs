@@ -89,7 +89,7 @@ mod tests {
         }
         let mut ns = Namespace::default();
         ns.metadata.name = "a".into();
-        map.insert(ObjKey::new(Kind::Namespace, "", "a"), Rc::new(Object::Namespace(ns)));
+        map.insert(ObjKey::new(Kind::Namespace, "", "a"), Rc::new(Object::from(ns)));
         let mut sorted: Vec<ObjKey> = map.values().map(|o| o.key()).collect();
         let in_order = sorted.clone();
         sorted.sort();

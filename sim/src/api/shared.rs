@@ -9,8 +9,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
 /// if someone else holds it. Reads and writes look like those of a plain `T`, and it
 /// (de)serializes as `T` does.
-#[derive(Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Default, Eq, PartialOrd, Ord)]
 pub struct Shared<T>(Rc<T>);
+
+/// Two versions that share the part are equal without a look inside: the common case
+/// when a controller compares an object with the one it last saw.
+impl<T: PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
 
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {

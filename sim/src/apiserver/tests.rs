@@ -5,7 +5,7 @@ use crate::api::core::{Container, Namespace, Pod};
 fn ns(name: &str) -> Object {
     let mut n = Namespace::default();
     n.metadata.name = name.into();
-    Object::Namespace(n)
+    Object::from(n)
 }
 
 fn pod(name: &str) -> Object {

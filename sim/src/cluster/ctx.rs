@@ -247,7 +247,7 @@ impl Ctx<'_> {
         ev.type_ = Some(type_.into());
         ev.reporting_component = Some(reporter.component.into());
         ev.reporting_instance = Some(reporter.host.unwrap_or("").into());
-        if let Ok(created) = self.create(Object::Event(ev), &format!("{type_} {reason}: {message}")) {
+        if let Ok(created) = self.create(Object::from(ev), &format!("{type_} {reason}: {message}")) {
             self.event_index.insert(dedup, created.key());
         }
     }

@@ -248,7 +248,7 @@ impl Cluster {
             for name in ["default", "kube-node-lease", "kube-public", "kube-system"] {
                 let mut ns = Namespace::default();
                 ns.metadata.name = name.into();
-                ctx.create(Object::Namespace(ns), "bootstrap").expect("bootstrap namespaces are valid");
+                ctx.create(Object::from(ns), "bootstrap").expect("bootstrap namespaces are valid");
             }
             let mut svc = Service::default();
             svc.metadata.name = "kubernetes".into();
@@ -265,7 +265,7 @@ impl Cluster {
                 node_port: None,
                 app_protocol: None,
             }];
-            ctx.create(Object::Service(svc), "bootstrap").expect("the kubernetes Service is valid");
+            ctx.create(Object::from(svc), "bootstrap").expect("the kubernetes Service is valid");
             // The apiserver's endpoint reconciler points the Service at the apiserver
             // (`pkg/controlplane/reconcilers`): an Endpoints the EndpointSlice mirroring
             // controller skips, and its slice (`endpointsadapter.go`).
@@ -279,7 +279,7 @@ impl Cluster {
                 not_ready_addresses: Vec::new(),
                 ports: vec![https.clone()],
             }];
-            ctx.create(Object::Endpoints(endpoints), "bootstrap").expect("the kubernetes Endpoints are valid");
+            ctx.create(Object::from(endpoints), "bootstrap").expect("the kubernetes Endpoints are valid");
             let mut slice = EndpointSlice::default();
             slice.metadata.name = "kubernetes".into();
             slice.metadata.labels = BTreeMap::from([(
@@ -294,7 +294,7 @@ impl Cluster {
                 target_ref: None,
             }];
             slice.ports = vec![https];
-            ctx.create(Object::EndpointSlice(slice), "bootstrap").expect("the kubernetes EndpointSlice is valid");
+            ctx.create(Object::from(slice), "bootstrap").expect("the kubernetes EndpointSlice is valid");
         });
         let nodes: Vec<String> = self.kubelets.keys().cloned().collect();
         for node in nodes {

@@ -221,7 +221,7 @@ impl Reconciler for EndpointsController {
                     requests.push(ApiRequest::Update(Object::Endpoints(updated)));
                 }
             }
-            _ => requests.push(ApiRequest::Create(Object::Endpoints(endpoints))),
+            _ => requests.push(ApiRequest::Create(Object::from(endpoints))),
         }
         let owner = Object::Service(svc.clone());
         let mut slices = view.dependents_of(&svc.metadata.uid).filter_map(|o| match &**o {
@@ -255,7 +255,7 @@ impl Reconciler for EndpointsController {
             }
             None => {
                 self.creating.insert(key.clone(), now);
-                requests.push(ApiRequest::Create(Object::EndpointSlice(EndpointSlice {
+                requests.push(ApiRequest::Create(Object::from(EndpointSlice {
                     metadata: ObjectMeta {
                         generate_name: Some(format!("{}-", svc.metadata.name)),
                         namespace: svc.metadata.namespace.clone(),

@@ -221,7 +221,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
         (Some("namespace" | "ns"), Some(name)) => {
             let mut ns = Namespace::default();
             ns.metadata.name = name;
-            create_or_print(cluster, cause, &args, Object::Namespace(ns), out, "kubectl create namespace");
+            create_or_print(cluster, cause, &args, Object::from(ns), out, "kubectl create namespace");
         }
         (Some("service" | "svc"), _) => create_service(cluster, cause, &args, out),
         (Some(kind @ ("deployment" | "deploy" | "namespace" | "ns")), None) => out.fail(format!(
@@ -360,7 +360,7 @@ fn create_service(cluster: &mut Cluster, cause: u64, args: &Args, out: &mut CmdO
         },
         ..Default::default()
     };
-    create_or_print(cluster, cause, args, Object::Service(svc), out, "kubectl create service");
+    create_or_print(cluster, cause, args, Object::from(svc), out, "kubectl create service");
 }
 
 /// Container name kubectl derives from an image: `nginx:1.27` → `nginx`.
@@ -672,7 +672,7 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
         let label = format!("service/{}", svc.metadata.name);
         match args.get("dry-run") {
             Some("client") => out.out(format!("{label} exposed (dry run)")),
-            _ => match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(Object::Service(svc), "kubectl expose")) {
+            _ => match cluster.with_ctx("kubectl", cause, |ctx| ctx.create(Object::from(svc), "kubectl expose")) {
                 Ok(_) => {
                     out.wrote = true;
                     out.out(format!("{label} exposed"));

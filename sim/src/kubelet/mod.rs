@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod, Taint};
 use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Shared};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::time::{go_duration, secs_to_ms};
@@ -266,7 +266,7 @@ impl Kubelet {
                     // (the node controller marks pods not ready while the node is silent).
                     // A post that changes nothing makes no event, so this cannot loop.
                     let api_status = &change.object.as_pod().expect("pod").status;
-                    if w.status(&self.machine.internal_ip(), ctx.now) != *api_status {
+                    if w.status(&self.machine.internal_ip(), ctx.now) != **api_status {
                         let mut w = self.workers.remove(&key).expect("matched above");
                         w.posted = None;
                         self.post_status(ctx, &mut w);
@@ -468,7 +468,7 @@ impl Kubelet {
                         l.spec.holder_identity = Some(name.clone());
                         l.spec.lease_duration_seconds = Some(LEASE_DURATION_S);
                         l.spec.renew_time = Some(MicroTime(ctx.now));
-                        self.lease_holder = ctx.create(Object::Lease(l), "kubelet created its lease").ok();
+                        self.lease_holder = ctx.create(Object::from(l), "kubelet created its lease").ok();
                         self.schedule(ctx, LEASE_RENEW_MS, Timer::RenewLease);
                         return;
                     }
@@ -930,7 +930,8 @@ impl Kubelet {
     }
 
     fn post_status(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
-        let status = w.status(&self.machine.internal_ip(), ctx.now);
+        // Shared by the worker's memory of what it posted and the stored pod.
+        let status = Shared::from(w.status(&self.machine.internal_ip(), ctx.now));
         if w.posted.as_ref() == Some(&status) {
             return;
         }

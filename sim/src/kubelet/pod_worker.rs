@@ -9,7 +9,7 @@ use crate::api::core::{
     PodIp, PodStatus,
 };
 use crate::api::meta::{Condition, Time, find_condition, set_condition};
-use crate::api::{ObjKey, Object};
+use crate::api::{ObjKey, Object, Shared};
 use crate::engine::SimTime;
 use crate::runtime::ContainerConfig;
 
@@ -148,7 +148,7 @@ pub struct PodWorker {
     /// When the kubelet first saw the pod.
     pub start_time: SimTime,
     /// The status last written.
-    pub posted: Option<PodStatus>,
+    pub posted: Option<Shared<PodStatus>>,
     /// Stop requested (deletion).
     pub terminating: bool,
     /// The grace period the containers were stopped with (a later, shorter one re-stops).

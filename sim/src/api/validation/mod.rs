@@ -135,7 +135,7 @@ mod tests {
         let mut ns = Namespace::default();
         ns.metadata.name = "a.b".into();
         assert_eq!(
-            lines(&validate_create(&defaulted(Object::Namespace(ns)))),
+            lines(&validate_create(&defaulted(Object::from(ns)))),
             ["metadata.name: Invalid value: \"a.b\": must not contain dots"]
         );
         let mut node = Node::default();
@@ -145,7 +145,7 @@ mod tests {
         svc.metadata.name = "a.b".into();
         svc.metadata.namespace = "default".into();
         svc.spec.ports.push(ServicePort { port: 80, target_port: Some(IntOrString::Int(8080)), ..Default::default() });
-        let got = lines(&validate_create(&defaulted(Object::Service(svc))));
+        let got = lines(&validate_create(&defaulted(Object::from(svc))));
         assert_eq!(got.len(), 1);
         assert!(got[0].starts_with("metadata.name: Invalid value: \"a.b\": a DNS-1035 label"));
     }
@@ -176,7 +176,7 @@ mod tests {
     fn mismatched_kinds_validate_the_new_object() {
         let mut ns = Namespace::default();
         ns.metadata.name = "Bad".into();
-        assert_eq!(validate_update(&pod("web", "nginx"), &Object::Namespace(ns)).len(), 1);
+        assert_eq!(validate_update(&pod("web", "nginx"), &Object::from(ns)).len(), 1);
     }
 
     #[test]

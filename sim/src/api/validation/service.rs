@@ -248,10 +248,10 @@ mod tests {
         s.spec.type_ = Some(type_.into());
         s.spec.ports = ports;
         s.spec.selector.insert("app".into(), "web".into());
-        let mut obj = Object::Service(s);
+        let mut obj = Object::from(s);
         apply_defaults(&mut obj);
         let Object::Service(s) = obj else { unreachable!() };
-        s
+        *s
     }
 
     fn create(s: &Service) -> Vec<String> {

@@ -234,7 +234,7 @@ fn events_section(w: &mut Writer, uids: &[&str]) {
     let mut events: Vec<&Event> = Vec::new();
     for uid in uids {
         events.extend(w.api.list(crate::api::Kind::Event, None).filter_map(|o| match o.as_ref() {
-            Object::Event(e) if e.involved_object.uid.as_deref() == Some(*uid) => Some(e),
+            Object::Event(e) if e.involved_object.uid.as_deref() == Some(*uid) => Some(&**e),
             _ => None,
         }));
     }

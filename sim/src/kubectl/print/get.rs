@@ -632,7 +632,7 @@ mod tests {
         s.spec.cluster_ips = vec!["10.96.12.34".into()];
         s.spec.selector.insert("app".into(), name.into());
         s.spec.ports = vec![ServicePort { protocol: Some("TCP".into()), port: 80, node_port, ..Default::default() }];
-        Object::Service(s)
+        Object::from(s)
     }
 
     #[test]
@@ -693,14 +693,14 @@ mod tests {
         created(&mut ns.metadata, "default", 0);
         ns.status = Some(crate::api::core::NamespaceStatus { phase: Some("Active".into()) });
         assert_eq!(
-            get(Kind::Namespace, &[Object::Namespace(ns)], TableOptions::default(), 90_000),
+            get(Kind::Namespace, &[Object::from(ns)], TableOptions::default(), 90_000),
             "NAME      STATUS   AGE\ndefault   Active   90s\n"
         );
         let mut lease = Lease::default();
         created(&mut lease.metadata, "node-1", 0);
         lease.spec.holder_identity = Some("node-1".into());
         assert_eq!(
-            get(Kind::Lease, &[Object::Lease(lease)], TableOptions::default(), 90_000),
+            get(Kind::Lease, &[Object::from(lease)], TableOptions::default(), 90_000),
             "NAME     HOLDER   AGE\nnode-1   node-1   90s\n"
         );
     }
@@ -727,13 +727,13 @@ mod tests {
     #[test]
     fn events() {
         assert_eq!(
-            get(Kind::Event, &[Object::Event(event())], TableOptions::default(), 65_000),
+            get(Kind::Event, &[Object::from(event())], TableOptions::default(), 65_000),
             "LAST SEEN   TYPE     REASON   OBJECT    MESSAGE\n\
              60s         Normal   Pulled   pod/web   Container image \"nginx:1.27\" already present on machine\n"
         );
         let opts = TableOptions { wide: true, ..Default::default() };
         assert_eq!(
-            get(Kind::Event, &[Object::Event(event())], opts, 65_000),
+            get(Kind::Event, &[Object::from(event())], opts, 65_000),
             "LAST SEEN   TYPE     REASON   OBJECT    SUBOBJECT              SOURCE            MESSAGE                                                   FIRST SEEN   COUNT   NAME\n\
              60s         Normal   Pulled   pod/web   spec.containers{web}   kubelet, node-1   Container image \"nginx:1.27\" already present on machine   64s          2       web.181a2b3c4d5e6f70\n"
         );

@@ -16,7 +16,7 @@ fn server() -> ApiServer {
     let mut api = ApiServer::new(0);
     let mut ns = Namespace::default();
     ns.metadata.name = "default".into();
-    api.create(SimTime::ZERO, Object::Namespace(ns)).unwrap();
+    api.create(SimTime::ZERO, Object::from(ns)).unwrap();
     api
 }
 
@@ -67,7 +67,7 @@ fn record(api: &mut ApiServer, about: &Object, ev: Ev) {
     e.first_timestamp = t(ev.first);
     e.last_timestamp = t(ev.last);
     e.count = Some(ev.count);
-    create(api, ev.last, Object::Event(e));
+    create(api, ev.last, Object::from(e));
 }
 
 fn nginx() -> Container {
@@ -169,14 +169,14 @@ fn node_fixture(api: &mut ApiServer) -> Object {
 fn lease_fixture(api: &mut ApiServer) -> Object {
     let mut ns = Namespace::default();
     ns.metadata.name = "kube-node-lease".into();
-    create(api, 0, Object::Namespace(ns));
+    create(api, 0, Object::from(ns));
     let mut lease = Lease::default();
     lease.metadata.name = "node-2".into();
     lease.metadata.namespace = "kube-node-lease".into();
     lease.spec.holder_identity = Some("node-2".into());
     lease.spec.lease_duration_seconds = Some(40);
     lease.spec.renew_time = Some(MicroTime(SimTime(60 * S)));
-    create(api, 0, Object::Lease(lease))
+    create(api, 0, Object::from(lease))
 }
 
 fn app_labels() -> BTreeMap<String, String> {
@@ -272,12 +272,12 @@ fn service_fixture(api: &mut ApiServer) -> Object {
         node_port: Some(30080),
         ..Default::default()
     }];
-    let svc = create(api, 0, Object::Service(s));
+    let svc = create(api, 0, Object::from(s));
     // What the endpoint controller would write for the pods in the store.
     let Object::Service(typed) = &svc else { unreachable!() };
     let pods: Vec<Pod> = api.list(Kind::Pod, Some("default")).filter_map(|o| o.as_pod().cloned()).collect();
     let refs: Vec<&Pod> = pods.iter().collect();
-    create(api, 0, Object::Endpoints(crate::controllers::endpoints::endpoints_for(typed, &refs)));
+    create(api, 0, Object::from(crate::controllers::endpoints::endpoints_for(typed, &refs)));
     svc
 }
 
