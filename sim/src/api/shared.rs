@@ -16,13 +16,20 @@ pub struct Shared<T>(Rc<T>);
 /// when a controller compares an object with the one it last saw.
 impl<T: PartialEq> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+        Shared::ptr_eq(self, other) || *self.0 == *other.0
     }
 }
 
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(self.0.clone())
+    }
+}
+
+impl<T> Shared<T> {
+    /// Whether the two are one and the same, not merely equal.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Rc::ptr_eq(&a.0, &b.0)
     }
 }
 

@@ -19,18 +19,21 @@ pub struct Scheduled<E> {
     pub event: E,
 }
 
-impl<E> PartialEq for Scheduled<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
+/// Where an event waits: its time, its sequence number and the slot of its payload.
+/// The heap moves only these 24 bytes as it sifts; the payloads stay put in the slab.
+#[derive(Debug, PartialEq, Eq)]
+struct Entry {
+    at: SimTime,
+    seq: u64,
+    slot: u32,
 }
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
+
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Scheduled<E> {
+impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
         (other.at, other.seq).cmp(&(self.at, self.seq))
@@ -40,13 +43,16 @@ impl<E> Ord for Scheduled<E> {
 /// A deterministic discrete-event queue.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Scheduled<E>>,
+    heap: BinaryHeap<Entry>,
+    /// Payloads with their causes, by slot; a popped event's slot is reused.
+    slab: Vec<Option<(u64, E)>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0 }
+        EventQueue { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), next_seq: 0 }
     }
 }
 
@@ -54,17 +60,33 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `at`, caused by trace event `cause`.
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
         self.next_seq += 1;
-        self.heap.push(Scheduled { at, seq: self.next_seq, cause, event });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some((cause, event));
+                slot
+            }
+            None => {
+                self.slab.push(Some((cause, event)));
+                u32::try_from(self.slab.len() - 1).expect("fewer than 4 billion pending events")
+            }
+        };
+        self.heap.push(Entry { at, seq: self.next_seq, slot });
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|s| s.at)
+        self.heap.peek().map(|e| e.at)
     }
 
     /// Removes and returns the earliest event if it is due at or before `until`.
     pub fn pop_due(&mut self, until: SimTime) -> Option<Scheduled<E>> {
-        if self.peek_time()? <= until { self.heap.pop() } else { None }
+        if self.peek_time()? > until {
+            return None;
+        }
+        let Entry { at, seq, slot } = self.heap.pop()?;
+        let (cause, event) = self.slab[slot as usize].take().expect("a queued slot holds its event");
+        self.free.push(slot);
+        Some(Scheduled { at, seq, cause, event })
     }
 
     /// Number of pending events.

@@ -265,8 +265,10 @@ impl Kubelet {
                     // could not send (the node was cut off) or one someone else changed
                     // (the node controller marks pods not ready while the node is silent).
                     // A post that changes nothing makes no event, so this cannot loop.
+                    // The stored status being the very one posted, nothing was lost.
                     let api_status = &change.object.as_pod().expect("pod").status;
-                    if w.status(&self.machine.internal_ip(), ctx.now) != **api_status {
+                    let as_posted = w.posted.as_ref().is_some_and(|posted| Shared::ptr_eq(posted, api_status));
+                    if !as_posted && w.status(&self.machine.internal_ip(), ctx.now) != **api_status {
                         let mut w = self.workers.remove(&key).expect("matched above");
                         w.posted = None;
                         self.post_status(ctx, &mut w);
