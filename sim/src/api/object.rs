@@ -1,6 +1,7 @@
 //! `Object`: any stored Kubernetes object, and `ObjKey`, its address in the store.
 
 use std::fmt;
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -197,16 +198,16 @@ pub struct ObjKey {
     /// Kind.
     pub kind: Kind,
     /// Namespace, or empty.
-    pub namespace: String,
+    pub namespace: Rc<str>,
     /// Name.
-    pub name: String,
+    pub name: Rc<str>,
 }
 
 impl ObjKey {
     /// Builds a key; the namespace is dropped for cluster-scoped kinds.
     pub fn new(kind: Kind, namespace: &str, name: &str) -> ObjKey {
-        let namespace = if kind.namespaced() { namespace.to_string() } else { String::new() };
-        ObjKey { kind, namespace, name: name.to_string() }
+        let namespace = if kind.namespaced() { namespace } else { "" };
+        ObjKey { kind, namespace: namespace.into(), name: name.into() }
     }
 }
 

@@ -8,18 +8,18 @@ use std::rc::Rc;
 
 use super::{Kind, ObjKey, Object};
 
-type Names = BTreeMap<String, Rc<Object>>;
+type Names = BTreeMap<Rc<str>, Rc<Object>>;
 
 /// Objects by key, in key order.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectMap {
-    kinds: BTreeMap<Kind, BTreeMap<String, Names>>,
+    kinds: BTreeMap<Kind, BTreeMap<Rc<str>, Names>>,
 }
 
 impl ObjectMap {
     /// The object at `key`.
     pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
-        self.kinds.get(&key.kind)?.get(key.namespace.as_str())?.get(key.name.as_str())
+        self.kinds.get(&key.kind)?.get(&*key.namespace)?.get(&*key.name)
     }
 
     /// Whether there is an object at `key`.
@@ -35,10 +35,10 @@ impl ObjectMap {
     /// Takes the object at `key` out.
     pub fn remove(&mut self, key: &ObjKey) -> Option<Rc<Object>> {
         let namespaces = self.kinds.get_mut(&key.kind)?;
-        let names = namespaces.get_mut(key.namespace.as_str())?;
-        let removed = names.remove(key.name.as_str());
+        let names = namespaces.get_mut(&*key.namespace)?;
+        let removed = names.remove(&*key.name);
         if names.is_empty() {
-            namespaces.remove(key.namespace.as_str());
+            namespaces.remove(&*key.namespace);
         }
         removed
     }

@@ -225,7 +225,7 @@ impl ApiServer {
             obj.meta_mut().namespace = "default".into();
         }
         let key = obj.key();
-        let name = key.name.clone();
+        let name = key.name.to_string();
         let Some(old) = self.objects.get(&key).cloned() else {
             return Err(ApiError::NotFound { kind, name });
         };
@@ -300,7 +300,7 @@ impl ApiServer {
     /// the `pods/binding` subresource does.
     pub fn bind(&mut self, now: SimTime, key: &ObjKey, node: &str) -> Result<Change, ApiError> {
         let Some(Object::Pod(pod)) = self.objects.get(key).map(|o| (**o).clone()) else {
-            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.clone() });
+            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.to_string() });
         };
         if let Some(existing) = &pod.spec.node_name {
             return Err(ApiError::Conflict {
@@ -374,7 +374,7 @@ impl ApiServer {
         propagation: Propagation,
     ) -> Result<Option<Change>, ApiError> {
         let Some(old) = self.objects.get(key).cloned() else {
-            return Err(ApiError::NotFound { kind: key.kind, name: key.name.clone() });
+            return Err(ApiError::NotFound { kind: key.kind, name: key.name.to_string() });
         };
         let graceful = match &*old {
             Object::Pod(p) => {

@@ -88,10 +88,10 @@ impl Cache {
 
     /// Objects of `kind` in `namespace` that have no controller owner.
     pub fn uncontrolled_in(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Rc<Object>> {
-        let start = ObjKey { kind, namespace: namespace.to_string(), name: String::new() };
+        let start = ObjKey { kind, namespace: namespace.into(), name: "".into() };
         self.uncontrolled
             .range(start..)
-            .take_while(move |k| k.kind == kind && k.namespace == namespace)
+            .take_while(move |k| k.kind == kind && &*k.namespace == namespace)
             .filter_map(|k| self.objects.get(k))
     }
 

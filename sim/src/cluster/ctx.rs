@@ -263,7 +263,7 @@ impl Ctx<'_> {
     /// Sets `PodScheduled=False` with reason `Unschedulable` and the scheduler's message.
     pub fn set_pod_unschedulable(&mut self, key: &ObjKey, message: &str) -> Result<Option<Rc<Object>>, ApiError> {
         let Some(Object::Pod(pod)) = self.api.get(key).map(|o| (**o).clone()) else {
-            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.clone() });
+            return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.to_string() });
         };
         let mut pod = pod;
         crate::api::meta::set_condition(

@@ -81,8 +81,8 @@ impl Reconciler for GarbageCollector {
 
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, _now: SimTime) -> Reconcile {
         let mut requests = Vec::new();
-        if key.namespace == GONE_NAMESPACE {
-            if self.deleted.remove(&key.name) {
+        if &*key.namespace == GONE_NAMESPACE {
+            if self.deleted.remove(&*key.name) {
                 for dep in view.dependents_of(&key.name) {
                     if dep.meta().deletion_timestamp.is_none() {
                         requests.push(delete_or_disown(dep, &key.name, Propagation::Background));

@@ -219,8 +219,8 @@ impl Reconciler for NodeLifecycle {
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile {
         let name = &key.name;
         let Some(mut node) = view.get(key).and_then(|o| o.as_node()).cloned() else {
-            self.marked.remove(name);
-            self.to_taint.retain(|n| n != name);
+            self.marked.remove(&**name);
+            self.to_taint.retain(|n| **n != **name);
             return Reconcile::done();
         };
         // Every update below starts from this node, so each carries the right taint.
@@ -229,7 +229,7 @@ impl Reconciler for NodeLifecycle {
         let updated = reconcile
             .requests
             .iter()
-            .any(|r| matches!(r, ApiRequest::Update(Object::Node(n)) if n.metadata.name == *name));
+            .any(|r| matches!(r, ApiRequest::Update(Object::Node(n)) if *n.metadata.name == **name));
         if cordon_changed && !updated {
             let mut cordoned = node.clone();
             cordoned.metadata.resource_version.clear();

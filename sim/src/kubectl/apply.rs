@@ -173,7 +173,7 @@ pub(super) fn desired_state(live: Option<&Object>, decoded: &Decoded) -> Result<
     if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut)
         && kind.namespaced()
     {
-        meta.insert("namespace".into(), Value::String(key.namespace.clone()));
+        meta.insert("namespace".into(), Value::String(key.namespace.to_string()));
     }
     three_way_merge(&mut merged, last.as_ref(), &desired);
     if let Some(meta) = merged.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -368,7 +368,7 @@ pub(super) fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mu
     cluster.run_while(budget, |c| keys.iter().all(|k| c.api().get(k).is_none()));
     let left: Vec<ObjKey> = keys.iter().filter(|k| cluster.api().get(k).is_some()).cloned().collect();
     if !left.is_empty() {
-        let names: Vec<&str> = left.iter().map(|k| k.name.as_str()).collect();
+        let names: Vec<&str> = left.iter().map(|k| &*k.name).collect();
         out.note(format!(
             "kubesim: stopped waiting after {}s; still terminating: {} (its node is not confirming the deletion; real kubectl would keep waiting)",
             budget / 1000,

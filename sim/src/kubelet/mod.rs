@@ -939,8 +939,8 @@ impl Kubelet {
         }
         // The status subresource reads only the key and the status: send just those.
         let mut pod = Pod::default();
-        pod.metadata.name = w.key.name.clone();
-        pod.metadata.namespace = w.key.namespace.clone();
+        pod.metadata.name = w.key.name.to_string();
+        pod.metadata.namespace = w.key.namespace.to_string();
         pod.status = status.clone();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
         match ctx.update_status(Object::from(pod), &summary) {
