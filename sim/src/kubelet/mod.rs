@@ -265,9 +265,11 @@ impl Kubelet {
                     // could not send (the node was cut off) or one someone else changed
                     // (the node controller marks pods not ready while the node is silent).
                     // A post that changes nothing makes no event, so this cannot loop.
-                    // The stored status being the very one posted, nothing was lost.
+                    // The stored status being the very one posted, and nothing newer
+                    // waiting to be sent, nothing was lost.
                     let api_status = &change.object.as_pod().expect("pod").status;
-                    let as_posted = w.posted.as_ref().is_some_and(|posted| Shared::ptr_eq(posted, api_status));
+                    let as_posted =
+                        !w.unsent && w.posted.as_ref().is_some_and(|posted| Shared::ptr_eq(posted, api_status));
                     if !as_posted && w.status(&self.machine.internal_ip(), ctx.now) != **api_status {
                         let mut w = self.workers.remove(&key).expect("matched above");
                         w.posted = None;
@@ -947,10 +949,14 @@ impl Kubelet {
             Ok(Some(obj)) => {
                 w.pod = obj;
                 w.posted = Some(status);
+                w.unsent = false;
             }
-            Ok(None) => w.posted = Some(status),
+            Ok(None) => {
+                w.posted = Some(status);
+                w.unsent = false;
+            }
             // Not sent (the node is cut off): posted again once it can be.
-            Err(_) => {}
+            Err(_) => w.unsent = true,
         }
     }
 
@@ -1060,6 +1066,7 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
         containers,
         start_time,
         posted: None,
+        unsent: false,
         terminating: false,
         stop_grace_ms: None,
         pull_backoff: BTreeMap::new(),

@@ -149,6 +149,8 @@ pub struct PodWorker {
     pub start_time: SimTime,
     /// The status last written.
     pub posted: Option<Shared<PodStatus>>,
+    /// A status computed after `posted` could not be sent (the node was cut off).
+    pub unsent: bool,
     /// Stop requested (deletion).
     pub terminating: bool,
     /// The grace period the containers were stopped with (a later, shorter one re-stops).
