@@ -96,15 +96,15 @@ impl Ctx<'_> {
         object
     }
 
-    fn rejected(&mut self, action: &str, key: String, err: &ApiError) {
-        self.trace("rejected", key, format!("{action}: {err}"));
+    fn rejected(&mut self, action: &str, key: &ObjKey, err: &ApiError) {
+        self.trace("rejected", key.to_string(), format!("{action}: {err}"));
     }
 
     /// Traces a write's outcome; accepted writes also become watch events.
     fn outcome(
         &mut self,
         action: &str,
-        key: String,
+        key: &ObjKey,
         result: Result<Option<Change>, ApiError>,
         note: &str,
     ) -> Result<Option<Rc<Object>>, ApiError> {
@@ -120,25 +120,25 @@ impl Ctx<'_> {
     /// Creates an object; `note` says why, for the trace.
     pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
         self.cut_off()?;
-        let key = obj.key().to_string();
+        let key = obj.key();
         let result = self.api.create(self.now, obj).map(Some);
-        self.outcome("create", key, result, note).map(|o| o.expect("a create always changes the store"))
+        self.outcome("create", &key, result, note).map(|o| o.expect("a create always changes the store"))
     }
 
     /// Updates an object (not its status). `Ok(None)` when nothing changed.
     pub fn update(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
         self.cut_off()?;
-        let key = obj.key().to_string();
+        let key = obj.key();
         let result = self.api.update(obj);
-        self.outcome("update", key, result, note)
+        self.outcome("update", &key, result, note)
     }
 
     /// Updates an object's status. `Ok(None)` when nothing changed.
     pub fn update_status(&mut self, obj: Object, note: &str) -> Result<Option<Rc<Object>>, ApiError> {
         self.cut_off()?;
-        let key = obj.key().to_string();
+        let key = obj.key();
         let result = self.api.update_status(obj);
-        self.outcome("update-status", key, result, note)
+        self.outcome("update-status", &key, result, note)
     }
 
     /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`);
@@ -164,7 +164,7 @@ impl Ctx<'_> {
         }
         let result = self.api.delete(self.now, key, grace_s, propagation);
         let gone = result.as_ref().is_ok_and(|c| c.as_ref().is_some_and(|c| c.type_ == ChangeType::Deleted));
-        let obj = self.outcome("delete", key.to_string(), result, note)?;
+        let obj = self.outcome("delete", key, result, note)?;
         if gone && key.kind.namespaced() {
             self.finish_namespace_if_empty(&key.namespace);
         }
@@ -172,9 +172,9 @@ impl Ctx<'_> {
     }
 
     fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
-        let key = ObjKey::new(Kind::Namespace, "", name).to_string();
+        let key = ObjKey::new(Kind::Namespace, "", name);
         let result = self.api.terminate_namespace(self.now, name).map(Some);
-        let terminating = self.outcome("delete", key, result, note)?.expect("terminating changes the store");
+        let terminating = self.outcome("delete", &key, result, note)?.expect("terminating changes the store");
         for key in self.api.keys_in_namespace(name) {
             let _ = self.delete(&key, None, "namespace controller: the namespace is being deleted");
         }
@@ -256,8 +256,7 @@ impl Ctx<'_> {
     /// the `PodScheduled` condition in one write.
     pub fn bind(&mut self, key: &ObjKey, node: &str) -> Result<Rc<Object>, ApiError> {
         let result = self.api.bind(self.now, key, node).map(Some);
-        self.outcome("bind", key.to_string(), result, &format!("-> {node}"))
-            .map(|o| o.expect("a bind changes the store"))
+        self.outcome("bind", key, result, &format!("-> {node}")).map(|o| o.expect("a bind changes the store"))
     }
 
     /// Sets `PodScheduled=False` with reason `Unschedulable` and the scheduler's message.

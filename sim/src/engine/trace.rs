@@ -85,6 +85,8 @@ pub struct Trace {
     events: Vec<TraceEvent>,
     /// Every component and action name seen, shared by the lines that carry it.
     names: BTreeMap<Rc<str>, Name>,
+    /// The last component named: one component usually records several lines in a row.
+    last_component: Option<Name>,
 }
 
 impl Trace {
@@ -99,7 +101,15 @@ impl Trace {
         detail: String,
     ) -> u64 {
         let id = self.events.len() as u64 + 1;
-        let (component, action) = (self.name(component), self.name(action));
+        let component = match &self.last_component {
+            Some(last) if *last == component => last.clone(),
+            _ => {
+                let name = self.name(component);
+                self.last_component = Some(name.clone());
+                name
+            }
+        };
+        let action = self.name(action);
         self.events.push(TraceEvent { id, t_ms: now.as_ms(), cause, component, action, object, detail });
         id
     }
