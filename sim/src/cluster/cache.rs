@@ -7,10 +7,13 @@ use std::rc::Rc;
 use crate::api::{Kind, ObjKey, Object, ObjectMap};
 use crate::apiserver::{Change, ChangeType};
 
-/// Objects as last seen through a watch, indexed by owner.
+/// Objects as last seen through a watch; the controllers' views are also indexed by
+/// owner (the scheduler, the kubelets and kube-proxy never ask, and skip the upkeep).
 #[derive(Debug, Default, Clone)]
 pub struct Cache {
     objects: ObjectMap,
+    /// Whether `dependents` and `uncontrolled` are kept.
+    by_owner: bool,
     /// Owner uid → the objects that name it in their ownerReferences (held here too, so
     /// a controller walking its 3,000 pods does not look each one up).
     dependents: BTreeMap<String, BTreeMap<ObjKey, Rc<Object>>>,
@@ -19,6 +22,12 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// An empty view that also indexes its objects by owner, for
+    /// [`dependents_of`](Cache::dependents_of) and [`uncontrolled_in`](Cache::uncontrolled_in).
+    pub fn indexed_by_owner() -> Cache {
+        Cache { by_owner: true, ..Cache::default() }
+    }
+
     /// Applies a watch event; returns the previous version of the object, if any.
     pub fn apply(&mut self, change: &Change) -> Option<Rc<Object>> {
         let key = change.object.key();
@@ -26,6 +35,9 @@ impl Cache {
             ChangeType::Added | ChangeType::Modified => self.objects.insert(key.clone(), change.object.clone()),
             ChangeType::Deleted => self.objects.remove(&key),
         };
+        if !self.by_owner {
+            return previous;
+        }
         // Most updates (status) keep the owners: only the held versions change.
         let same_owners = change.type_ != ChangeType::Deleted
             && previous
@@ -83,11 +95,13 @@ impl Cache {
 
     /// Objects whose ownerReferences name the owner with `uid`.
     pub fn dependents_of(&self, uid: &str) -> impl Iterator<Item = &Rc<Object>> {
+        debug_assert!(self.by_owner, "a view without the owner index");
         self.dependents.get(uid).into_iter().flat_map(|d| d.values())
     }
 
     /// Objects of `kind` in `namespace` that have no controller owner.
     pub fn uncontrolled_in(&self, kind: Kind, namespace: &str) -> impl Iterator<Item = &Rc<Object>> {
+        debug_assert!(self.by_owner, "a view without the owner index");
         let start = ObjKey { kind, namespace: namespace.into(), name: "".into() };
         self.uncontrolled
             .range(start..)

@@ -80,7 +80,6 @@ struct Running {
 }
 
 /// The controllers, indexed in registration order.
-#[derive(Default)]
 pub struct ControllerManager {
     controllers: Vec<Running>,
     /// The view the controllers without one of their own read (the shared informers).
@@ -89,6 +88,17 @@ pub struct ControllerManager {
     unconditional_updates: Vec<(String, String)>,
     /// Writes to objects another controller owns, by controller and object.
     foreign_writes: Vec<(String, String)>,
+}
+
+impl Default for ControllerManager {
+    fn default() -> Self {
+        ControllerManager {
+            controllers: Vec::new(),
+            shared: Cache::indexed_by_owner(),
+            unconditional_updates: Vec::new(),
+            foreign_writes: Vec::new(),
+        }
+    }
 }
 
 impl ControllerManager {
@@ -165,7 +175,7 @@ impl ControllerManager {
             return;
         }
         let watched = c.reconciler.watches();
-        let mut own = Cache::default();
+        let mut own = Cache::indexed_by_owner();
         for object in self.shared.all().filter(|o| watched.contains(&o.kind())) {
             own.apply(&Change { type_: ChangeType::Added, object: object.clone() });
         }
@@ -276,7 +286,7 @@ impl ControllerManager {
 /// Rebuilds a controller's view from the apiserver, as an informer's list does, and
 /// queues every key the listed objects concern.
 fn relist(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
-    let view = c.view.insert(Cache::default());
+    let view = c.view.insert(Cache::indexed_by_owner());
     let watched = c.reconciler.watches();
     let listed: Vec<_> = ctx.api().all().filter(|o| watched.contains(&o.kind())).cloned().collect();
     let mut keys = Vec::new();
