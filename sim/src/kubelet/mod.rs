@@ -946,12 +946,10 @@ impl Kubelet {
         pod.status = status.clone();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
         match ctx.update_status(Object::from(pod), &summary) {
-            Ok(Some(obj)) => {
-                w.pod = obj;
-                w.posted = Some(status);
-                w.unsent = false;
-            }
-            Ok(None) => {
+            Ok(stored) => {
+                if let Some(obj) = stored {
+                    w.pod = obj;
+                }
                 w.posted = Some(status);
                 w.unsent = false;
             }
