@@ -122,7 +122,7 @@ fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
     let mut slices: BTreeMap<(String, String), usize> = BTreeMap::new();
     for obj in api.list(Kind::EndpointSlice, None) {
         if let Some(svc) = obj.meta().labels.get(crate::controllers::endpoints::SERVICE_NAME_LABEL) {
-            *slices.entry((obj.meta().namespace.clone(), svc.clone())).or_default() += 1;
+            *slices.entry((obj.meta().namespace.to_string(), svc.clone())).or_default() += 1;
         }
     }
     for obj in api.list(Kind::Service, None) {
@@ -131,7 +131,7 @@ fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
             continue;
         }
         let ns = &svc.metadata.namespace;
-        let count = slices.get(&(ns.clone(), svc.metadata.name.clone())).copied().unwrap_or(0);
+        let count = slices.get(&(ns.to_string(), svc.metadata.name.to_string())).copied().unwrap_or(0);
         if count != 1 {
             found.push(Violation {
                 invariant: "one-slice-per-service",

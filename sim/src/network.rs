@@ -118,7 +118,9 @@ impl ProxyView {
             .cache
             .list_in(Kind::EndpointSlice, &svc.metadata.namespace)
             .filter_map(|o| match &**o {
-                Object::EndpointSlice(s) if s.metadata.labels.get(SERVICE_NAME_LABEL) == Some(&svc.metadata.name) => {
+                Object::EndpointSlice(s)
+                    if s.metadata.labels.get(SERVICE_NAME_LABEL).map(String::as_str) == Some(&*svc.metadata.name) =>
+                {
                     Some(&**s)
                 }
                 _ => None,
@@ -131,7 +133,7 @@ impl ProxyView {
                 let Some(pod) = endpoint.target_ref.as_ref().and_then(|r| r.name.clone()) else { continue };
                 for ip in &endpoint.addresses {
                     ready.push(Backend {
-                        namespace: svc.metadata.namespace.clone(),
+                        namespace: svc.metadata.namespace.to_string(),
                         pod: pod.clone(),
                         ip: ip.clone(),
                         node: endpoint.node_name.clone().unwrap_or_default(),

@@ -223,7 +223,7 @@ impl Scheduler {
     /// A node was added, changed or deleted: update the table.
     fn update_node(&mut self, object: &Rc<Object>, deleted: bool) {
         let Object::Node(node) = &**object else { return };
-        let name = &node.metadata.name;
+        let name: &str = &node.metadata.name;
         match (self.node_index.get(name).copied(), deleted) {
             (Some(i), false) => {
                 let (requested, non_zero_requested) = (self.nodes[i].requested, self.nodes[i].non_zero_requested);
@@ -232,12 +232,12 @@ impl Scheduler {
             (Some(i), true) => {
                 let info = self.nodes.remove(i);
                 // Its pods' requests wait for the node to come back (or the pods to go).
-                self.unknown_nodes.insert(name.clone(), (info.requested, info.non_zero_requested));
+                self.unknown_nodes.insert(name.to_string(), (info.requested, info.non_zero_requested));
                 self.reindex();
             }
             (None, false) => {
                 let (requested, non_zero_requested) = self.unknown_nodes.remove(name).unwrap_or_default();
-                let at = self.nodes.partition_point(|n| n.node().metadata.name < *name);
+                let at = self.nodes.partition_point(|n| *n.node().metadata.name < *name);
                 self.nodes.insert(at, NodeInfo::new(object.clone(), requested, non_zero_requested));
                 self.reindex();
             }
@@ -246,7 +246,7 @@ impl Scheduler {
     }
 
     fn reindex(&mut self) {
-        self.node_index = self.nodes.iter().enumerate().map(|(i, n)| (n.node().metadata.name.clone(), i)).collect();
+        self.node_index = self.nodes.iter().enumerate().map(|(i, n)| (n.node().metadata.name.to_string(), i)).collect();
         if self.next_start >= self.nodes.len() {
             self.next_start = 0;
         }
@@ -365,7 +365,7 @@ impl Scheduler {
             Ok(bound) => {
                 self.stats.bound += 1;
                 self.unschedulable.remove(key);
-                self.account(key, Some((chosen.clone(), requests.exact, requests.non_zero)));
+                self.account(key, Some((chosen.to_string(), requests.exact, requests.non_zero)));
                 let msg = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);
                 ctx.event(&bound, REPORTER, "Normal", "Scheduled", &msg);
             }

@@ -95,7 +95,7 @@ fn owner_ref(rs: &ReplicaSet) -> OwnerReference {
     OwnerReference {
         api_version: "apps/v1".into(),
         kind: "ReplicaSet".into(),
-        name: rs.metadata.name.clone(),
+        name: rs.metadata.name.to_string(),
         uid: rs.metadata.uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),

@@ -47,9 +47,9 @@ fn broken_bound(cluster: &Cluster, seen_available: &mut BTreeSet<String>) -> Opt
         let min_ready = d.spec.min_ready_seconds.unwrap_or(0);
         let available = pods.iter().filter(|p| is_available(p, min_ready, cluster.now())).count() as i32;
         if available >= desired {
-            seen_available.insert(d.metadata.name.clone());
+            seen_available.insert(d.metadata.name.to_string());
         }
-        if seen_available.contains(&d.metadata.name) && available < desired - unavailable {
+        if seen_available.contains(&*d.metadata.name) && available < desired - unavailable {
             return Some(format!("{}: {available} available, fewer than {desired} - {unavailable}", d.metadata.name));
         }
         if pods.len() as i32 > desired + surge {

@@ -58,7 +58,7 @@ pub fn apply_defaults(obj: &mut Object) {
         }
         Object::Namespace(ns) => {
             // The NamespaceDefaultLabelName feature: every namespace is selectable by name.
-            ns.metadata.labels.insert("kubernetes.io/metadata.name".into(), ns.metadata.name.clone());
+            ns.metadata.labels.insert("kubernetes.io/metadata.name".into(), ns.metadata.name.to_string());
             ns.spec.get_or_insert_with(Default::default).finalizers = vec!["kubernetes".into()];
             or_default(&mut ns.status.get_or_insert_with(Default::default).phase, "Active");
         }

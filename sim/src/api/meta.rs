@@ -7,6 +7,7 @@ use std::fmt;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::name::Str;
 use crate::engine::SimTime;
 
 /// Reads `null` as the empty value, as Go's JSON decoding leaves a nil map or slice:
@@ -191,16 +192,16 @@ pub struct OwnerReference {
 pub struct ObjectMeta {
     /// The object's name, unique among objects of its kind in its namespace. Cannot be
     /// changed later.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub name: Str,
     /// When name is empty, a prefix to which the apiserver appends random characters to
     /// make a unique name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
     /// The namespace the object lives in; empty for cluster-wide kinds such as Node.
     /// Defaults to the client's current namespace, usually default.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub namespace: Str,
     /// An ID the apiserver gives the object when it is created, unique across time and
     /// never reused. Set by the system.
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod discovery;
 pub mod kinds;
 pub mod meta;
+pub mod name;
 pub mod object;
 pub mod object_map;
 pub mod patch;
@@ -15,6 +16,7 @@ pub mod shared;
 pub mod validation;
 
 pub use kinds::Kind;
+pub use name::Str;
 pub use object::{ObjKey, Object};
 pub use object_map::ObjectMap;
 pub use shared::Shared;

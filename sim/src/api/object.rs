@@ -1,7 +1,6 @@
 //! `Object`: any stored Kubernetes object, and `ObjKey`, its address in the store.
 
 use std::fmt;
-use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -10,6 +9,7 @@ use super::core::{Event, Lease, Namespace, Node, Pod, Service};
 use super::discovery::{EndpointSlice, Endpoints};
 use super::kinds::Kind;
 use super::meta::ObjectMeta;
+use super::name::Str;
 
 /// Any object kubesim stores, typed. Every kind is boxed, so an `Object` is two words:
 /// stores, caches and watch events move it for free, and each `Rc<Object>` costs its
@@ -116,7 +116,10 @@ impl Object {
 
     /// Where it lives in the store.
     pub fn key(&self) -> ObjKey {
-        ObjKey::new(self.kind(), &self.meta().namespace, &self.meta().name)
+        let (kind, meta) = (self.kind(), self.meta());
+        // The key shares the object's names.
+        let namespace = if kind.namespaced() { meta.namespace.clone() } else { Str::default() };
+        ObjKey { kind, namespace, name: meta.name.clone() }
     }
 
     /// Sets `apiVersion` and `kind` to the served version, as the apiserver does on output.
@@ -198,9 +201,9 @@ pub struct ObjKey {
     /// Kind.
     pub kind: Kind,
     /// Namespace, or empty.
-    pub namespace: Rc<str>,
+    pub namespace: Str,
     /// Name.
-    pub name: Rc<str>,
+    pub name: Str,
 }
 
 impl ObjKey {

@@ -6,14 +6,15 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::rc::Rc;
 
+use super::name::Str;
 use super::{Kind, ObjKey, Object};
 
-type Names = BTreeMap<Rc<str>, Rc<Object>>;
+type Names = BTreeMap<Str, Rc<Object>>;
 
 /// Objects by key, in key order.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectMap {
-    kinds: BTreeMap<Kind, BTreeMap<Rc<str>, Names>>,
+    kinds: BTreeMap<Kind, BTreeMap<Str, Names>>,
 }
 
 impl ObjectMap {

@@ -126,7 +126,7 @@ impl ApiServer {
                 meta.namespace = "default".into();
             }
             if !kind.namespaced() {
-                meta.namespace.clear();
+                meta.namespace = crate::api::Str::default();
             }
         }
         if obj.meta().name.is_empty() {
@@ -137,7 +137,7 @@ impl ApiServer {
                     loop {
                         let name = format!("{base}{}", self.random_suffix());
                         if !self.objects.contains_key(&ObjKey::new(kind, &obj.meta().namespace, &name)) {
-                            obj.meta_mut().name = name;
+                            obj.meta_mut().name = name.into();
                             break;
                         }
                     }
@@ -157,7 +157,7 @@ impl ApiServer {
         let namespace = obj.meta().namespace.clone();
         if kind.namespaced() {
             match self.objects.get(&ObjKey::new(Kind::Namespace, "", &namespace)) {
-                None => return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace }),
+                None => return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace.to_string() }),
                 Some(ns) if ns.meta().deletion_timestamp.is_some() => {
                     return Err(ApiError::Forbidden(format!(
                         "{} \"{}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
@@ -165,18 +165,19 @@ impl ApiServer {
                         obj.meta().name
                     )));
                 }
-                Some(_) => {}
+                // Every object of the namespace shares its name.
+                Some(ns) => obj.meta_mut().namespace = ns.meta().name.clone(),
             }
         }
         apply_defaults(&mut obj);
         let name = obj.meta().name.clone();
         let errors = validate_create(&obj);
         if !errors.is_empty() {
-            return Err(ApiError::Invalid { kind, name, errors });
+            return Err(ApiError::Invalid { kind, name: name.to_string(), errors });
         }
         let key = obj.key();
         if self.objects.contains_key(&key) {
-            return Err(ApiError::AlreadyExists { kind, name });
+            return Err(ApiError::AlreadyExists { kind, name: name.to_string() });
         }
         if kind == Kind::Pod && self.pods >= MAX_PODS {
             return Err(ApiError::Forbidden(format!(
@@ -187,7 +188,7 @@ impl ApiServer {
         if let Object::Service(svc) = &mut obj {
             self.allocators.allocate_service(svc).map_err(|errors| ApiError::Invalid {
                 kind,
-                name: name.clone(),
+                name: name.to_string(),
                 errors,
             })?;
         }

@@ -125,7 +125,7 @@ fn list_is_scoped_and_ordered() {
         p.meta_mut().namespace = n.into();
         api.create(SimTime::ZERO, p).unwrap();
     }
-    let names: Vec<String> = api.list(Kind::Pod, Some("default")).map(|o| o.meta().name.clone()).collect();
+    let names: Vec<String> = api.list(Kind::Pod, Some("default")).map(|o| o.meta().name.to_string()).collect();
     assert_eq!(names, ["a", "b"]);
     assert_eq!(api.list(Kind::Pod, None).count(), 3);
     assert_eq!(api.list(Kind::Namespace, None).count(), 2);

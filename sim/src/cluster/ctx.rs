@@ -227,13 +227,13 @@ impl Ctx<'_> {
             .saturating_mul(1_000_000)
             .saturating_add(*self.event_seq);
         let mut ev = Event::default();
-        ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name);
+        ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name).into();
         ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
         ev.involved_object = ObjectReference {
             api_version: Some(involved.kind().api_version().into()),
             kind: Some(involved.kind().name().into()),
-            namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.clone()),
-            name: Some(meta.name.clone()),
+            namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.to_string()),
+            name: Some(meta.name.to_string()),
             uid: Some(meta.uid.clone()),
             resource_version: Some(meta.resource_version.clone()),
             field_path: None,

@@ -90,8 +90,8 @@ impl Cluster {
                     .find(|o| o.as_pod().and_then(|p| p.status.pod_ip.as_deref()) == Some(t.host.as_str()));
                 let Some(pod) = pod.and_then(|o| o.as_pod()) else { return Err(timeout()) };
                 crate::network::Backend {
-                    namespace: pod.metadata.namespace.clone(),
-                    pod: pod.metadata.name.clone(),
+                    namespace: pod.metadata.namespace.to_string(),
+                    pod: pod.metadata.name.to_string(),
                     ip: t.host.clone(),
                     node: pod.spec.node_name.clone().unwrap_or_default(),
                     port: t.port,

@@ -391,8 +391,8 @@ impl Cluster {
                 }
                 Object::Node(node) => {
                     to.push(Watcher::Scheduler);
-                    if self.kubelets.contains_key(&node.metadata.name) {
-                        to.push(Watcher::Kubelet(node.metadata.name.clone()));
+                    if self.kubelets.contains_key(&*node.metadata.name) {
+                        to.push(Watcher::Kubelet(node.metadata.name.to_string()));
                     }
                 }
                 Object::Service(_) | Object::EndpointSlice(_) => to.push(Watcher::KubeProxy),

@@ -228,7 +228,7 @@ fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
     let owner = Object::from(d.clone());
     let mut rs = ReplicaSet {
         metadata: ObjectMeta {
-            name: format!("{}-{hash}", d.metadata.name),
+            name: format!("{}-{hash}", d.metadata.name).into(),
             namespace: d.metadata.namespace.clone(),
             labels: template.metadata.labels.clone(),
             owner_references: vec![controller_ref(&owner)],
@@ -512,22 +512,22 @@ fn rollout_rolling(d: &Deployment, new: &ReplicaSet, sets: &Sets, requests: &mut
         let unhealthy = (replicas - rs.status.available_replicas.unwrap_or(0)).clamp(0, replicas);
         let cut = unhealthy.min(budget);
         if cut > 0 {
-            planned.insert(rs.metadata.name.clone(), replicas - cut);
+            planned.insert(rs.metadata.name.to_string(), replicas - cut);
             budget -= cut;
         }
     }
     let available = sets.available();
     let mut scale_down = (available - min_available).min(budget);
     for rs in &sets.old {
-        let current = planned.get(&rs.metadata.name).copied().unwrap_or(rs.spec.replicas.unwrap_or(0));
+        let current = planned.get(&*rs.metadata.name).copied().unwrap_or(rs.spec.replicas.unwrap_or(0));
         let cut = current.min(scale_down.max(0));
         if cut > 0 {
-            planned.insert(rs.metadata.name.clone(), current - cut);
+            planned.insert(rs.metadata.name.to_string(), current - cut);
             scale_down -= cut;
         }
     }
     for rs in &sets.old {
-        if let Some(to) = planned.get(&rs.metadata.name) {
+        if let Some(to) = planned.get(&*rs.metadata.name) {
             scale(d, rs, *to, requests);
         }
     }

@@ -58,8 +58,8 @@ pub fn target_port(port: &crate::api::core::ServicePort, pod: &Pod) -> Option<i3
 fn pod_ref(pod: &Pod) -> ObjectReference {
     ObjectReference {
         kind: Some("Pod".into()),
-        namespace: Some(pod.metadata.namespace.clone()),
-        name: Some(pod.metadata.name.clone()),
+        namespace: Some(pod.metadata.namespace.to_string()),
+        name: Some(pod.metadata.name.to_string()),
         uid: Some(pod.metadata.uid.clone()),
         ..Default::default()
     }
@@ -184,7 +184,7 @@ impl Reconciler for EndpointsController {
                     })
                     .filter(|svc| {
                         let was_member =
-                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&pod.metadata.name));
+                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&*pod.metadata.name));
                         svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v))
                             || was_member(&ObjKey::new(Kind::Service, ns, &svc.metadata.name))
                     })
@@ -210,7 +210,7 @@ impl Reconciler for EndpointsController {
             return Reconcile::done();
         }
         let pods = selected_pods(&svc, view);
-        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.clone()).collect());
+        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.to_string()).collect());
         let mut endpoints = endpoints_for(&svc, &pods);
         match view.get(&ep_key).map(|o| &**o) {
             Some(Object::Endpoints(current)) => {
@@ -260,7 +260,7 @@ impl Reconciler for EndpointsController {
                         generate_name: Some(format!("{}-", svc.metadata.name)),
                         namespace: svc.metadata.namespace.clone(),
                         labels: BTreeMap::from([
-                            (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.clone()),
+                            (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.to_string()),
                             (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
                         ]),
                         owner_references: vec![controller_ref(&owner)],

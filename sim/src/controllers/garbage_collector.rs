@@ -32,7 +32,7 @@ fn deleting_with(obj: &Object, finalizer: &str) -> bool {
 
 fn key_of_owner(dependent: &Object, owner: &crate::api::meta::OwnerReference) -> Option<ObjKey> {
     let kind = Kind::from_resource_arg(&owner.kind)?;
-    let namespace = if kind.namespaced() { dependent.meta().namespace.as_str() } else { "" };
+    let namespace = if kind.namespaced() { &*dependent.meta().namespace } else { "" };
     Some(ObjKey::new(kind, namespace, &owner.name))
 }
 

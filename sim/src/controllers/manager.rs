@@ -396,7 +396,7 @@ fn execute(ctx: &mut Ctx<'_>, c: &mut Running, why: &str, requests: &[ApiRequest
         }
         let previous_failed = outcomes.last().is_some_and(Result::is_err);
         let conflict =
-            |obj: &crate::api::Object| ApiError::Conflict { kind: obj.kind(), name: obj.meta().name.clone() };
+            |obj: &crate::api::Object| ApiError::Conflict { kind: obj.kind(), name: obj.meta().name.to_string() };
         let outcome = match request {
             ApiRequest::Update(obj) | ApiRequest::UpdateStatus(obj) if c.conflicts > 0 => {
                 c.conflicts -= 1;

@@ -136,7 +136,7 @@ impl NodeLifecycle {
         // Only the pods' Ready condition changes (`MarkPodsNotReady`): their containers'
         // readiness stays what the silent kubelet last reported.
         for pod in view.list(Kind::Pod).filter_map(|o| o.as_pod()) {
-            if pod.spec.node_name.as_deref() != Some(name.as_str()) {
+            if pod.spec.node_name.as_deref() != Some(&**name) {
                 continue;
             }
             let mut not_ready = pod.clone();
@@ -156,8 +156,8 @@ impl NodeLifecycle {
                 message: "Node is not ready".into(),
             });
         }
-        self.marked.insert(name.clone());
-        self.to_taint.push_back(name.clone());
+        self.marked.insert(name.to_string());
+        self.to_taint.push_back(name.to_string());
     }
 
     /// Applies the next queued NoExecute taint, at most one node per 10 s
@@ -172,7 +172,7 @@ impl NodeLifecycle {
         let unhealthy = nodes
             .iter()
             .filter(|n| {
-                self.marked.contains(&n.metadata.name)
+                self.marked.contains(&*n.metadata.name)
                     || find_condition(&n.status.conditions, "Ready").is_none_or(|c| c.status != "True")
             })
             .count();
@@ -250,7 +250,7 @@ impl NodeLifecycle {
         let heartbeat = last_heartbeat(&node, view);
         let silent = now.since(heartbeat) > GRACE_PERIOD_MS;
         if !silent {
-            self.marked.remove(name);
+            self.marked.remove(&**name);
             self.to_taint.retain(|n| n != name);
             let ready = find_condition(&node.status.conditions, "Ready").is_some_and(|c| c.status == "True");
             if ready && node.spec.taints.iter().any(|t| t.key == UNREACHABLE_TAINT) {
@@ -263,7 +263,7 @@ impl NodeLifecycle {
             let why = (!requests.is_empty()).then(|| "the kubelet is back: unreachable taints removed".to_string());
             return Reconcile { requests, requeue_after_ms: Some(due.saturating_sub(now.as_ms())), why };
         }
-        let already = self.marked.contains(name)
+        let already = self.marked.contains(&**name)
             || find_condition(&node.status.conditions, "Ready").is_some_and(|c| c.status == "Unknown");
         if !already {
             self.mark_unknown(&node, view, now, &mut requests);

@@ -36,7 +36,7 @@ impl Reconciler for PodGc {
         let obj = &change.object;
         match (obj.kind(), change.type_) {
             (Kind::Node, ChangeType::Deleted) => {
-                let node = obj.meta().name.as_str();
+                let node = &*obj.meta().name;
                 view.list(Kind::Pod).filter(|p| node_of(p) == Some(node)).map(|p| p.key()).collect()
             }
             (Kind::Pod, ChangeType::Deleted) => {

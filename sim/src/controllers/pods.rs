@@ -40,7 +40,7 @@ pub fn controller_ref(owner: &Object) -> OwnerReference {
     OwnerReference {
         api_version: kind.api_version().into(),
         kind: kind.name().into(),
-        name: owner.meta().name.clone(),
+        name: owner.meta().name.to_string(),
         uid: owner.meta().uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),
@@ -144,8 +144,7 @@ mod tests {
         let pending = pod("pending", Some("n3"), "Pending", false);
         let unscheduled = pod("unscheduled", None, "Pending", false);
         let pods = [&running, &unready, &pending, &unscheduled];
-        let order: Vec<&str> =
-            deletion_order(&pods, &pods, SimTime(2000)).iter().map(|p| p.metadata.name.as_str()).collect();
+        let order: Vec<&str> = deletion_order(&pods, &pods, SimTime(2000)).iter().map(|p| &*p.metadata.name).collect();
         assert_eq!(order, ["unscheduled", "pending", "unready", "running"]);
     }
 

@@ -53,7 +53,7 @@ pub(super) fn load_files(
                     let meta = d.object.meta_mut();
                     if kind.namespaced() {
                         match (namespace, meta.namespace.is_empty()) {
-                            (Some(ns), true) => meta.namespace = ns.to_string(),
+                            (Some(ns), true) => meta.namespace = ns.to_string().into(),
                             (Some(ns), false) if meta.namespace != ns => {
                                 out.fail_later(format!("error: the namespace from the provided object \"{}\" does not match the namespace \"{ns}\". You must pass '--namespace={}' to perform this operation.", meta.namespace, meta.namespace));
                                 continue;
@@ -91,7 +91,7 @@ fn last_applied_json(decoded: &Decoded) -> String {
     let mut source = decoded.source.clone();
     if let Some(meta) = source.get_mut("metadata").and_then(Value::as_object_mut) {
         if decoded.object.kind().namespaced() {
-            meta.insert("namespace".into(), Value::String(decoded.object.meta().namespace.clone()));
+            meta.insert("namespace".into(), Value::String(decoded.object.meta().namespace.to_string()));
         }
         if let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
             ann.remove(LAST_APPLIED);

@@ -129,8 +129,8 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
         if args.is_set("command") { (args.rest.clone(), vec![]) } else { (vec![], args.rest.clone()) };
     let pod = Pod {
         metadata: ObjectMeta {
-            name: name.clone(),
-            namespace: args.get("namespace").unwrap_or_default().to_string(),
+            name: name.clone().into(),
+            namespace: args.get("namespace").unwrap_or_default().into(),
             labels,
             ..Default::default()
         },
@@ -200,8 +200,8 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
                 .collect();
             let d = Deployment {
                 metadata: ObjectMeta {
-                    name,
-                    namespace: args.get("namespace").unwrap_or_default().to_string(),
+                    name: name.into(),
+                    namespace: args.get("namespace").unwrap_or_default().to_string().into(),
                     labels: labels.clone(),
                     ..Default::default()
                 },
@@ -220,7 +220,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
         }
         (Some("namespace" | "ns"), Some(name)) => {
             let mut ns = Namespace::default();
-            ns.metadata.name = name;
+            ns.metadata.name = name.into();
             create_or_print(cluster, cause, &args, Object::from(ns), out, "kubectl create namespace");
         }
         (Some("service" | "svc"), _) => create_service(cluster, cause, &args, out),
@@ -345,8 +345,8 @@ fn create_service(cluster: &mut Cluster, cause: u64, args: &Args, out: &mut CmdO
     let app = BTreeMap::from([("app".to_string(), name.clone())]);
     let svc = Service {
         metadata: ObjectMeta {
-            name: name.clone(),
-            namespace: args.get("namespace").unwrap_or_default().to_string(),
+            name: name.clone().into(),
+            namespace: args.get("namespace").unwrap_or_default().to_string().into(),
             labels: app.clone(),
             ..Default::default()
         },
@@ -651,8 +651,8 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
         });
         let svc = Service {
             metadata: ObjectMeta {
-                name: args.get("name").map_or_else(|| name.clone(), str::to_string),
-                namespace: ns.clone(),
+                name: args.get("name").map_or_else(|| name.clone(), str::to_string).into(),
+                namespace: ns.clone().into(),
                 labels: obj.meta().labels.clone(),
                 ..Default::default()
             },

@@ -402,7 +402,7 @@ pub fn cluster_info(cluster: &Cluster, words: &[String], out: &mut CmdOutput) {
         let link = match ingress.first() {
             Some(ip) => svc.spec.ports.iter().map(|p| format!("http://{ip}:{} ", p.port)).collect::<String>(),
             None => {
-                let mut name = svc.metadata.name.clone();
+                let mut name = svc.metadata.name.to_string();
                 if let Some(port) = svc.spec.ports.first() {
                     let port_name = port.name.clone().unwrap_or_default();
                     let scheme = if port_name == "https" || port.port == 443 { "https" } else { "" };
@@ -416,8 +416,13 @@ pub fn cluster_info(cluster: &Cluster, words: &[String], out: &mut CmdOutput) {
                 format!("{host}/api/v1/namespaces/{ns}/services/{name}/proxy")
             }
         };
-        let title =
-            svc.metadata.labels.get("kubernetes.io/name").filter(|n| !n.is_empty()).unwrap_or(&svc.metadata.name);
+        let title = svc
+            .metadata
+            .labels
+            .get("kubernetes.io/name")
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&svc.metadata.name);
         out.out(format!("{title} is running at {link}"));
     }
     out.out("\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.");

@@ -100,8 +100,8 @@ pub fn field_value(obj: &Object, field: &str) -> Option<String> {
     let meta = obj.meta();
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     match (obj, field) {
-        (_, "metadata.name") => Some(meta.name.clone()),
-        (o, "metadata.namespace") if o.kind().namespaced() => Some(meta.namespace.clone()),
+        (_, "metadata.name") => Some(meta.name.to_string()),
+        (o, "metadata.namespace") if o.kind().namespaced() => Some(meta.namespace.to_string()),
         (Object::Pod(p), _) => match field {
             "spec.nodeName" => Some(text(&p.spec.node_name)),
             "spec.restartPolicy" => Some(text(&p.spec.restart_policy)),

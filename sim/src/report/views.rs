@@ -27,7 +27,8 @@ pub struct View {
 pub fn view(change: &Change) -> Option<View> {
     let obj = &*change.object;
     let meta = obj.meta();
-    let key = if meta.namespace.is_empty() { meta.name.clone() } else { format!("{}/{}", meta.namespace, meta.name) };
+    let key =
+        if meta.namespace.is_empty() { meta.name.to_string() } else { format!("{}/{}", meta.namespace, meta.name) };
     let state = match obj {
         Object::Node(node) => json!({
             // kubectl's STATUS column: Ready, NotReady, Ready,SchedulingDisabled.

@@ -73,7 +73,7 @@ fn through_kubesim(host: &Rc<DockerHost>, nodes: usize, pods: usize) -> Result<V
         let now = c.now().0;
         for obj in c.api().list(Kind::Pod, Some("default")) {
             let Some(pod) = obj.as_pod() else { continue };
-            let entry = times.entry(pod.metadata.name.clone()).or_insert((now, None));
+            let entry = times.entry(pod.metadata.name.to_string()).or_insert((now, None));
             let ready = find_condition(&pod.status.conditions, "Ready").is_some_and(|r| r.status == "True");
             if ready && entry.1.is_none() {
                 entry.1 = Some(now);

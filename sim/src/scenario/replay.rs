@@ -183,7 +183,7 @@ fn node_port_table(cluster: &Cluster, host: &DockerHost) -> BTreeMap<SocketAddr,
             for slice in api.list(Kind::EndpointSlice, Some(&svc.metadata.namespace)) {
                 let Object::EndpointSlice(slice) = &**slice else { continue };
                 let ours = slice.metadata.labels.get(crate::controllers::endpoints::SERVICE_NAME_LABEL);
-                if ours != Some(&svc.metadata.name) {
+                if ours.map(String::as_str) != Some(&*svc.metadata.name) {
                     continue;
                 }
                 let target = slice.port_for(port.name.as_deref());

@@ -47,10 +47,10 @@ pub(super) fn object_meta(e: &mut Errs, meta: &ObjectMeta, namespaced: bool, nam
 /// generation from the stored object, so only what a client can change is checked.
 pub(super) fn object_meta_update(e: &mut Errs, new: &ObjectMeta, old: &ObjectMeta, path: &Path) {
     if new.name != old.name {
-        e.invalid(&path.child("name"), &new.name, IMMUTABLE_MSG);
+        e.invalid(&path.child("name"), &*new.name, IMMUTABLE_MSG);
     }
     if new.namespace != old.namespace {
-        e.invalid(&path.child("namespace"), &new.namespace, IMMUTABLE_MSG);
+        e.invalid(&path.child("namespace"), &*new.namespace, IMMUTABLE_MSG);
     }
     labels(e, &new.labels, &path.child("labels"));
     annotations(e, &new.annotations, &path.child("annotations"));

@@ -224,14 +224,14 @@ fn endpoints_cells(ep: &crate::api::discovery::Endpoints, now: SimTime) -> Vec<S
             items.extend(subset.addresses.iter().map(|a| a.ip.clone()));
         }
     }
-    vec![ep.metadata.name.clone(), first_three(&items, "<none>"), created_age(&ep.metadata, now)]
+    vec![ep.metadata.name.to_string(), first_three(&items, "<none>"), created_age(&ep.metadata, now)]
 }
 
 fn endpoint_slice_cells(slice: &crate::api::discovery::EndpointSlice, now: SimTime) -> Vec<String> {
     let ports: Vec<String> = slice.ports.iter().map(|p| p.port.to_string()).collect();
     let addresses: Vec<String> = slice.endpoints.iter().flat_map(|e| e.addresses.clone()).collect();
     vec![
-        slice.metadata.name.clone(),
+        slice.metadata.name.to_string(),
         slice.address_type.clone(),
         if ports.is_empty() { "<unset>".into() } else { ports.join(",") },
         first_three(&addresses, "<unset>"),
@@ -247,7 +247,7 @@ fn created_age(meta: &ObjectMeta, now: SimTime) -> String {
 fn pod_cells(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
     let (ready, total) = ready_count(pod);
     let mut cells = vec![
-        pod.metadata.name.clone(),
+        pod.metadata.name.to_string(),
         format!("{ready}/{total}"),
         pod_status(pod),
         restarts(pod, now),
@@ -331,7 +331,7 @@ fn node_address(node: &Node, type_: &str) -> String {
 fn node_cells(node: &Node, wide: bool, now: SimTime) -> Vec<String> {
     let info = node.status.node_info.clone().unwrap_or_default();
     let mut cells = vec![
-        node.metadata.name.clone(),
+        node.metadata.name.to_string(),
         node_status(node),
         or_none(node_roles(node).join(",")),
         created_age(&node.metadata, now),
@@ -410,7 +410,7 @@ pub fn service_ports(svc: &Service) -> String {
 fn service_cells(svc: &Service, wide: bool, now: SimTime) -> Vec<String> {
     let cluster_ip = svc.spec.cluster_ips.first().cloned().or_else(|| svc.spec.cluster_ip.clone()).unwrap_or_default();
     let mut cells = vec![
-        svc.metadata.name.clone(),
+        svc.metadata.name.to_string(),
         svc.spec.type_.clone().unwrap_or_default(),
         or_none(cluster_ip),
         service_external_ip(svc, wide),
@@ -426,7 +426,7 @@ fn service_cells(svc: &Service, wide: bool, now: SimTime) -> Vec<String> {
 fn deployment_cells(d: &Deployment, wide: bool, now: SimTime) -> Vec<String> {
     let status = &d.status;
     let mut cells = vec![
-        d.metadata.name.clone(),
+        d.metadata.name.to_string(),
         format!("{}/{}", status.ready_replicas.unwrap_or(0), d.spec.replicas.unwrap_or(1)),
         status.updated_replicas.unwrap_or(0).to_string(),
         status.available_replicas.unwrap_or(0).to_string(),
@@ -441,7 +441,7 @@ fn deployment_cells(d: &Deployment, wide: bool, now: SimTime) -> Vec<String> {
 
 fn replica_set_cells(rs: &ReplicaSet, wide: bool, now: SimTime) -> Vec<String> {
     let mut cells = vec![
-        rs.metadata.name.clone(),
+        rs.metadata.name.to_string(),
         rs.spec.replicas.unwrap_or(1).to_string(),
         rs.status.replicas.to_string(),
         rs.status.ready_replicas.unwrap_or(0).to_string(),
@@ -456,12 +456,12 @@ fn replica_set_cells(rs: &ReplicaSet, wide: bool, now: SimTime) -> Vec<String> {
 
 fn namespace_cells(ns: &Namespace, now: SimTime) -> Vec<String> {
     let phase = ns.status.as_ref().and_then(|s| s.phase.clone());
-    vec![ns.metadata.name.clone(), phase.unwrap_or_default(), created_age(&ns.metadata, now)]
+    vec![ns.metadata.name.to_string(), phase.unwrap_or_default(), created_age(&ns.metadata, now)]
 }
 
 fn lease_cells(lease: &Lease, now: SimTime) -> Vec<String> {
     vec![
-        lease.metadata.name.clone(),
+        lease.metadata.name.to_string(),
         lease.spec.holder_identity.clone().unwrap_or_default(),
         created_age(&lease.metadata, now),
     ]
@@ -511,7 +511,7 @@ fn event_cells(e: &Event, wide: bool, now: SimTime) -> Vec<String> {
         message,
         first,
         count.to_string(),
-        e.metadata.name.clone(),
+        e.metadata.name.to_string(),
     ]
 }
 
@@ -586,7 +586,7 @@ mod tests {
     fn node(name: &str, ready: &str) -> Node {
         let mut n = Node::default();
         created(&mut n.metadata, name, 0);
-        n.metadata.namespace.clear();
+        n.metadata.namespace = crate::api::Str::default();
         n.status.conditions = vec![Condition { type_: "Ready".into(), status: ready.into(), ..Default::default() }];
         n.status.node_info = Some(NodeSystemInfo {
             kubelet_version: "v1.32.0".into(),

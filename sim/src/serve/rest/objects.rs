@@ -89,7 +89,7 @@ fn page(req: &Request, objects: Vec<Rc<Object>>) -> Result<Page, Failure> {
     };
     let rest: Vec<Rc<Object>> = objects
         .into_iter()
-        .filter(|o| after.as_ref().is_none_or(|a| (o.meta().namespace.clone(), o.meta().name.clone()) > *a))
+        .filter(|o| after.as_ref().is_none_or(|a| (o.meta().namespace.to_string(), o.meta().name.to_string()) > *a))
         .collect();
     let Some(limit) = limit.filter(|l| *l < rest.len()) else { return Ok((rest, metadata)) };
     let last = rest[limit - 1].meta();

@@ -319,8 +319,8 @@ fn pod_field(pod: &Pod, path: &str) -> String {
     }
     let join = |ips: &[PodIp]| ips.iter().map(|ip| ip.ip.as_str()).collect::<Vec<_>>().join(",");
     match path {
-        "metadata.name" => meta.name.clone(),
-        "metadata.namespace" => meta.namespace.clone(),
+        "metadata.name" => meta.name.to_string(),
+        "metadata.namespace" => meta.namespace.to_string(),
         "metadata.uid" => meta.uid.clone(),
         "spec.nodeName" => pod.spec.node_name.clone().unwrap_or_default(),
         "spec.serviceAccountName" => pod.spec.service_account_name.clone().unwrap_or_default(),

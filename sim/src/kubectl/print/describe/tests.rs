@@ -51,12 +51,12 @@ fn record(api: &mut ApiServer, about: &Object, ev: Ev) {
     let meta = about.meta();
     let mut e = Event::default();
     let seq = api.list(Kind::Event, None).count();
-    e.metadata.name = format!("{}.{:016x}", meta.name, 0x181a_0000_0000_0000_u64 + seq as u64);
+    e.metadata.name = format!("{}.{:016x}", meta.name, 0x181a_0000_0000_0000_u64 + seq as u64).into();
     e.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
     e.involved_object = ObjectReference {
         kind: Some(about.kind().name().into()),
-        name: Some(meta.name.clone()),
-        namespace: Some(meta.namespace.clone()),
+        name: Some(meta.name.to_string()),
+        namespace: Some(meta.namespace.to_string()),
         uid: Some(meta.uid.clone()),
         ..Default::default()
     };
@@ -246,7 +246,7 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
     p.metadata.owner_references = vec![OwnerReference {
         api_version: "apps/v1".into(),
         kind: "ReplicaSet".into(),
-        name: rs.meta().name.clone(),
+        name: rs.meta().name.to_string(),
         uid: rs.meta().uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),
