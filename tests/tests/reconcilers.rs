@@ -159,7 +159,7 @@ impl Reconciler for UserReplicaSets {
             pod.metadata.generate_name = Some(format!("{}-", rs.metadata.name));
             pod.metadata.namespace = rs.metadata.namespace.clone();
             pod.metadata.labels = rs.spec.template.metadata.labels.clone();
-            pod.metadata.owner_references = vec![owner_ref(&rs)];
+            pod.metadata.owner_references = vec![owner_ref(&rs)].into();
             pod.spec = rs.spec.template.spec.clone();
             requests.push(ApiRequest::Create(Object::from(pod)));
             *self.created.entry(rs.metadata.uid.clone()).or_insert(0) += 1;

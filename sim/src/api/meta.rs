@@ -8,6 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::name::Str;
+use super::shared::Shared;
 use crate::engine::SimTime;
 
 /// Reads `null` as the empty value, as Go's JSON decoding leaves a nil map or slice:
@@ -228,16 +229,17 @@ pub struct ObjectMeta {
     pub deletion_grace_period_seconds: Option<i64>,
     /// Key/value pairs for grouping objects, which selectors (in Services, ReplicaSets,
     /// kubectl -l) match on.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+    // Shared by the object's versions (a status write does not copy them).
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_map")]
+    pub labels: Shared<BTreeMap<String, String>>,
     /// Key/value pairs for arbitrary extra information read by tools and people; unlike
     /// labels, they cannot be selected on.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// The objects this one belongs to. When all of them have been deleted, the garbage
     /// collector deletes this one too.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub owner_references: Vec<OwnerReference>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_list")]
+    pub owner_references: Shared<Vec<OwnerReference>>,
     /// Cleanup steps that must finish before the object is removed; a deleted object stays,
     /// marked for deletion, until this list is empty.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
@@ -246,6 +248,14 @@ pub struct ObjectMeta {
     /// not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub managed_fields: Option<serde_json::Value>,
+}
+
+fn is_empty_map(map: &Shared<BTreeMap<String, String>>) -> bool {
+    map.is_empty()
+}
+
+fn is_empty_list(list: &Shared<Vec<OwnerReference>>) -> bool {
+    list.is_empty()
 }
 
 impl ObjectMeta {

@@ -44,7 +44,7 @@ impl Cache {
                 .as_ref()
                 .is_some_and(|old| old.meta().owner_references == change.object.meta().owner_references);
         if same_owners {
-            for owner in &change.object.meta().owner_references {
+            for owner in change.object.meta().owner_references.iter() {
                 if let Some(held) = self.dependents.get_mut(&owner.uid).and_then(|d| d.get_mut(&key)) {
                     *held = change.object.clone();
                 }
@@ -53,7 +53,7 @@ impl Cache {
         }
         self.uncontrolled.remove(&key);
         if let Some(old) = &previous {
-            for owner in &old.meta().owner_references {
+            for owner in old.meta().owner_references.iter() {
                 if let Some(set) = self.dependents.get_mut(&owner.uid) {
                     set.remove(&key);
                     if set.is_empty() {
@@ -66,7 +66,7 @@ impl Cache {
             if change.object.meta().controller_ref().is_none() {
                 self.uncontrolled.insert(key.clone());
             }
-            for owner in &change.object.meta().owner_references {
+            for owner in change.object.meta().owner_references.iter() {
                 self.dependents.entry(owner.uid.clone()).or_default().insert(key.clone(), change.object.clone());
             }
         }

@@ -255,7 +255,8 @@ impl Cluster {
             svc.metadata.labels = BTreeMap::from([
                 ("component".to_string(), "apiserver".to_string()),
                 ("provider".to_string(), "kubernetes".to_string()),
-            ]);
+            ])
+            .into();
             svc.spec.cluster_ip = Some("10.96.0.1".into());
             svc.spec.ports = vec![ServicePort {
                 name: Some("https".into()),
@@ -273,7 +274,7 @@ impl Cluster {
             let mut endpoints = Endpoints::default();
             endpoints.metadata.name = "kubernetes".into();
             endpoints.metadata.labels =
-                BTreeMap::from([("endpointslice.kubernetes.io/skip-mirror".to_string(), "true".to_string())]);
+                BTreeMap::from([("endpointslice.kubernetes.io/skip-mirror".to_string(), "true".to_string())]).into();
             endpoints.subsets = vec![EndpointSubset {
                 addresses: vec![EndpointAddress { ip: APISERVER_IP.into(), node_name: None, target_ref: None }],
                 not_ready_addresses: Vec::new(),
@@ -285,7 +286,8 @@ impl Cluster {
             slice.metadata.labels = BTreeMap::from([(
                 crate::controllers::endpoints::SERVICE_NAME_LABEL.to_string(),
                 "kubernetes".to_string(),
-            )]);
+            )])
+            .into();
             slice.address_type = "IPv4".into();
             slice.endpoints = vec![Endpoint {
                 addresses: vec![APISERVER_IP.into()],

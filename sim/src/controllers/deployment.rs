@@ -231,7 +231,7 @@ fn new_replica_set(d: &Deployment, revision: i64, replicas: i32) -> ReplicaSet {
             name: format!("{}-{hash}", d.metadata.name).into(),
             namespace: d.metadata.namespace.clone(),
             labels: template.metadata.labels.clone(),
-            owner_references: vec![controller_ref(&owner)],
+            owner_references: vec![controller_ref(&owner)].into(),
             ..Default::default()
         },
         spec: ReplicaSetSpec {

@@ -262,8 +262,9 @@ impl Reconciler for EndpointsController {
                         labels: BTreeMap::from([
                             (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.to_string()),
                             (MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string()),
-                        ]),
-                        owner_references: vec![controller_ref(&owner)],
+                        ])
+                        .into(),
+                        owner_references: vec![controller_ref(&owner)].into(),
                         ..Default::default()
                     },
                     address_type: "IPv4".into(),

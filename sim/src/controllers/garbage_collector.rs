@@ -64,7 +64,7 @@ impl Reconciler for GarbageCollector {
         }
         if change.type_ == ChangeType::Deleted {
             // A dependent that went may unblock an owner waiting in foreground deletion.
-            for owner in &obj.meta().owner_references {
+            for owner in obj.meta().owner_references.iter() {
                 if let Some(key) = key_of_owner(obj, owner)
                     && view.get(&key).is_some_and(|o| deleting_with(o, FOREGROUND_FINALIZER))
                 {

@@ -55,7 +55,7 @@ fn pod_from_template(rs: &Object, template: &crate::api::apps::PodTemplateSpec) 
             namespace: meta.namespace.clone(),
             labels: template.metadata.labels.clone(),
             annotations: template.metadata.annotations.clone(),
-            owner_references: vec![controller_ref(rs)],
+            owner_references: vec![controller_ref(rs)].into(),
             ..Default::default()
         },
         spec: template.spec.clone(),

@@ -131,7 +131,7 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
         metadata: ObjectMeta {
             name: name.clone().into(),
             namespace: args.get("namespace").unwrap_or_default().into(),
-            labels,
+            labels: labels.into(),
             ..Default::default()
         },
         spec: PodSpec {
@@ -202,14 +202,14 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
                 metadata: ObjectMeta {
                     name: name.into(),
                     namespace: args.get("namespace").unwrap_or_default().to_string().into(),
-                    labels: labels.clone(),
+                    labels: labels.clone().into(),
                     ..Default::default()
                 },
                 spec: DeploymentSpec {
                     replicas: Some(replicas),
                     selector: Some(LabelSelector { match_labels: labels.clone(), ..Default::default() }),
                     template: PodTemplateSpec {
-                        metadata: ObjectMeta { labels, ..Default::default() },
+                        metadata: ObjectMeta { labels: labels.into(), ..Default::default() },
                         spec: PodSpec { containers, ..Default::default() }.into(),
                     },
                     ..Default::default()
@@ -347,7 +347,7 @@ fn create_service(cluster: &mut Cluster, cause: u64, args: &Args, out: &mut CmdO
         metadata: ObjectMeta {
             name: name.clone().into(),
             namespace: args.get("namespace").unwrap_or_default().to_string().into(),
-            labels: app.clone(),
+            labels: app.clone().into(),
             ..Default::default()
         },
         spec: ServiceSpec {
@@ -569,7 +569,7 @@ fn introspected_selector(obj: &Object) -> Result<BTreeMap<String, String>, Strin
     };
     match obj {
         Object::Pod(p) if p.metadata.labels.is_empty() => Err("the pod has no labels and cannot be exposed".into()),
-        Object::Pod(p) => Ok(p.metadata.labels.clone()),
+        Object::Pod(p) => Ok((*p.metadata.labels).clone()),
         Object::Service(s) if s.spec.selector.is_empty() => Err("the service has no pod selector set".into()),
         Object::Service(s) => Ok(s.spec.selector.clone()),
         Object::Deployment(d) => from_selector(d.spec.selector.as_ref(), "deployment"),

@@ -399,7 +399,7 @@ impl Kubelet {
             ("kubernetes.io/os".to_string(), "linux".to_string()),
         ]);
         labels.extend(m.labels.clone());
-        node.metadata.labels = labels;
+        node.metadata.labels = labels.into();
         node.metadata.annotations = BTreeMap::from([("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]);
         node.spec.taints = m.taints.clone();
         node.spec.pod_cidr = Some(m.pod_cidr());

@@ -214,7 +214,11 @@ mod tests {
 
     fn template(labels: &[(&str, &str)]) -> PodTemplateSpec {
         let mut t = PodTemplateSpec::default();
-        t.metadata.labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        t.metadata.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into();
         t.spec.containers.push(Container {
             name: "app".into(),
             image: Some("nginx:1.27".into()),

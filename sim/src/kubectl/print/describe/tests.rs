@@ -120,7 +120,7 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 fn node_fixture(api: &mut ApiServer) -> Object {
     let mut n = crate::api::core::Node::default();
     n.metadata.name = "node-2".into();
-    n.metadata.labels = labels(&[("kubernetes.io/hostname", "node-2"), ("kubernetes.io/os", "linux")]);
+    n.metadata.labels = labels(&[("kubernetes.io/hostname", "node-2"), ("kubernetes.io/os", "linux")]).into();
     n.metadata.annotations.insert("node.alpha.kubernetes.io/ttl".into(), "0".into());
     n.spec.pod_cidr = Some("10.244.2.0/24".into());
     n.spec.pod_cidrs = vec!["10.244.2.0/24".into()];
@@ -185,7 +185,7 @@ fn app_labels() -> BTreeMap<String, String> {
 
 fn web_template() -> PodTemplateSpec {
     let mut template = PodTemplateSpec::default();
-    template.metadata.labels = app_labels();
+    template.metadata.labels = app_labels().into();
     let mut c = nginx();
     c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
     template.spec.containers = vec![c];
@@ -195,7 +195,7 @@ fn web_template() -> PodTemplateSpec {
 fn deployment_fixture(api: &mut ApiServer) -> Object {
     let mut d = Deployment::default();
     d.metadata.name = "web".into();
-    d.metadata.labels = app_labels();
+    d.metadata.labels = app_labels().into();
     d.metadata.annotations.insert("deployment.kubernetes.io/revision".into(), "2".into());
     d.spec.replicas = Some(2);
     d.spec.selector = Some(LabelSelector { match_labels: app_labels(), ..Default::default() });
@@ -217,7 +217,7 @@ fn replica_set(api: &mut ApiServer, d: &Object, name: &str, hash: &str, image: &
     let Object::Deployment(dep) = d else { unreachable!() };
     let mut rs = ReplicaSet::default();
     rs.metadata.name = name.into();
-    rs.metadata.labels = app_labels();
+    rs.metadata.labels = app_labels().into();
     rs.metadata.labels.insert("pod-template-hash".into(), hash.into());
     rs.metadata.owner_references = vec![OwnerReference {
         api_version: "apps/v1".into(),
@@ -226,7 +226,8 @@ fn replica_set(api: &mut ApiServer, d: &Object, name: &str, hash: &str, image: &
         uid: dep.metadata.uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),
-    }];
+    }]
+    .into();
     rs.spec.replicas = Some(replicas);
     rs.spec.selector = dep.spec.selector.clone();
     rs.spec.template = dep.spec.template.clone();
@@ -250,7 +251,8 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
         uid: rs.meta().uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),
-    }];
+    }]
+    .into();
     let mut c = nginx();
     c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
     p.spec.containers = vec![c];
