@@ -53,7 +53,7 @@ pub(super) fn load_files(
                     let meta = d.object.meta_mut();
                     if kind.namespaced() {
                         match (namespace, meta.namespace.is_empty()) {
-                            (Some(ns), true) => meta.namespace = ns.to_string().into(),
+                            (Some(ns), true) => meta.namespace = ns.into(),
                             (Some(ns), false) if meta.namespace != ns => {
                                 out.fail_later(format!("error: the namespace from the provided object \"{}\" does not match the namespace \"{ns}\". You must pass '--namespace={}' to perform this operation.", meta.namespace, meta.namespace));
                                 continue;

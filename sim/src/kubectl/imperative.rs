@@ -129,7 +129,7 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
         if args.is_set("command") { (args.rest.clone(), vec![]) } else { (vec![], args.rest.clone()) };
     let pod = Pod {
         metadata: ObjectMeta {
-            name: name.clone().into(),
+            name: name.as_str().into(),
             namespace: args.get("namespace").unwrap_or_default().into(),
             labels: labels.into(),
             ..Default::default()
@@ -201,7 +201,7 @@ pub fn create(cluster: &mut Cluster, cause: u64, words: &[String], stdin: Option
             let d = Deployment {
                 metadata: ObjectMeta {
                     name: name.into(),
-                    namespace: args.get("namespace").unwrap_or_default().to_string().into(),
+                    namespace: args.get("namespace").unwrap_or_default().into(),
                     labels: labels.clone().into(),
                     ..Default::default()
                 },
@@ -345,8 +345,8 @@ fn create_service(cluster: &mut Cluster, cause: u64, args: &Args, out: &mut CmdO
     let app = BTreeMap::from([("app".to_string(), name.clone())]);
     let svc = Service {
         metadata: ObjectMeta {
-            name: name.clone().into(),
-            namespace: args.get("namespace").unwrap_or_default().to_string().into(),
+            name: name.as_str().into(),
+            namespace: args.get("namespace").unwrap_or_default().into(),
             labels: app.clone().into(),
             ..Default::default()
         },
@@ -652,7 +652,7 @@ pub fn expose(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut Cmd
         let svc = Service {
             metadata: ObjectMeta {
                 name: args.get("name").map_or_else(|| name.clone(), str::to_string).into(),
-                namespace: ns.clone().into(),
+                namespace: ns.as_str().into(),
                 labels: obj.meta().labels.clone(),
                 ..Default::default()
             },

@@ -390,7 +390,7 @@ impl Kubelet {
     fn node_object(&self, now: SimTime) -> Node {
         let m = &self.machine;
         let mut node = Node::default();
-        node.metadata.name = m.name.clone().into();
+        node.metadata.name = m.name.as_str().into();
         let mut labels = BTreeMap::from([
             ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
             ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
@@ -467,7 +467,7 @@ impl Kubelet {
                     Some(Object::Lease(l)) => l.clone(),
                     _ => {
                         let mut l = Lease::default();
-                        l.metadata.name = name.clone().into();
+                        l.metadata.name = name.as_str().into();
                         l.metadata.namespace = "kube-node-lease".into();
                         l.spec.holder_identity = Some(name.clone());
                         l.spec.lease_duration_seconds = Some(LEASE_DURATION_S);
@@ -941,8 +941,8 @@ impl Kubelet {
         }
         // The status subresource reads only the key and the status: send just those.
         let mut pod = Pod::default();
-        pod.metadata.name = w.key.name.to_string().into();
-        pod.metadata.namespace = w.key.namespace.to_string().into();
+        pod.metadata.name = w.key.name.clone();
+        pod.metadata.namespace = w.key.namespace.clone();
         pod.status = status.clone();
         let summary = format!("phase={}", status.phase.as_deref().unwrap_or(""));
         match ctx.update_status(Object::from(pod), &summary) {
