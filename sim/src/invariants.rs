@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, Str};
 use crate::apiserver::ApiServer;
 use crate::controllers::deployment::{DESIRED_REPLICAS, fenceposts};
 
@@ -50,7 +50,7 @@ pub fn check(api: &ApiServer) -> Vec<Violation> {
     }
     // Per owning Deployment: the pods its ReplicaSets ask for, and the replica counts
     // they were last scaled for.
-    let mut spec_total: BTreeMap<String, (i32, Vec<String>)> = BTreeMap::new();
+    let mut spec_total: BTreeMap<Str, (i32, Vec<String>)> = BTreeMap::new();
     for obj in api.list(Kind::ReplicaSet, None) {
         let Object::ReplicaSet(rs) = &**obj else { continue };
         let s = &rs.status;

@@ -134,7 +134,7 @@ impl ProxyView {
                 for ip in &endpoint.addresses {
                     ready.push(Backend {
                         namespace: svc.metadata.namespace.to_string(),
-                        pod: pod.clone(),
+                        pod: pod.to_string(),
                         ip: ip.clone(),
                         node: endpoint.node_name.clone().unwrap_or_default(),
                         port: slice_port,

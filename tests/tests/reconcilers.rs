@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use kubesim::api::Str;
 use kubesim::api::apps::ReplicaSet;
 use kubesim::api::core::Pod;
 use kubesim::api::meta::{OwnerReference, find_condition};
@@ -82,7 +83,7 @@ enum Bug {
 struct UserReplicaSets {
     bug: Bug,
     /// Pods created, per ReplicaSet uid (used by `TrustsItsMemory` only).
-    created: BTreeMap<String, usize>,
+    created: BTreeMap<Str, usize>,
 }
 
 impl UserReplicaSets {
@@ -95,7 +96,7 @@ fn owner_ref(rs: &ReplicaSet) -> OwnerReference {
     OwnerReference {
         api_version: "apps/v1".into(),
         kind: "ReplicaSet".into(),
-        name: rs.metadata.name.to_string(),
+        name: rs.metadata.name.clone(),
         uid: rs.metadata.uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),

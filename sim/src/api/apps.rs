@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::core::PodSpec;
 use super::meta::{Condition, IntOrString, LabelSelector, ObjectMeta, null_as_default};
+use super::name::Str;
 use super::shared::Shared;
 
 /// A pod template: the metadata and spec given to each pod a controller creates.
@@ -29,11 +30,11 @@ pub struct Deployment {
     /// The API group and version this object is written in: apps/v1. Clients send it; the
     /// server fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Deployment. Clients send it; the server fills it in on what
     /// it returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -154,11 +155,11 @@ pub struct ReplicaSet {
     /// The API group and version this object is written in: apps/v1. Clients send it; the
     /// server fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: ReplicaSet. Clients send it; the server fills it in on what
     /// it returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]

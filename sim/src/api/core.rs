@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::meta::{Condition, IntOrString, MicroTime, ObjectMeta, Quantity, Time, null_as_default};
+use super::name::Str;
 use super::shared::Shared;
 
 /// A Namespace: a named scope for objects. Names need only be unique within a namespace,
@@ -22,11 +23,11 @@ pub struct Namespace {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Namespace. Clients send it; the server fills it in on what
     /// it returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -69,11 +70,11 @@ pub struct Node {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Node. Clients send it; the server fills it in on what it
     /// returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -224,11 +225,11 @@ pub struct Pod {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Pod. Clients send it; the server fills it in on what it
     /// returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -742,11 +743,11 @@ pub struct Service {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Service. Clients send it; the server fills it in on what it
     /// returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -888,11 +889,11 @@ pub struct Event {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Event. Clients send it; the server fills it in on what it
     /// returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -902,10 +903,10 @@ pub struct Event {
     pub involved_object: ObjectReference,
     /// What happened, as one short CamelCase word, such as Scheduled, Pulled or BackOff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Str>,
     /// A human-readable description of what happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Str>,
     /// The component, and the host, that reported the event.
     #[serde(default, deserialize_with = "null_as_default")]
     pub source: EventSource,
@@ -921,16 +922,16 @@ pub struct Event {
     pub count: Option<i32>,
     /// How serious the event is: Normal or Warning.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: Option<Str>,
     /// When the event happened, to the microsecond; used by the newer events.k8s.io API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_time: Option<MicroTime>,
     /// The component that reported the event, such as kubelet or default-scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reporting_component: Option<String>,
+    pub reporting_component: Option<Str>,
     /// Which instance of that component reported the event, such as the node of a kubelet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reporting_instance: Option<String>,
+    pub reporting_instance: Option<Str>,
 }
 
 /// A reference to another object, by kind, namespace and name, and optionally its UID.
@@ -939,27 +940,27 @@ pub struct Event {
 pub struct ObjectReference {
     /// The API group and version of the object referred to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<Str>,
     /// The kind of the object referred to, such as Pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Str>,
     /// The namespace of the object referred to; empty for objects that have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Str>,
     /// The name of the object referred to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     /// The UID of the object referred to, which tells it apart from earlier objects of the
     /// same name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<Str>,
     /// The resource version of the object that the reference was made from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<Str>,
     /// Which part of the object is meant, when not the whole of it, such as
     /// spec.containers{web} for one container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_path: Option<String>,
+    pub field_path: Option<Str>,
 }
 
 /// The component that reported an event, and where it runs.
@@ -968,10 +969,10 @@ pub struct ObjectReference {
 pub struct EventSource {
     /// The component that reported the event, such as kubelet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component: Option<String>,
+    pub component: Option<Str>,
     /// The node the reporting component runs on, for components that run on every node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<Str>,
 }
 
 /// A coordination.k8s.io/v1 Lease: a lock that one holder keeps renewing. Each kubelet
@@ -982,11 +983,11 @@ pub struct Lease {
     /// The API group and version this object is written in: coordination.k8s.io/v1. Clients
     /// send it; the server fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Lease. Clients send it; the server fills it in on what it
     /// returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]

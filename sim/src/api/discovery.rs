@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::core::ObjectReference;
 use super::meta::{ObjectMeta, null_as_default};
+use super::name::Str;
 
 /// Endpoints: the addresses behind a Service, ready and not ready. Named after the Service
 /// and kept in step with its pods by the endpoints controller.
@@ -16,11 +17,11 @@ pub struct Endpoints {
     /// The API group and version this object is written in: v1. Clients send it; the server
     /// fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: Endpoints. Clients send it; the server fills it in on what
     /// it returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -84,11 +85,11 @@ pub struct EndpointSlice {
     /// The API group and version this object is written in: discovery.k8s.io/v1. Clients
     /// send it; the server fills it in on what it returns.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// The type of this object: EndpointSlice. Clients send it; the server fills it in on
     /// what it returns.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Standard object metadata: name, namespace, labels and annotations, plus the identity
     /// and bookkeeping fields the apiserver sets.
     #[serde(default, deserialize_with = "null_as_default")]

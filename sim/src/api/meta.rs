@@ -170,13 +170,13 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OwnerReference {
     /// The API group and version of the owner.
-    pub api_version: String,
+    pub api_version: Str,
     /// The kind of the owner, such as ReplicaSet.
-    pub kind: String,
+    pub kind: Str,
     /// The owner's name.
-    pub name: String,
+    pub name: Str,
     /// The owner's UID; the reference holds only for the object with this UID.
-    pub uid: String,
+    pub uid: Str,
     /// True when the owner is the controller that manages this object; an object has at
     /// most one such owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,8 +205,8 @@ pub struct ObjectMeta {
     pub namespace: Str,
     /// An ID the apiserver gives the object when it is created, unique across time and
     /// never reused. Set by the system.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub uid: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub uid: Str,
     /// An opaque version string that changes whenever the object changes; clients use it to
     /// detect conflicting updates and to resume watches. Set by the system.
     #[serde(default, skip_serializing_if = "String::is_empty")]

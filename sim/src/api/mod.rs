@@ -16,7 +16,7 @@ pub mod shared;
 pub mod validation;
 
 pub use kinds::Kind;
-pub use name::Str;
+pub use name::{Str, or_empty};
 pub use object::{ObjKey, Object};
 pub use object_map::ObjectMap;
 pub use shared::Shared;

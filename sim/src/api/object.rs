@@ -125,10 +125,9 @@ impl Object {
     /// Sets `apiVersion` and `kind` to the served version, as the apiserver does on output.
     pub fn set_type_meta(&mut self) {
         let kind = self.kind();
-        let (api_version, kind_name) = (kind.api_version().to_string(), kind.name().to_string());
         each_kind!(self, o => {
-            o.api_version = api_version;
-            o.kind = kind_name;
+            o.api_version = Str::lit(kind.api_version());
+            o.kind = Str::lit(kind.name());
         })
     }
 

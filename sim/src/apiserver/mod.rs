@@ -195,7 +195,7 @@ impl ApiServer {
         let uid = self.new_uid();
         let rv = self.next_rv();
         let meta = obj.meta_mut();
-        meta.uid = uid;
+        meta.uid = uid.into();
         meta.resource_version = rv;
         meta.creation_timestamp = Some(Time(now));
         meta.deletion_timestamp = None;

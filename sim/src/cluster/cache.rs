@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::api::{Kind, ObjKey, Object, ObjectMap};
+use crate::api::{Kind, ObjKey, Object, ObjectMap, Str};
 use crate::apiserver::{Change, ChangeType};
 
 /// Objects as last seen through a watch; the controllers' views are also indexed by
@@ -16,7 +16,7 @@ pub struct Cache {
     by_owner: bool,
     /// Owner uid → the objects that name it in their ownerReferences (held here too, so
     /// a controller walking its 3,000 pods does not look each one up).
-    dependents: BTreeMap<String, BTreeMap<ObjKey, Rc<Object>>>,
+    dependents: BTreeMap<Str, BTreeMap<ObjKey, Rc<Object>>>,
     /// Objects without a controller owner (candidates for adoption).
     uncontrolled: BTreeSet<ObjKey>,
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::api::core::{Event, EventSource, ObjectReference};
 use crate::api::meta::Time;
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Str};
 use crate::apiserver::{ApiError, ApiServer, Change, ChangeType, Propagation};
 use crate::engine::hash::Fnv64;
 use crate::engine::time::epoch_unix_s;
@@ -230,23 +230,25 @@ impl Ctx<'_> {
         ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name).into();
         ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
         ev.involved_object = ObjectReference {
-            api_version: Some(involved.kind().api_version().into()),
-            kind: Some(involved.kind().name().into()),
-            namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.to_string()),
-            name: Some(meta.name.to_string()),
+            api_version: Some(Str::lit(involved.kind().api_version())),
+            kind: Some(Str::lit(involved.kind().name())),
+            namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.clone()),
+            name: Some(meta.name.clone()),
             uid: Some(meta.uid.clone()),
-            resource_version: Some(meta.resource_version.clone()),
+            resource_version: Some(meta.resource_version.as_str().into()),
             field_path: None,
         };
-        ev.reason = Some(reason.into());
+        ev.reason = Some(self.trace.intern(reason));
         ev.message = Some(message.into());
-        ev.source = EventSource { component: Some(reporter.component.into()), host: reporter.host.map(Into::into) };
+        let component = self.trace.intern(reporter.component);
+        let host = reporter.host.map(|h| self.trace.intern(h));
+        ev.source = EventSource { component: Some(component.clone()), host: host.clone() };
         ev.first_timestamp = Some(Time(self.now));
         ev.last_timestamp = Some(Time(self.now));
         ev.count = Some(1);
-        ev.type_ = Some(type_.into());
-        ev.reporting_component = Some(reporter.component.into());
-        ev.reporting_instance = Some(reporter.host.unwrap_or("").into());
+        ev.type_ = Some(self.trace.intern(type_));
+        ev.reporting_component = Some(component);
+        ev.reporting_instance = Some(host.unwrap_or_default());
         if let Ok(created) = self.create(Object::from(ev), &format!("{type_} {reason}: {message}")) {
             self.event_index.insert(dedup, created.key());
         }

@@ -58,8 +58,8 @@ pub fn target_port(port: &crate::api::core::ServicePort, pod: &Pod) -> Option<i3
 fn pod_ref(pod: &Pod) -> ObjectReference {
     ObjectReference {
         kind: Some("Pod".into()),
-        namespace: Some(pod.metadata.namespace.to_string()),
-        name: Some(pod.metadata.name.to_string()),
+        namespace: Some(pod.metadata.namespace.clone()),
+        name: Some(pod.metadata.name.clone()),
         uid: Some(pod.metadata.uid.clone()),
         ..Default::default()
     }

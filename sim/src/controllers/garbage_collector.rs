@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Str};
 use crate::apiserver::{Change, ChangeType, FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Propagation};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
@@ -14,7 +14,7 @@ use crate::engine::SimTime;
 #[derive(Default)]
 pub struct GarbageCollector {
     /// Deleted owners whose dependents are not yet processed, by uid.
-    deleted: BTreeSet<String>,
+    deleted: BTreeSet<Str>,
 }
 
 /// The work item for a deleted owner: its uid, in a namespace no real object can have
@@ -122,7 +122,7 @@ impl Reconciler for GarbageCollector {
             }
         } else if obj.meta().deletion_timestamp.is_none() {
             // Owners gone: delete when all are, else drop the references to the missing.
-            let missing: Vec<String> = obj
+            let missing: Vec<Str> = obj
                 .meta()
                 .owner_references
                 .iter()

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::api::core::Pod;
 use crate::api::meta::{OwnerReference, find_condition};
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, Str};
 use crate::engine::SimTime;
 use crate::engine::time::secs_to_ms;
 
@@ -38,9 +38,9 @@ pub fn until_available(pod: &Pod, min_ready_s: i32, now: SimTime) -> Option<u64>
 pub fn controller_ref(owner: &Object) -> OwnerReference {
     let kind = owner.kind();
     OwnerReference {
-        api_version: kind.api_version().into(),
-        kind: kind.name().into(),
-        name: owner.meta().name.to_string(),
+        api_version: Str::lit(kind.api_version()),
+        kind: Str::lit(kind.name()),
+        name: owner.meta().name.clone(),
         uid: owner.meta().uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),

@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use super::pods::{controller_ref, deletion_order, is_active, is_available, ready_since, typed, until_available};
 use super::reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};
+use crate::api::Str;
 use crate::api::apps::{ReplicaSet, ReplicaSetStatus};
 use crate::api::core::Pod;
 use crate::api::meta::ObjectMeta;
@@ -85,7 +86,7 @@ fn status_for(rs: &ReplicaSet, pods: &[&Pod], now: SimTime) -> ReplicaSetStatus 
 /// finds them: scale-down prefers nodes crowded with them.
 fn related_pods(rs: &ReplicaSet, view: &Cache) -> Vec<Rc<Object>> {
     let Some(owner) = rs.metadata.controller_ref() else { return Vec::new() };
-    let siblings: Vec<String> =
+    let siblings: Vec<Str> =
         view.dependents_of(&owner.uid).filter(|o| o.kind() == Kind::ReplicaSet).map(|o| o.meta().uid.clone()).collect();
     siblings.iter().flat_map(|uid| view.dependents_of(uid).filter(|o| o.kind() == Kind::Pod).cloned()).collect()
 }

@@ -2,43 +2,13 @@
 //! caused it. It is the run's ground truth: determinism tests compare it byte for byte,
 //! and `explain-why` walks its causal links.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
-use std::rc::Rc;
 
 use serde::Serialize;
 
 use super::time::SimTime;
-
-/// A component or action name, shared by every trace line that carries it: a run has a
-/// few hundred of them and millions of lines.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Name(Rc<str>);
-
-impl Name {
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl PartialEq<&str> for Name {
-    fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
-    }
-}
-
-impl Serialize for Name {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
+use crate::api::Str;
 
 /// One thing that happened in the cluster.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -50,9 +20,9 @@ pub struct TraceEvent {
     /// Id of the event that caused this one; 0 for user input and timers with no cause.
     pub cause: u64,
     /// Who did it: `user`, `apiserver`, `default-scheduler`, `kubelet/node-1`, ...
-    pub component: Name,
+    pub component: Str,
     /// What was done: `create`, `update`, `delete`, `bind`, `container-started`, ...
-    pub action: Name,
+    pub action: Str,
     /// The object it concerns, as `Kind namespace/name` or `Kind name`.
     pub object: String,
     /// Free text with the details.
@@ -83,10 +53,11 @@ impl TraceEvent {
 #[derive(Debug, Default)]
 pub struct Trace {
     events: Vec<TraceEvent>,
-    /// Every component and action name seen, shared by the lines that carry it.
-    names: BTreeMap<Rc<str>, Name>,
+    /// Every component and action name seen, shared by the lines that carry it (and the
+    /// other few-valued strings of a run: event reasons, node names).
+    names: BTreeSet<Str>,
     /// The last component named: one component usually records several lines in a row.
-    last_component: Option<Name>,
+    last_component: Option<Str>,
 }
 
 impl Trace {
@@ -104,22 +75,24 @@ impl Trace {
         let component = match &self.last_component {
             Some(last) if *last == component => last.clone(),
             _ => {
-                let name = self.name(component);
+                let name = self.intern(component);
                 self.last_component = Some(name.clone());
                 name
             }
         };
-        let action = self.name(action);
+        let action = self.intern(action);
         self.events.push(TraceEvent { id, t_ms: now.as_ms(), cause, component, action, object, detail });
         id
     }
 
-    fn name(&mut self, name: &str) -> Name {
+    /// `name` as a `Str` shared with every other use of the same name in this run: for
+    /// strings with few values and many uses.
+    pub fn intern(&mut self, name: &str) -> Str {
         if let Some(shared) = self.names.get(name) {
             return shared.clone();
         }
-        let shared = Name(Rc::from(name));
-        self.names.insert(shared.0.clone(), shared.clone());
+        let shared = Str::from(name);
+        self.names.insert(shared.clone());
         shared
     }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::api::meta::{LabelSelector, LabelSelectorRequirement};
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, or_empty};
 
 /// Parses a selector string into a [`LabelSelector`].
 pub fn parse(text: &str) -> Result<LabelSelector, String> {
@@ -98,7 +98,9 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldRequirement>, String> {
 /// (`ToSelectableFields` of each registry strategy), or None for an unknown field.
 pub fn field_value(obj: &Object, field: &str) -> Option<String> {
     let meta = obj.meta();
-    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    fn text<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> String {
+        or_empty(s).to_string()
+    }
     match (obj, field) {
         (_, "metadata.name") => Some(meta.name.to_string()),
         (o, "metadata.namespace") if o.kind().namespaced() => Some(meta.namespace.to_string()),
@@ -128,9 +130,9 @@ pub fn field_value(obj: &Object, field: &str) -> Option<String> {
                 "source" => Some(
                     e.source
                         .component
-                        .clone()
+                        .as_ref()
                         .filter(|c| !c.is_empty())
-                        .unwrap_or_else(|| text(&e.reporting_component)),
+                        .map_or_else(|| text(&e.reporting_component), |c| c.to_string()),
                 ),
                 "type" => Some(text(&e.type_)),
                 _ => None,

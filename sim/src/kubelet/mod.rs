@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod, Taint};
 use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
-use crate::api::{Kind, ObjKey, Object, Shared};
+use crate::api::{Kind, ObjKey, Object, Shared, Str};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::time::{go_duration, secs_to_ms};
@@ -110,7 +110,7 @@ pub struct Kubelet {
     workers: BTreeMap<ObjKey, PodWorker>,
     /// UIDs of pods whose deletion this kubelet confirmed; late watch events about them
     /// must not bring them back.
-    confirmed_deleted: BTreeSet<String>,
+    confirmed_deleted: BTreeSet<Str>,
     /// Images being pulled, and the pods waiting for each.
     pulls_in_flight: BTreeMap<String, BTreeSet<ObjKey>>,
     /// Boot generation: wake-ups from before a crash are ignored.
@@ -624,7 +624,7 @@ impl Kubelet {
                 let ip = self.allocate_ip();
                 let pod = w.pod();
                 let config = SandboxConfig {
-                    pod_uid: pod.metadata.uid.clone(),
+                    pod_uid: pod.metadata.uid.to_string(),
                     pod_name: pod.metadata.name.to_string(),
                     namespace: pod.metadata.namespace.to_string(),
                     attempt: self.sandbox_attempts,

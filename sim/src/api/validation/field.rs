@@ -81,6 +81,12 @@ impl From<&String> for Bad {
     }
 }
 
+impl From<&crate::api::Str> for Bad {
+    fn from(s: &crate::api::Str) -> Bad {
+        Bad::Str(s.to_string())
+    }
+}
+
 impl From<String> for Bad {
     fn from(s: String) -> Bad {
         Bad::Str(s)
@@ -175,10 +181,7 @@ fn with_detail(body: String, detail: &str) -> String {
     if detail.is_empty() { body } else { format!("{body}: {detail}") }
 }
 
-/// `None` and `Some("")` alike, as the internal Go types hold an empty string for both.
-pub(super) fn text(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("")
-}
+pub(super) use crate::api::or_empty as text;
 
 // ---------------------------------------------------------------------------------------
 // Go value formatting.

@@ -160,6 +160,7 @@ pub(super) fn selector_conversion_fails(sel: &LabelSelector) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Str;
     use crate::api::meta::LabelSelectorRequirement;
 
     use super::super::field::Errs;
@@ -252,9 +253,9 @@ mod tests {
         let mut m = meta("a", "default");
         m.owner_references.push(OwnerReference {
             api_version: "apps/".into(),
-            kind: String::new(),
-            name: String::new(),
-            uid: String::new(),
+            kind: Str::default(),
+            name: Str::default(),
+            uid: Str::default(),
             controller: Some(true),
             block_owner_deletion: None,
         });

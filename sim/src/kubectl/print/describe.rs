@@ -11,9 +11,9 @@ mod workloads;
 
 use std::collections::BTreeMap;
 
-use crate::api::Object;
 use crate::api::core::{Event, Namespace, Pod, Taint, Toleration};
 use crate::api::meta::{Condition, ObjectMeta, Time};
+use crate::api::{Object, or_empty};
 use crate::apiserver::{ApiServer, qos_class};
 use crate::engine::SimTime;
 
@@ -270,8 +270,7 @@ fn event_row(w: &Writer, e: &Event) -> String {
         .filter(|c| !c.is_empty())
         .or_else(|| e.reporting_component.clone())
         .unwrap_or_default();
-    let text = |s: &Option<String>| s.clone().unwrap_or_default();
-    format!("{}\t{}\t{interval}\t{source}\t{}", text(&e.type_), text(&e.reason), text(&e.message).trim())
+    format!("{}\t{}\t{interval}\t{source}\t{}", or_empty(&e.type_), or_empty(&e.reason), or_empty(&e.message).trim())
 }
 
 fn describe_pod(w: &mut Writer, pod: &Pod) {

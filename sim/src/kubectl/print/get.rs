@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::api::apps::{Deployment, ReplicaSet};
 use crate::api::core::{Event, Lease, Namespace, Node, Pod, Service};
 use crate::api::meta::{ObjectMeta, find_condition};
-use crate::api::{Kind, Object};
+use crate::api::{Kind, Object, Str, or_empty};
 use crate::apiserver::ApiServer;
 use crate::engine::SimTime;
 
@@ -478,8 +478,8 @@ fn event_target(e: &Event) -> String {
 
 /// SOURCE: `component, host`, falling back to the reporting controller and instance.
 fn event_source(e: &Event) -> String {
-    let pick = |a: &Option<String>, b: &Option<String>| {
-        a.clone().filter(|s| !s.is_empty()).or_else(|| b.clone()).unwrap_or_default()
+    let pick = |a: &Option<Str>, b: &Option<Str>| {
+        a.clone().filter(|s| !s.is_empty()).or_else(|| b.clone()).unwrap_or_default().to_string()
     };
     let component = pick(&e.source.component, &e.reporting_component);
     let host = pick(&e.source.host, &e.reporting_instance);
@@ -496,7 +496,7 @@ fn event_cells(e: &Event, wide: bool, now: SimTime) -> Vec<String> {
         None => first.clone(),
     };
     let count = e.count.filter(|c| *c != 0).unwrap_or(1);
-    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let text = |s: &Option<Str>| or_empty(s).to_string();
     let message = text(&e.message).trim().to_string();
     if !wide {
         return vec![last, text(&e.type_), text(&e.reason), event_target(e), message];

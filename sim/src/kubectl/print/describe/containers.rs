@@ -321,7 +321,7 @@ fn pod_field(pod: &Pod, path: &str) -> String {
     match path {
         "metadata.name" => meta.name.to_string(),
         "metadata.namespace" => meta.namespace.to_string(),
-        "metadata.uid" => meta.uid.clone(),
+        "metadata.uid" => meta.uid.to_string(),
         "spec.nodeName" => pod.spec.node_name.clone().unwrap_or_default(),
         "spec.serviceAccountName" => pod.spec.service_account_name.clone().unwrap_or_default(),
         "status.hostIP" => status.host_ip.clone().unwrap_or_default(),

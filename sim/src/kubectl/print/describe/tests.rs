@@ -55,8 +55,8 @@ fn record(api: &mut ApiServer, about: &Object, ev: Ev) {
     e.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
     e.involved_object = ObjectReference {
         kind: Some(about.kind().name().into()),
-        name: Some(meta.name.to_string()),
-        namespace: Some(meta.namespace.to_string()),
+        name: Some(meta.name.clone()),
+        namespace: Some(meta.namespace.clone()),
         uid: Some(meta.uid.clone()),
         ..Default::default()
     };
@@ -247,7 +247,7 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
     p.metadata.owner_references = vec![OwnerReference {
         api_version: "apps/v1".into(),
         kind: "ReplicaSet".into(),
-        name: rs.meta().name.to_string(),
+        name: rs.meta().name.clone(),
         uid: rs.meta().uid.clone(),
         controller: Some(true),
         block_owner_deletion: Some(true),
@@ -381,7 +381,7 @@ fn rich_pod(api: &mut ApiServer) -> Object {
 /// Replaces every stored object's generated uid with `<Kind name>`, so that the
 /// expected text does not depend on the apiserver's uid stream.
 fn mask_uids(api: &ApiServer, text: String) -> String {
-    api.all().fold(text, |text, o| text.replace(&o.meta().uid, &format!("<{} {}>", o.kind().name(), o.meta().name)))
+    api.all().fold(text, |text, o| text.replace(&*o.meta().uid, &format!("<{} {}>", o.kind().name(), o.meta().name)))
 }
 
 /// The scenarios the exact-output tests below check, by name.
