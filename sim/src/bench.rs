@@ -318,7 +318,7 @@ fn run_with<S: FnOnce() -> f64>(
         events: cluster.events_processed(),
         pods_scheduled: stats.bound,
         nodes_filtered: stats.nodes_filtered,
-        trace_lines: cluster.trace().events().len(),
+        trace_lines: cluster.trace().len(),
         trace_hash: cluster.trace().hash_hex(),
     };
     (report, cluster)

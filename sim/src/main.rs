@@ -490,7 +490,7 @@ fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
         entries.iter().filter(|e| !matches!(e.input, kubesim::serve::record::Input::End)).count(),
         header.describe(),
         shell.cluster().now(),
-        trace.events().len(),
+        trace.len(),
         trace.hash_hex(),
     );
     write_trace(&shell, &args.trace)?;

@@ -315,7 +315,7 @@ impl Shell {
         let (namespace, name) = name.split_once('/').unwrap_or(("default", name));
         let key = ObjKey::new(kind, namespace, name).to_string();
         let trace = self.cluster.trace();
-        let Some(last) = trace.events().iter().rev().find(|e| e.object == key && e.component != "user") else {
+        let Some(last) = trace.events().rev().find(|e| e.object == key && e.component != "user") else {
             return LineOutput::err(format!("error: nothing in this run touched {key}"));
         };
         let mut text = format!("Why {key} is as it is: the chain of causes behind its last change\n");

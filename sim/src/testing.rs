@@ -553,7 +553,7 @@ impl Watch {
             match invariant.when {
                 When::Always => {
                     if let Err(detail) = (invariant.check)(cluster) {
-                        let last = cluster.trace().events().last().map_or(0, |e| e.id);
+                        let last = cluster.trace().last_id();
                         self.broken = Some((invariant.name.clone(), detail, cluster.now(), last));
                         return;
                     }
@@ -655,8 +655,7 @@ fn converged(cluster: &Cluster) -> Result<(), String> {
 /// Pods created stay within a bound: a few times what the workload asks for, plus what
 /// faults can destroy. A reconciler acting on a stale view creates far more.
 fn bounded_churn(cluster: &Cluster) -> Result<(), String> {
-    let created =
-        cluster.trace().events().iter().filter(|e| e.action == "create" && e.object.starts_with("Pod ")).count();
+    let created = cluster.trace().events().filter(|e| e.action == "create" && e.object.starts_with("Pod ")).count();
     let wanted: i32 = cluster
         .api()
         .list(Kind::ReplicaSet, None)

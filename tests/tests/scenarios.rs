@@ -96,7 +96,7 @@ fn comparisons_are_byte_identical_run_twice() {
 #[test]
 fn scenarios_are_byte_identical_run_twice_on_20_seeds() {
     let trace = |shell: &kubesim::shell::Shell| -> String {
-        shell.cluster().trace().events().iter().map(|e| e.json() + "\n").collect()
+        shell.cluster().trace().events().map(|e| e.json() + "\n").collect()
     };
     for path in all_scenarios() {
         let scenario = load(&path);

@@ -2,6 +2,7 @@
 //! through here to the apiserver, is traced with its cause, and becomes a watch event.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::rc::Rc;
 
 use crate::api::core::{Event, EventSource, ObjectReference};
@@ -68,18 +69,25 @@ impl Ctx<'_> {
 
     /// The component that did what is now the cause, if it is traced.
     pub fn cause_component(&self) -> Option<&str> {
-        self.trace.get(self.cause).map(|e| e.component.as_str())
+        self.trace.get(self.cause).map(|e| e.component)
     }
 
     /// Makes the last traced action the cause of what follows (a controller's later
     /// writes in the same handler happen because of its earlier one).
     pub fn chain_from_last(&mut self) {
-        self.cause = self.trace.events().last().map_or(self.cause, |e| e.id);
+        self.cause = self.trace.last_id().max(self.cause);
     }
 
-    /// Records a trace line that is not an API write (a container started, a fault).
-    pub fn trace(&mut self, action: &str, object: String, detail: String) -> u64 {
-        self.trace.record(self.now, self.cause, self.component, action, object, detail)
+    /// Records a trace line about `key` that is not an API write (a container started,
+    /// a fault).
+    pub fn trace(&mut self, action: &str, key: &ObjKey, detail: fmt::Arguments<'_>) -> u64 {
+        use fmt::Write;
+        let mut text = String::with_capacity(64);
+        write!(text, "{key}").expect("writing to a String cannot fail");
+        let object_len = text.len();
+        text.write_fmt(detail).expect("writing to a String cannot fail");
+        text.truncate(text.trim_end().len());
+        self.trace.record_joined(self.now, self.cause, self.component, action, text, object_len)
     }
 
     /// Schedules `event` after `delay_ms`, caused by the current event.
@@ -89,15 +97,13 @@ impl Ctx<'_> {
 
     fn accepted(&mut self, action: &str, change: Change, note: &str) -> Rc<Object> {
         let object = change.object.clone();
-        let mut detail = format!("rv={} {note}", object.meta().resource_version);
-        detail.truncate(detail.trim_end().len());
-        let id = self.trace(action, object.key().to_string(), detail);
+        let id = self.trace(action, &object.key(), format_args!("rv={} {note}", object.meta().resource_version));
         self.changes.push((change, id));
         object
     }
 
     fn rejected(&mut self, action: &str, key: &ObjKey, err: &ApiError) {
-        self.trace("rejected", key.to_string(), format!("{action}: {err}"));
+        self.trace("rejected", key, format_args!("{action}: {err}"));
     }
 
     /// Traces a write's outcome; accepted writes also become watch events.

@@ -373,7 +373,7 @@ impl Cluster {
     /// Records a user action in the trace and returns its id, the cause of what follows.
     /// `detail` is the action as the user typed it.
     pub fn record_input(&mut self, action: &str, object: &str, detail: &str) -> u64 {
-        self.trace.record(self.now, 0, "user", action, object.to_string(), detail.to_string())
+        self.trace.record(self.now, 0, "user", action, object, detail)
     }
 
     /// Decides who watches each write and queues the deliveries.
@@ -611,7 +611,7 @@ impl Cluster {
     fn check_invariants(&mut self) {
         for v in crate::invariants::check(&self.api) {
             if !self.violations.iter().any(|(_, seen)| *seen == v) {
-                let last = self.trace.events().last().map_or(0, |e| e.id);
+                let last = self.trace.last_id();
                 self.violations.push((last, v));
             }
         }

@@ -2,7 +2,7 @@
 //! caused it. It is the run's ground truth: determinism tests compare it byte for byte,
 //! and `explain-why` walks its causal links.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -10,9 +10,10 @@ use serde::Serialize;
 use super::time::SimTime;
 use crate::api::Str;
 
-/// One thing that happened in the cluster.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct TraceEvent {
+/// One thing that happened in the cluster, as the trace hands it out (it stores lines
+/// more compactly: a run can have millions).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TraceEvent<'a> {
     /// Sequential id, starting at 1.
     pub id: u64,
     /// Simulated time in milliseconds.
@@ -20,24 +21,24 @@ pub struct TraceEvent {
     /// Id of the event that caused this one; 0 for user input and timers with no cause.
     pub cause: u64,
     /// Who did it: `user`, `apiserver`, `default-scheduler`, `kubelet/node-1`, ...
-    pub component: Str,
+    pub component: &'a str,
     /// What was done: `create`, `update`, `delete`, `bind`, `container-started`, ...
-    pub action: Str,
+    pub action: &'a str,
     /// The object it concerns, as `Kind namespace/name` or `Kind name`.
-    pub object: String,
+    pub object: &'a str,
     /// Free text with the details.
-    pub detail: String,
+    pub detail: &'a str,
 }
 
 /// The stable human-readable line (`00:00:01.005 #12 <#7 kubelet/node-2 ...`).
-impl fmt::Display for TraceEvent {
+impl fmt::Display for TraceEvent<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (t, id, cause) = (SimTime(self.t_ms), self.id, self.cause);
         write!(f, "{t} #{id} <#{cause} {} {} {} {}", self.component, self.action, self.object, self.detail)
     }
 }
 
-impl TraceEvent {
+impl TraceEvent<'_> {
     /// The stable human-readable line (see the `Display` impl).
     pub fn line(&self) -> String {
         self.to_string()
@@ -49,15 +50,34 @@ impl TraceEvent {
     }
 }
 
+/// A stored line: 48 bytes and one allocation. The component and action are indexes
+/// into the trace's names; the object and the detail share one string.
+#[derive(Debug)]
+struct Line {
+    t_ms: u64,
+    cause: u64,
+    component: u32,
+    action: u32,
+    object_len: u32,
+    text: Box<str>,
+}
+
+/// Lines are kept in chunks of this many, so that the trace grows without copying
+/// itself (a doubling vector of millions of lines would briefly hold two copies).
+const CHUNK: usize = 1 << 14;
+
 /// All events of a run, in order.
 #[derive(Debug, Default)]
 pub struct Trace {
-    events: Vec<TraceEvent>,
-    /// Every component and action name seen, shared by the lines that carry it (and the
-    /// other few-valued strings of a run: event reasons, node names).
-    names: BTreeSet<Str>,
+    chunks: Vec<Vec<Line>>,
+    len: usize,
+    /// Every component and action name seen, by index (and the other few-valued strings
+    /// of a run: event reasons, node names), shared by the lines that carry them.
+    names: Vec<Str>,
+    /// Each name's index in `names`.
+    index: BTreeMap<Str, u32>,
     /// The last component named: one component usually records several lines in a row.
-    last_component: Option<Str>,
+    last_component: Option<u32>,
 }
 
 impl Trace {
@@ -68,37 +88,96 @@ impl Trace {
         cause: u64,
         component: &str,
         action: &str,
-        object: String,
-        detail: String,
+        object: &str,
+        detail: &str,
     ) -> u64 {
-        let id = self.events.len() as u64 + 1;
-        let component = match &self.last_component {
-            Some(last) if *last == component => last.clone(),
+        let mut text = String::with_capacity(object.len() + detail.len());
+        text.push_str(object);
+        text.push_str(detail);
+        self.record_joined(now, cause, component, action, text, object.len())
+    }
+
+    /// Records an event whose object and detail the caller has written into one string,
+    /// the object the first `object_len` bytes, and returns its id.
+    pub fn record_joined(
+        &mut self,
+        now: SimTime,
+        cause: u64,
+        component: &str,
+        action: &str,
+        text: String,
+        object_len: usize,
+    ) -> u64 {
+        let component = match self.last_component {
+            Some(last) if self.names[last as usize] == component => last,
             _ => {
-                let name = self.intern(component);
-                self.last_component = Some(name.clone());
-                name
+                let index = self.index_of(component);
+                self.last_component = Some(index);
+                index
             }
         };
-        let action = self.intern(action);
-        self.events.push(TraceEvent { id, t_ms: now.as_ms(), cause, component, action, object, detail });
-        id
+        let action = self.index_of(action);
+        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let line =
+            Line { t_ms: now.as_ms(), cause, component, action, object_len: object_len as u32, text: text.into() };
+        self.chunks.last_mut().expect("a chunk with room was just ensured").push(line);
+        self.len += 1;
+        self.len as u64
+    }
+
+    fn index_of(&mut self, name: &str) -> u32 {
+        if let Some(index) = self.index.get(name) {
+            return *index;
+        }
+        let index = self.names.len() as u32;
+        let shared = Str::from(name);
+        self.names.push(shared.clone());
+        self.index.insert(shared, index);
+        index
     }
 
     /// `name` as a `Str` shared with every other use of the same name in this run: for
     /// strings with few values and many uses.
     pub fn intern(&mut self, name: &str) -> Str {
-        if let Some(shared) = self.names.get(name) {
-            return shared.clone();
-        }
-        let shared = Str::from(name);
-        self.names.insert(shared.clone());
-        shared
+        let index = self.index_of(name);
+        self.names[index as usize].clone()
     }
 
-    /// Every event so far.
-    pub fn events(&self) -> &[TraceEvent] {
-        &self.events
+    fn view<'a>(&'a self, id: u64, line: &'a Line) -> TraceEvent<'a> {
+        let (object, detail) = line.text.split_at(line.object_len as usize);
+        TraceEvent {
+            id,
+            t_ms: line.t_ms,
+            cause: line.cause,
+            component: &self.names[line.component as usize],
+            action: &self.names[line.action as usize],
+            object,
+            detail,
+        }
+    }
+
+    /// How many events there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing happened yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every event so far, in order.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = TraceEvent<'_>> + Clone {
+        self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
+            chunk.iter().enumerate().map(move |(i, line)| self.view((c * CHUNK + i + 1) as u64, line))
+        })
+    }
+
+    /// The last event's id; 0 before the first.
+    pub fn last_id(&self) -> u64 {
+        self.len as u64
     }
 
     /// A fingerprint of the whole trace (FNV-1a over its lines): equal for runs whose
@@ -106,19 +185,20 @@ impl Trace {
     pub fn hash_hex(&self) -> String {
         use std::fmt::Write;
         let mut hash = super::hash::Fnv64::default();
-        for e in &self.events {
+        for e in self.events() {
             writeln!(hash, "{e}").expect("hashing cannot fail");
         }
         format!("{:016x}", hash.finish())
     }
 
     /// The event with this id.
-    pub fn get(&self, id: u64) -> Option<&TraceEvent> {
-        id.checked_sub(1).and_then(|i| self.events.get(i as usize))
+    pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
+        let i = usize::try_from(id.checked_sub(1)?).ok()?;
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK).map(|line| self.view(id, line))
     }
 
     /// The causal chain ending at `id`, oldest first.
-    pub fn chain(&self, id: u64) -> Vec<&TraceEvent> {
+    pub fn chain(&self, id: u64) -> Vec<TraceEvent<'_>> {
         let mut chain = Vec::new();
         let mut next = id;
         while let Some(event) = self.get(next) {
@@ -141,11 +221,26 @@ mod tests {
     #[test]
     fn chain_walks_causes_back_to_the_root() {
         let mut trace = Trace::default();
-        let a = trace.record(SimTime(0), 0, "user", "crash", "Node node-1".into(), String::new());
-        let _noise = trace.record(SimTime(1), 0, "user", "noop", String::new(), String::new());
-        let b = trace.record(SimTime(2), a, "node-controller", "update", "Node node-1".into(), String::new());
+        let a = trace.record(SimTime(0), 0, "user", "crash", "Node node-1", "");
+        let _noise = trace.record(SimTime(1), 0, "user", "noop", "", "");
+        let b = trace.record(SimTime(2), a, "node-controller", "update", "Node node-1", "");
         let ids: Vec<u64> = trace.chain(b).iter().map(|e| e.id).collect();
         assert_eq!(ids, [a, b]);
-        assert!(trace.events()[0].line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
+        assert!(trace.events().next().unwrap().line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
+        assert_eq!(trace.get(b).unwrap().object, "Node node-1");
+        assert_eq!(trace.events().rev().next().unwrap().id, trace.last_id());
+    }
+
+    #[test]
+    fn lines_past_a_chunk_keep_their_ids_and_text() {
+        let mut trace = Trace::default();
+        for i in 0..CHUNK + 2 {
+            trace.record(SimTime(i as u64), 0, "user", "noop", &format!("Pod {i}"), " detail");
+        }
+        let id = CHUNK as u64 + 1;
+        let e = trace.get(id).unwrap();
+        assert_eq!((e.id, e.object, e.detail), (id, format!("Pod {CHUNK}").as_str(), " detail"));
+        assert_eq!(trace.events().nth(CHUNK).unwrap(), e);
+        assert_eq!(trace.events().count(), trace.len());
     }
 }

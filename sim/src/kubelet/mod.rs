@@ -775,7 +775,7 @@ impl Kubelet {
                 };
                 if let Some(w) = self.workers.get_mut(&key) {
                     w.sandbox = Sandbox::Ready(sandbox);
-                    ctx.trace("sandbox-ready", key.to_string(), w.ip.clone().unwrap_or_default());
+                    ctx.trace("sandbox-ready", &key, format_args!("{}", w.ip.as_deref().unwrap_or_default()));
                     // Upstream creates the sandbox and starts the containers in one sync;
                     // the new sandbox is news for the PLEG.
                     for c in &mut w.containers {
@@ -815,7 +815,7 @@ impl Kubelet {
                     c.state = CState::Running { since: ctx.now };
                     c.op = Op::Idle;
                     let msg = format!("Started container {}", c.config.name);
-                    ctx.trace("container-started", w.key.to_string(), c.config.name.clone());
+                    ctx.trace("container-started", &w.key, format_args!("{}", c.config.name));
                     ctx.event(
                         &w.pod,
                         Reporter { component: "kubelet", host: w.pod().spec.node_name.as_deref() },
@@ -853,11 +853,7 @@ impl Kubelet {
                     });
                     c.op = Op::Idle;
                     c.serving = false;
-                    ctx.trace(
-                        "container-exited",
-                        w.key.to_string(),
-                        format!("{} exit {exit_code} {reason}", c.config.name),
-                    );
+                    ctx.trace("container-exited", &w.key, format_args!("{} exit {exit_code} {reason}", c.config.name));
                 });
                 // Let the restart policy decide, now that the exit is known.
                 if let Some(key) = self.key_of_container(&container) {

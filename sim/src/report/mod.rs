@@ -72,17 +72,22 @@ pub struct Timeline {
 impl Timeline {
     /// A timeline from a run's trace and the changes it logged (each with its trace
     /// event's id).
-    pub fn new(title: &str, subtitle: &str, end_ms: u64, trace: &[TraceEvent], changes: &[(u64, Change)]) -> Timeline {
+    pub fn new<'a>(
+        title: &str,
+        subtitle: &str,
+        end_ms: u64,
+        trace: impl Iterator<Item = TraceEvent<'a>>,
+        changes: &[(u64, Change)],
+    ) -> Timeline {
         let mut events: Vec<Event> = trace
-            .iter()
             .map(|e| Event {
                 id: e.id,
                 t_ms: e.t_ms,
                 cause: e.cause,
                 component: e.component.to_string(),
                 action: e.action.to_string(),
-                object: e.object.clone(),
-                detail: e.detail.clone(),
+                object: e.object.to_string(),
+                detail: e.detail.to_string(),
                 view: None,
             })
             .collect();

@@ -126,15 +126,14 @@ struct Played {
 
 impl TrackRun<'_> {
     fn measure(mut self, name: &str, track: &[(usize, Step)], scenario: &Scenario, converge: u64) -> TrackResult {
-        let first_write = self.runner.shell.cluster().trace().events().last().map_or(0, |e| e.id);
+        let first_write = self.runner.shell.cluster().trace().last_id();
         let start = self.runner.shell.cluster().now();
         let played = self.play(track);
         let objects_changed = {
             let events = self.runner.shell.cluster().trace().events();
             let written: std::collections::BTreeSet<&str> = events
-                .iter()
                 .filter(|e| e.id > first_write && e.component == "kubectl" && e.action != "rejected")
-                .map(|e| e.object.as_str())
+                .map(|e| e.object)
                 .collect();
             written.len()
         };
