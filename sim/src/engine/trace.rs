@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(ids, [a, b]);
         assert!(trace.events().next().unwrap().line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
         assert_eq!(trace.get(b).unwrap().object, "Node node-1");
-        assert_eq!(trace.events().rev().next().unwrap().id, trace.last_id());
+        assert_eq!(trace.events().next_back().unwrap().id, trace.last_id());
     }
 
     #[test]
