@@ -582,7 +582,7 @@ pub struct PodStatus {
     /// Where the pod is in its life: Pending, Running, Succeeded, Failed or Unknown. Set by
     /// the kubelet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<Str>,
     /// The pod's conditions, such as PodScheduled, Initialized, ContainersReady and Ready.
     /// Set by the scheduler and the kubelet.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
@@ -590,25 +590,25 @@ pub struct PodStatus {
     /// A human-readable explanation of why the pod is in its current state. Set by the
     /// system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Str>,
     /// A short CamelCase word for why the pod is in its current state, such as Evicted. Set
     /// by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Str>,
     /// The node the scheduler intends to place the pod on once preemption has freed room
     /// there. Set by the scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nominated_node_name: Option<String>,
+    pub nominated_node_name: Option<Str>,
     /// The IP address of the node the pod was placed on. Set by the kubelet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "hostIP")]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<Str>,
     /// All IP addresses of the pod's node, the first being hostIP. Set by the kubelet.
     #[serde(rename = "hostIPs", default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
     pub host_ips: Vec<PodIp>,
     /// The pod's own IP address, taken from its node's pod range. Set by the kubelet.
     #[serde(rename = "podIP", default, skip_serializing_if = "Option::is_none")]
-    pub pod_ip: Option<String>,
+    pub pod_ip: Option<Str>,
     /// All of the pod's IP addresses, at most one per IP family, the first being podIP. Set
     /// by the kubelet.
     #[serde(rename = "podIPs", default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
@@ -627,7 +627,7 @@ pub struct PodStatus {
     /// limits: Guaranteed, Burstable or BestEffort. Set by the apiserver when the pod is
     /// created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qos_class: Option<String>,
+    pub qos_class: Option<Str>,
 }
 
 /// One IP address, of a pod (podIPs) or of its node (hostIPs).
@@ -635,7 +635,7 @@ pub struct PodStatus {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PodIp {
     /// The IP address.
-    pub ip: String,
+    pub ip: Str,
 }
 
 /// The observed state of one container. Written by the kubelet, not by users.
@@ -643,7 +643,7 @@ pub struct PodIp {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContainerStatus {
     /// The container's name, as given in the pod spec.
-    pub name: String,
+    pub name: Str,
     /// What the container is doing now: waiting, running or terminated.
     #[serde(default, deserialize_with = "null_as_default")]
     pub state: ContainerState,
@@ -655,14 +655,14 @@ pub struct ContainerStatus {
     /// How many times the kubelet has restarted the container.
     pub restart_count: i32,
     /// The image the container runs, as named in the spec.
-    pub image: String,
+    pub image: Str,
     /// The exact image the container runs, usually identified by its digest.
     #[serde(rename = "imageID", default)]
-    pub image_id: String,
+    pub image_id: Str,
     /// The container's ID in the container runtime, written as runtime://id, for example
     /// containerd://3f9e0c7a.
     #[serde(rename = "containerID", default, skip_serializing_if = "Option::is_none")]
-    pub container_id: Option<String>,
+    pub container_id: Option<Str>,
     /// Whether the container has finished starting, that is whether its startup probe, if
     /// any, has passed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -692,10 +692,10 @@ pub struct ContainerStateWaiting {
     /// Why the container is waiting, as one CamelCase word, such as ContainerCreating,
     /// ErrImagePull, ImagePullBackOff or CrashLoopBackOff.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Str>,
     /// More detail on why the container is waiting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Str>,
 }
 
 /// Details of a running container.
@@ -719,10 +719,10 @@ pub struct ContainerStateTerminated {
     /// Why the container ended, as one CamelCase word, such as Completed, Error or
     /// OOMKilled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Str>,
     /// More detail on why the container ended, such as its termination message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Str>,
     /// When the container started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Time>,
@@ -732,7 +732,7 @@ pub struct ContainerStateTerminated {
     /// The container runtime's ID of the container that exited, written as runtime://id,
     /// for example containerd://3f9e0c7a.
     #[serde(rename = "containerID", default, skip_serializing_if = "Option::is_none")]
-    pub container_id: Option<String>,
+    pub container_id: Option<Str>,
 }
 
 /// A Service: a stable virtual IP address and DNS name in front of a changing set of pods,

@@ -330,9 +330,9 @@ impl LabelSelector {
 pub struct Condition {
     /// The aspect of the object's state the condition is about, such as Ready or Available.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: Str,
     /// Whether the condition holds: True, False or Unknown.
-    pub status: String,
+    pub status: Str,
     /// When the condition was last checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_probe_time: Option<Time>,
@@ -348,10 +348,10 @@ pub struct Condition {
     pub last_transition_time: Option<Time>,
     /// Why the condition has its status, as one short CamelCase word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Str>,
     /// A human-readable explanation of the condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<Str>,
 }
 
 /// Finds the condition of `type_` in `conditions`.

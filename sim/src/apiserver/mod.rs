@@ -13,7 +13,7 @@ use rand::RngExt;
 use crate::api::defaults::apply_defaults;
 use crate::api::meta::{Condition, Time, set_condition};
 use crate::api::validation::{FieldError, validate_create, validate_update};
-use crate::api::{Kind, ObjKey, Object, ObjectMap};
+use crate::api::{Kind, ObjKey, Object, ObjectMap, Str};
 use crate::engine::{SimRng, SimTime, rng};
 pub use allocators::Allocators;
 pub use error::ApiError;
@@ -320,8 +320,8 @@ impl ApiServer {
         set_condition(
             &mut pod.status.conditions,
             Condition {
-                type_: "PodScheduled".into(),
-                status: "True".into(),
+                type_: Str::lit("PodScheduled"),
+                status: Str::lit("True"),
                 last_transition_time: Some(Time(now)),
                 ..Default::default()
             },
@@ -472,8 +472,8 @@ fn prepare_for_create(obj: &mut Object) {
     match obj {
         Object::Pod(pod) => {
             pod.status = Default::default();
-            pod.status.phase = Some("Pending".into());
-            pod.status.qos_class = Some(qos_class(&pod.spec).into());
+            pod.status.phase = Some(Str::lit("Pending"));
+            pod.status.qos_class = Some(Str::lit(qos_class(&pod.spec)));
         }
         Object::Deployment(d) => d.status = Default::default(),
         Object::ReplicaSet(rs) => rs.status = Default::default(),

@@ -569,7 +569,7 @@ fn condition(type_: &str, status: &str, reason: &str, message: String, now: SimT
         last_update_time: Some(Time(now)),
         last_transition_time: Some(Time(now)),
         reason: Some(reason.into()),
-        message: Some(message),
+        message: Some(message.into()),
         ..Default::default()
     }
 }

@@ -107,7 +107,7 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
         let key: Vec<(Option<String>, i32)> = ports.iter().map(|p| (p.name.clone(), p.port)).collect();
         let subset = subsets.entry(key).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
         let address = EndpointAddress {
-            ip: pod.status.pod_ip.clone().unwrap_or_default(),
+            ip: pod.status.pod_ip.as_deref().unwrap_or_default().to_string(),
             node_name: pod.spec.node_name.clone(),
             target_ref: Some(pod_ref(pod)),
         };
@@ -140,7 +140,7 @@ fn slice_endpoints(pods: &[&Pod]) -> Vec<Endpoint> {
             let terminating = pod.metadata.deletion_timestamp.is_some();
             let serving = ready_since(pod).is_some();
             Endpoint {
-                addresses: vec![pod.status.pod_ip.clone().unwrap_or_default()],
+                addresses: vec![pod.status.pod_ip.as_deref().unwrap_or_default().to_string()],
                 conditions: EndpointConditions {
                     ready: Some(serving && !terminating),
                     serving: Some(serving),

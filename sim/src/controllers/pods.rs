@@ -128,8 +128,8 @@ mod tests {
         p.status.phase = Some(phase.into());
         if ready {
             p.status.conditions.push(Condition {
-                type_: "Ready".into(),
-                status: "True".into(),
+                type_: Str::lit("Ready"),
+                status: Str::lit("True"),
                 last_transition_time: Some(Time(SimTime(1000))),
                 ..Default::default()
             });

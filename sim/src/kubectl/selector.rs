@@ -111,7 +111,7 @@ pub fn field_value(obj: &Object, field: &str) -> Option<String> {
             "spec.serviceAccountName" => Some(text(&p.spec.service_account_name)),
             "spec.hostNetwork" => Some(p.spec.host_network.unwrap_or(false).to_string()),
             "status.phase" => Some(text(&p.status.phase)),
-            "status.podIP" => Some(p.status.pod_ips.first().map(|ip| ip.ip.clone()).unwrap_or_default()),
+            "status.podIP" => Some(p.status.pod_ips.first().map(|ip| ip.ip.to_string()).unwrap_or_default()),
             "status.nominatedNodeName" => Some(text(&p.status.nominated_node_name)),
             _ => None,
         },

@@ -103,6 +103,8 @@ pub fn pod_subnet(index: usize, nodes: usize) -> String {
 /// The kubelet of one node.
 pub struct Kubelet {
     machine: Machine,
+    /// The node's InternalIP, shared by every status the kubelet posts.
+    node_ip: Str,
     /// Its name in the trace, `kubelet/<node>`.
     component: Rc<str>,
     runtime: Box<dyn ContainerRuntime>,
@@ -133,6 +135,7 @@ impl Kubelet {
     pub fn new(machine: Machine, runtime: Box<dyn ContainerRuntime>, rng: SimRng) -> Kubelet {
         Kubelet {
             component: format!("kubelet/{}", machine.name).into(),
+            node_ip: machine.internal_ip().into(),
             machine,
             runtime,
             cache: Cache::default(),
@@ -270,7 +273,7 @@ impl Kubelet {
                     let api_status = &change.object.as_pod().expect("pod").status;
                     let as_posted =
                         !w.unsent && w.posted.as_ref().is_some_and(|posted| Shared::ptr_eq(posted, api_status));
-                    if !as_posted && w.status(&self.machine.internal_ip(), ctx.now) != **api_status {
+                    if !as_posted && w.status(&self.node_ip, ctx.now) != **api_status {
                         let mut w = self.workers.remove(&key).expect("matched above");
                         w.posted = None;
                         self.post_status(ctx, &mut w);
@@ -634,7 +637,7 @@ impl Kubelet {
                 let mut wake = Vec::new();
                 let id = self.runtime.run_pod_sandbox(&mut wake, &config);
                 self.schedule_wakeups(ctx, wake);
-                w.ip = Some(ip);
+                w.ip = Some(ip.into());
                 w.sandbox = Sandbox::Starting(id);
                 return;
             }
@@ -672,10 +675,8 @@ impl Kubelet {
             let pod = w.pod();
             let pod_ref = format!("{}_{}({})", pod.metadata.name, pod.metadata.namespace, pod.metadata.uid);
             let was_waiting = matches!(&c.state, CState::Waiting { reason, .. } if reason == "CrashLoopBackOff");
-            w.containers[i].set_waiting(
-                "CrashLoopBackOff",
-                Some(format!("back-off {} restarting failed container={name} pod={pod_ref}", go_duration(delay))),
-            );
+            let message = format!("back-off {} restarting failed container={name} pod={pod_ref}", go_duration(delay));
+            w.containers[i].set_waiting(Str::lit("CrashLoopBackOff"), Some(message.into()));
             if !was_waiting {
                 let msg = format!("Back-off restarting failed container {name} in pod {pod_ref}");
                 ctx.event(&w.pod, reporter, "Warning", "BackOff", &msg);
@@ -686,7 +687,7 @@ impl Kubelet {
         }
         // The status shows why the last sync could not start it (`reasonCache`).
         if let Some((reason, message)) = w.containers[i].start_failure.clone() {
-            w.containers[i].set_waiting(&reason, message);
+            w.containers[i].set_waiting(reason, message);
         }
         let policy = w.containers[i].pull_policy.clone();
         let present = self.runtime.image_present(&image);
@@ -694,7 +695,7 @@ impl Kubelet {
             let msg = format!("Container image \"{image}\" is not present with pull policy of Never");
             ctx.event(&w.pod, reporter, "Warning", "ErrImageNeverPull", &msg);
             ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ErrImageNeverPull");
-            w.containers[i].start_failure = Some(("ErrImageNeverPull".into(), Some(msg)));
+            w.containers[i].start_failure = Some((Str::lit("ErrImageNeverPull"), Some(msg.into())));
             w.sync_failed(i);
             return;
         }
@@ -708,7 +709,7 @@ impl Kubelet {
                 if let Some(err) = &entry.last_error {
                     msg = format!("{msg}: {err}");
                 }
-                w.containers[i].start_failure = Some(("ImagePullBackOff".into(), Some(msg)));
+                w.containers[i].start_failure = Some((Str::lit("ImagePullBackOff"), Some(msg.into())));
                 w.sync_failed(i);
                 return;
             }
@@ -718,7 +719,7 @@ impl Kubelet {
             c.pulling_image = Some(image.clone());
             // A pull shows what the last sync found (a retry keeps ImagePullBackOff).
             if !matches!(c.state, CState::Waiting { .. }) {
-                c.set_waiting("ContainerCreating", None);
+                c.set_waiting(Str::lit("ContainerCreating"), None);
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
             // One pull per image at a time; pods wanting it wait for the same pull.
@@ -748,14 +749,14 @@ impl Kubelet {
             c.crash_backoff.next(ctx.now);
             c.restart_count += 1;
         }
-        c.image_id = Some(image_id(&c.config.image));
+        c.image_id = Some(image_id(&c.config.image).into());
         let mut wake = Vec::new();
         let id = self.runtime.start_container(&mut wake, &sandbox, &c.config);
-        c.id = Some(id);
+        c.id = Some(id.into());
         c.op = Op::Starting;
         c.serving = false;
         if !matches!(c.state, CState::Waiting { .. }) {
-            c.set_waiting("ContainerCreating", None);
+            c.set_waiting(Str::lit("ContainerCreating"), None);
         }
         let msg = format!("Created container: {}", c.config.name);
         self.schedule_wakeups(ctx, wake);
@@ -896,7 +897,7 @@ impl Kubelet {
                 entry.last_error = Some(format!("ErrImagePull: {err}"));
                 // Shown from the next sync on, which comes at the next relist if this
                 // sync also changed the runtime, else 10-15s later.
-                w.containers[i].start_failure = Some(("ErrImagePull".into(), Some(err.clone())));
+                w.containers[i].start_failure = Some((Str::lit("ErrImagePull"), Some(err.as_str().into())));
                 w.sync_failed(i);
             }
         }
@@ -931,7 +932,7 @@ impl Kubelet {
 
     fn post_status(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
         // Shared by the worker's memory of what it posted and the stored pod.
-        let status = Shared::from(w.status(&self.machine.internal_ip(), ctx.now));
+        let status = Shared::from(w.status(&self.node_ip, ctx.now));
         if w.posted.as_ref() == Some(&status) {
             return;
         }

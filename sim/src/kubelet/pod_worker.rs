@@ -9,7 +9,7 @@ use crate::api::core::{
     PodIp, PodStatus,
 };
 use crate::api::meta::{Condition, Time, find_condition, set_condition};
-use crate::api::{ObjKey, Object, Shared};
+use crate::api::{ObjKey, Object, Shared, Str};
 use crate::engine::SimTime;
 use crate::runtime::ContainerConfig;
 
@@ -21,9 +21,9 @@ pub enum CState {
     /// Not running: `ContainerCreating`, `ErrImagePull`, `CrashLoopBackOff`...
     Waiting {
         /// Reason shown in STATUS.
-        reason: String,
+        reason: Str,
         /// Longer explanation.
-        message: Option<String>,
+        message: Option<Str>,
     },
     /// Running since `since`.
     Running {
@@ -63,9 +63,9 @@ pub struct ContainerWorker {
     /// Restarts so far.
     pub restart_count: i32,
     /// Current runtime container id.
-    pub id: Option<String>,
+    pub id: Option<Str>,
     /// Set once the image was pulled or found.
-    pub image_id: Option<String>,
+    pub image_id: Option<Str>,
     /// Serving on its port (readiness).
     pub serving: bool,
     /// In-flight runtime operation.
@@ -78,7 +78,7 @@ pub struct ContainerWorker {
     /// Why the last sync could not start it (`ErrImagePull`, `ImagePullBackOff`,
     /// `ErrImageNeverPull`) and the message: upstream's `reasonCache`. The status shows it
     /// from the next sync on, until a start succeeds.
-    pub start_failure: Option<(String, Option<String>)>,
+    pub start_failure: Option<(Str, Option<Str>)>,
     /// The image being pulled for it, while `op` is `Pulling`.
     pub pulling_image: Option<String>,
     /// The sync that is starting it also changed the runtime (created the pod's sandbox,
@@ -90,8 +90,8 @@ pub struct ContainerWorker {
 
 impl ContainerWorker {
     /// Moves to a waiting state; a terminated instance becomes `lastState`.
-    pub fn set_waiting(&mut self, reason: &str, message: Option<String>) {
-        let waiting = CState::Waiting { reason: reason.into(), message };
+    pub fn set_waiting(&mut self, reason: Str, message: Option<Str>) {
+        let waiting = CState::Waiting { reason, message };
         if let CState::Terminated(t) = std::mem::replace(&mut self.state, waiting) {
             self.last_terminated = Some(t);
         }
@@ -142,7 +142,7 @@ pub struct PodWorker {
     /// Sandbox state.
     pub sandbox: Sandbox,
     /// Assigned pod IP.
-    pub ip: Option<String>,
+    pub ip: Option<Str>,
     /// Containers, in spec order.
     pub containers: Vec<ContainerWorker>,
     /// When the kubelet first saw the pod.
@@ -244,13 +244,13 @@ impl PodWorker {
 
     /// The PodStatus to report, given the pod's current status (whose scheduler- and
     /// controller-owned conditions are kept), the node's IP and the time.
-    pub fn status(&self, host_ip: &str, now: SimTime) -> PodStatus {
+    pub fn status(&self, host_ip: &Str, now: SimTime) -> PodStatus {
         let current = &self.pod().status;
         let mut status = PodStatus {
-            phase: Some(self.phase().into()),
+            phase: Some(Str::lit(self.phase())),
             qos_class: current.qos_class.clone(),
-            host_ip: Some(host_ip.into()),
-            host_ips: vec![PodIp { ip: host_ip.into() }],
+            host_ip: Some(host_ip.clone()),
+            host_ips: vec![PodIp { ip: host_ip.clone() }],
             pod_ip: self.ip.clone().filter(|_| matches!(self.sandbox, Sandbox::Ready(_))),
             start_time: Some(Time(self.start_time)),
             ..Default::default()
@@ -261,12 +261,12 @@ impl PodWorker {
         // in `convertToAPIContainerStatuses`), whatever the spec's order.
         status.container_statuses.sort_by(|a, b| a.name.cmp(&b.name));
         let mut conditions = self.posted.as_ref().map(|p| p.conditions.clone()).unwrap_or_default();
-        let condition = |type_: &str, ok: bool, reason: Option<&str>, message: Option<String>| Condition {
-            type_: type_.into(),
-            status: if ok { "True" } else { "False" }.into(),
+        let condition = |type_: &'static str, ok: bool, reason: Option<&'static str>, message: Option<Str>| Condition {
+            type_: Str::lit(type_),
+            status: Str::lit(if ok { "True" } else { "False" }),
             last_probe_time: None,
             last_transition_time: Some(Time(now)),
-            reason: if ok { None } else { reason.map(Into::into) },
+            reason: if ok { None } else { reason.map(Str::lit) },
             message: if ok { None } else { message },
             ..Default::default()
         };
@@ -276,7 +276,8 @@ impl PodWorker {
         let (reason, message) = if self.phase() == "Succeeded" {
             ("PodCompleted", None)
         } else {
-            ("ContainersNotReady", Some(format!("containers with unready status: [{}]", unready.join(" "))))
+            let message = format!("containers with unready status: [{}]", unready.join(" "));
+            ("ContainersNotReady", (!all_ready).then(|| Str::from(message)))
         };
         set_condition(
             &mut conditions,
@@ -306,12 +307,12 @@ fn container_status(c: &ContainerWorker) -> ContainerStatus {
         CState::Terminated(t) => ContainerState { terminated: Some(t.clone()), ..Default::default() },
     };
     ContainerStatus {
-        name: c.config.name.clone(),
+        name: c.config.name.as_str().into(),
         state,
         last_state: ContainerState { terminated: c.last_terminated.clone(), ..Default::default() },
         ready: c.ready(),
         restart_count: c.restart_count,
-        image: c.config.image.clone(),
+        image: c.config.image.as_str().into(),
         image_id: c.image_id.clone().unwrap_or_default(),
         container_id: c.id.clone(),
         started: Some(matches!(c.state, CState::Running { .. })),

@@ -11,7 +11,7 @@ fn container_state(shell: &Shell, pod: &str) -> String {
     if c.state.running.is_some() {
         return "Running".into();
     }
-    c.state.waiting.as_ref().and_then(|w| w.reason.clone()).unwrap_or_else(|| "none".into())
+    c.state.waiting.as_ref().and_then(|w| w.reason.as_ref()).map_or_else(|| "none".into(), |r| r.to_string())
 }
 
 /// `(seconds since start, state)` at every change, sampled every 100ms for `secs`.

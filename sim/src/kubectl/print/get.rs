@@ -258,13 +258,13 @@ fn pod_cells(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
             .status
             .pod_ips
             .first()
-            .map(|ip| ip.ip.clone())
-            .or_else(|| pod.status.pod_ip.clone())
+            .map(|ip| ip.ip.to_string())
+            .or_else(|| pod.status.pod_ip.as_ref().map(|ip| ip.to_string()))
             .unwrap_or_default();
         cells.extend([
             or_none(ip),
             or_none(pod.spec.node_name.clone().unwrap_or_default()),
-            or_none(pod.status.nominated_node_name.clone().unwrap_or_default()),
+            or_none(or_empty(&pod.status.nominated_node_name).to_string()),
             readiness_gates(pod),
         ]);
     }

@@ -3,6 +3,7 @@
 
 use crate::api::core::{ContainerStatus, Pod};
 use crate::api::meta::find_condition;
+use crate::api::or_empty;
 use crate::engine::SimTime;
 
 use super::age::{human_duration, signed_ms_between};
@@ -69,7 +70,7 @@ fn initial_reason(pod: &Pod) -> String {
     let status = &pod.status;
     let mut reason = match status.reason.as_deref() {
         Some(r) if !r.is_empty() => r.to_string(),
-        _ => status.phase.clone().unwrap_or_default(),
+        _ => or_empty(&status.phase).to_string(),
     };
     let gated =
         status.conditions.iter().any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"));

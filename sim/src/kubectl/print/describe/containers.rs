@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::api::apps::PodTemplateSpec;
 use crate::api::core::{Container, ContainerPort, ContainerState, ContainerStatus, EnvVar, Pod, PodIp};
 use crate::api::meta::parse_quantity_milli;
+use crate::api::or_empty;
 
 use super::{Writer, annotations_multiline, labels_multiline, rfc1123, tolerations_multiline};
 use crate::kubectl::print::format::{Amount, canonical_quantity};
@@ -324,9 +325,9 @@ fn pod_field(pod: &Pod, path: &str) -> String {
         "metadata.uid" => meta.uid.to_string(),
         "spec.nodeName" => pod.spec.node_name.clone().unwrap_or_default(),
         "spec.serviceAccountName" => pod.spec.service_account_name.clone().unwrap_or_default(),
-        "status.hostIP" => status.host_ip.clone().unwrap_or_default(),
+        "status.hostIP" => or_empty(&status.host_ip).to_string(),
         "status.hostIPs" => join(&status.host_ips),
-        "status.podIP" => status.pod_ip.clone().unwrap_or_default(),
+        "status.podIP" => or_empty(&status.pod_ip).to_string(),
         "status.podIPs" => join(&status.pod_ips),
         _ => String::new(),
     }
