@@ -14,7 +14,7 @@ use rand::RngExt;
 
 use crate::api::core::{Node, Pod, Taint};
 use crate::api::meta::find_condition;
-use crate::api::{ObjKey, Object};
+use crate::api::{ObjKey, Object, Str};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::controllers::node_lifecycle::UNSCHEDULABLE_TAINT;
@@ -155,7 +155,7 @@ struct Unschedulable {
 pub struct Scheduler {
     cache: Cache,
     /// What each assigned, non-terminal pod uses, by node: (requests, non-zero requests).
-    placed: BTreeMap<ObjKey, (String, Resources, Resources)>,
+    placed: BTreeMap<ObjKey, (Str, Resources, Resources)>,
     /// Requests of pods placed on nodes not (or no longer) in the table.
     unknown_nodes: BTreeMap<String, (Resources, Resources)>,
     unschedulable: BTreeMap<ObjKey, Unschedulable>,
@@ -203,7 +203,7 @@ impl Scheduler {
         }
     }
 
-    fn account(&mut self, key: &ObjKey, placement: Option<(String, Resources, Resources)>) {
+    fn account(&mut self, key: &ObjKey, placement: Option<(Str, Resources, Resources)>) {
         if self.placed.get(key) == placement.as_ref() {
             return; // most pod updates (status) change nothing the scheduler counts
         }
@@ -365,7 +365,7 @@ impl Scheduler {
             Ok(bound) => {
                 self.stats.bound += 1;
                 self.unschedulable.remove(key);
-                self.account(key, Some((chosen.to_string(), requests.exact, requests.non_zero)));
+                self.account(key, Some((chosen.clone(), requests.exact, requests.non_zero)));
                 let msg = format!("Successfully assigned {}/{} to {chosen}", key.namespace, key.name);
                 ctx.event(&bound, REPORTER, "Normal", "Scheduled", &msg);
             }

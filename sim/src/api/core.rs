@@ -251,7 +251,7 @@ pub struct Pod {
 pub struct PodSpec {
     /// The containers to run in the pod, each from its own image. A pod needs at least one.
     #[serde(default)]
-    pub containers: Vec<Container>,
+    pub containers: Shared<Vec<Container>>,
     /// Containers that run one at a time, each until it exits successfully, before the
     /// regular containers start. Stored; kubesim does not simulate it.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
@@ -259,7 +259,7 @@ pub struct PodSpec {
     /// What the kubelet does when a container exits: Always (restart it), OnFailure
     /// (restart it only after a non-zero exit) or Never. Defaults to Always.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<Str>,
     /// How many seconds the containers get to shut down after being sent SIGTERM before
     /// they are killed with SIGKILL. Defaults to 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,7 +272,7 @@ pub struct PodSpec {
     /// ClusterFirstWithHostNet (the same, for pods on the host network), Default (inherit
     /// the node's settings) or None (use only dnsConfig). Defaults to ClusterFirst.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_policy: Option<String>,
+    pub dns_policy: Option<Str>,
     /// Labels a node must carry, every one of them with the given value, for the pod to be
     /// placed on it.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
@@ -280,30 +280,30 @@ pub struct PodSpec {
     /// The ServiceAccount whose identity the pod's processes use when they call the API.
     /// Defaults to default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_account_name: Option<String>,
+    pub service_account_name: Option<Str>,
     /// Deprecated older spelling of serviceAccountName.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service_account: Option<String>,
+    pub service_account: Option<Str>,
     /// The node the pod runs on. The scheduler sets it when it binds the pod; setting it
     /// yourself bypasses the scheduler.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<Str>,
     /// When true, the pod uses the node's own network and IP address instead of getting its
     /// own. Defaults to false. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_network: Option<bool>,
     /// The pod's host name as its containers see it. Defaults to the pod's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<Str>,
     /// With a headless Service of this name, gives the pod a DNS name of the form
     /// hostname.subdomain.namespace.svc.cluster.local. Stored; kubesim does not simulate
     /// it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subdomain: Option<String>,
+    pub subdomain: Option<Str>,
     /// Which scheduler places the pod. Defaults to default-scheduler, the only one kubesim
     /// runs; pods naming another stay Pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduler_name: Option<String>,
+    pub scheduler_name: Option<Str>,
     /// The taints this pod accepts: it may be placed on, or stay on, nodes that carry them.
     /// See Toleration.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
@@ -316,7 +316,7 @@ pub struct PodSpec {
     /// The PriorityClass that decides the pod's priority. Unset means the cluster's default
     /// class, or priority 0 when there is none. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<Str>,
     /// Whether the kubelet adds environment variables describing the namespace's Services
     /// to each container. Defaults to true. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,7 +325,7 @@ pub struct PodSpec {
     /// PreemptLowerPriority or Never. Defaults to PreemptLowerPriority. Stored; kubesim
     /// does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<Str>,
     /// Whether the service account's API token is mounted into the pod automatically.
     /// Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -540,18 +540,18 @@ pub struct Toleration {
     /// The taint key this toleration matches. Empty matches every key, which is allowed
     /// only with operator Exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<Str>,
     /// How the taint is matched: Equal (the values must be equal) or Exists (any value
     /// matches). Defaults to Equal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
+    pub operator: Option<Str>,
     /// The taint value to match when the operator is Equal; must be empty with Exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Str>,
     /// The taint effect this matches: NoSchedule, PreferNoSchedule or NoExecute. Empty
     /// matches every effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<Str>,
     /// For NoExecute taints: how many seconds the pod may stay on the node once the taint
     /// appears, before it is evicted. Unset means it may stay for good.
     #[serde(default, skip_serializing_if = "Option::is_none")]

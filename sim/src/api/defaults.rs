@@ -2,8 +2,9 @@
 //! DefaultTolerationSeconds admission plugin for pods.
 
 use super::apps::{DeploymentStrategy, PodTemplateSpec, RollingUpdateDeployment};
-use super::core::{PodSpec, Toleration};
+use super::core::{Container, PodSpec, Toleration};
 use super::meta::IntOrString;
+use super::name::Str;
 use super::object::Object;
 
 /// How long pods tolerate a not-ready or unreachable node before eviction (seconds).
@@ -16,7 +17,7 @@ pub fn apply_defaults(obj: &mut Object) {
             default_pod_spec(&mut pod.spec);
             // Admission, not defaulting: the ServiceAccount plugin names the account and
             // DefaultTolerationSeconds adds tolerations, to pods only (not templates).
-            or_default(&mut pod.spec.service_account_name, "default");
+            or_literal(&mut pod.spec.service_account_name, "default");
             add_default_tolerations(&mut pod.spec);
         }
         Object::Service(svc) => {
@@ -72,23 +73,40 @@ fn default_template(template: &mut PodTemplateSpec) {
 
 /// `SetDefaults_PodSpec` and `SetDefaults_Container`.
 pub fn default_pod_spec(spec: &mut PodSpec) {
-    or_default(&mut spec.restart_policy, "Always");
+    or_literal(&mut spec.restart_policy, "Always");
     spec.termination_grace_period_seconds.get_or_insert(30);
-    or_default(&mut spec.dns_policy, "ClusterFirst");
-    or_default(&mut spec.scheduler_name, "default-scheduler");
+    or_literal(&mut spec.dns_policy, "ClusterFirst");
+    or_literal(&mut spec.scheduler_name, "default-scheduler");
     spec.enable_service_links.get_or_insert(true);
-    or_default(&mut spec.preemption_policy, "PreemptLowerPriority");
+    or_literal(&mut spec.preemption_policy, "PreemptLowerPriority");
     spec.priority.get_or_insert(0);
-    for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
-        if c.image_pull_policy.is_none() {
-            let image = c.image.as_deref().unwrap_or("");
-            c.image_pull_policy = Some(default_pull_policy(image).into());
-        }
-        or_default(&mut c.termination_message_path, "/dev/termination-log");
-        or_default(&mut c.termination_message_policy, "File");
-        for p in &mut c.ports {
-            or_default(&mut p.protocol, "TCP");
-        }
+    // Containers are shared with the template a pod was made from: copy them only if
+    // one lacks a default.
+    if spec.containers.iter().any(lacks_defaults) {
+        spec.containers.iter_mut().for_each(default_container);
+    }
+    spec.init_containers.iter_mut().for_each(default_container);
+}
+
+/// Whether `default_container` would change `c`.
+fn lacks_defaults(c: &Container) -> bool {
+    let unset = |field: &Option<String>| field.as_deref().is_none_or(str::is_empty);
+    c.image_pull_policy.is_none()
+        || unset(&c.termination_message_path)
+        || unset(&c.termination_message_policy)
+        || c.ports.iter().any(|p| unset(&p.protocol))
+}
+
+/// `SetDefaults_Container` and `SetDefaults_ContainerPort`.
+fn default_container(c: &mut Container) {
+    if c.image_pull_policy.is_none() {
+        let image = c.image.as_deref().unwrap_or("");
+        c.image_pull_policy = Some(default_pull_policy(image).into());
+    }
+    or_default(&mut c.termination_message_path, "/dev/termination-log");
+    or_default(&mut c.termination_message_policy, "File");
+    for p in &mut c.ports {
+        or_default(&mut p.protocol, "TCP");
     }
 }
 
@@ -99,6 +117,14 @@ fn or_default<'a>(field: &'a mut Option<String>, value: &str) -> &'a mut String 
         *field = Some(value.to_string());
     }
     field.as_mut().expect("just set")
+}
+
+/// `or_default` for the fields that share their text (`Str`): the default is a literal,
+/// so millions of pods hold it without a copy.
+fn or_literal(field: &mut Option<Str>, value: &'static str) {
+    if field.as_deref().is_none_or(str::is_empty) {
+        *field = Some(Str::lit(value));
+    }
 }
 
 /// `Always` for `:latest` or untagged images, otherwise `IfNotPresent`.
@@ -121,10 +147,10 @@ fn add_default_tolerations(spec: &mut PodSpec) {
         });
         if !has {
             spec.tolerations.push(Toleration {
-                key: Some(key.into()),
-                operator: Some("Exists".into()),
+                key: Some(Str::lit(key)),
+                operator: Some(Str::lit("Exists")),
                 value: None,
-                effect: Some("NoExecute".into()),
+                effect: Some(Str::lit("NoExecute")),
                 toleration_seconds: Some(DEFAULT_TOLERATION_SECONDS),
             });
         }
@@ -134,6 +160,25 @@ fn add_default_tolerations(spec: &mut PodSpec) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pod_shares_the_defaulted_containers_of_its_template() {
+        use crate::api::core::ContainerPort;
+        let port = ContainerPort { container_port: 80, ..Default::default() };
+        let raw =
+            Container { name: "web".into(), image: Some("nginx".into()), ports: vec![port], ..Default::default() };
+        let mut template = PodSpec { containers: vec![raw.clone()].into(), ..Default::default() };
+        default_pod_spec(&mut template);
+        // `lacks_defaults` tells exactly when `default_container` changes something.
+        let mut defaulted = raw.clone();
+        default_container(&mut defaulted);
+        assert!(lacks_defaults(&raw) && defaulted != raw);
+        assert!(!lacks_defaults(&defaulted));
+        assert_eq!(template.containers[0], defaulted);
+        let mut pod = template.clone();
+        default_pod_spec(&mut pod);
+        assert!(crate::api::Shared::ptr_eq(&pod.containers, &template.containers));
+    }
 
     #[test]
     fn pull_policy_follows_the_tag() {

@@ -299,7 +299,7 @@ impl ApiServer {
 
     /// Binds a pod to a node: sets `spec.nodeName` and `PodScheduled=True` at once, as
     /// the `pods/binding` subresource does.
-    pub fn bind(&mut self, now: SimTime, key: &ObjKey, node: &str) -> Result<Change, ApiError> {
+    pub fn bind(&mut self, now: SimTime, key: &ObjKey, node: &Str) -> Result<Change, ApiError> {
         let Some(Object::Pod(pod)) = self.objects.get(key).map(|o| (**o).clone()) else {
             return Err(ApiError::NotFound { kind: Kind::Pod, name: key.name.to_string() });
         };
@@ -316,7 +316,7 @@ impl ApiServer {
             )));
         }
         let mut pod = pod;
-        pod.spec.node_name = Some(node.to_string());
+        pod.spec.node_name = Some(node.clone());
         set_condition(
             &mut pod.status.conditions,
             Condition {

@@ -262,7 +262,7 @@ impl Ctx<'_> {
 
     /// Binds a pod to a node (the `pods/binding` subresource): sets `spec.nodeName` and
     /// the `PodScheduled` condition in one write.
-    pub fn bind(&mut self, key: &ObjKey, node: &str) -> Result<Rc<Object>, ApiError> {
+    pub fn bind(&mut self, key: &ObjKey, node: &Str) -> Result<Rc<Object>, ApiError> {
         let result = self.api.bind(self.now, key, node).map(Some);
         self.outcome("bind", key, result, &format!("-> {node}")).map(|o| o.expect("a bind changes the store"))
     }

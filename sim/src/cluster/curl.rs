@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Cluster;
-use crate::api::{Kind, ObjKey};
+use crate::api::{Kind, ObjKey, or_empty};
 use crate::network::parse_target;
 
 /// Where a request really goes when a cluster runs on real containers.
@@ -93,7 +93,7 @@ impl Cluster {
                     namespace: pod.metadata.namespace.to_string(),
                     pod: pod.metadata.name.to_string(),
                     ip: t.host.clone(),
-                    node: pod.spec.node_name.clone().unwrap_or_default(),
+                    node: or_empty(&pod.spec.node_name).to_string(),
                     port: t.port,
                 }
             }

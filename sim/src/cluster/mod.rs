@@ -21,7 +21,7 @@ use crate::api::discovery::{
     Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
 };
 use crate::api::meta::IntOrString;
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Str};
 use crate::apiserver::{ApiServer, Change};
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::endpoints::EndpointsController;
@@ -99,7 +99,7 @@ pub enum Watcher {
     /// kube-scheduler.
     Scheduler,
     /// The kubelet of a node.
-    Kubelet(String),
+    Kubelet(Str),
     /// A controller of the controller manager with a view of its own, by index.
     Controller(usize),
     /// The controllers that share the controller manager's view, in delivery order:
@@ -387,14 +387,14 @@ impl Cluster {
             match &*change.object {
                 Object::Pod(pod) => {
                     to.push(Watcher::Scheduler);
-                    if let Some(node) = pod.spec.node_name.as_ref().filter(|n| self.kubelets.contains_key(*n)) {
+                    if let Some(node) = pod.spec.node_name.as_ref().filter(|n| self.kubelets.contains_key(n.as_str())) {
                         to.push(Watcher::Kubelet(node.clone()));
                     }
                 }
                 Object::Node(node) => {
                     to.push(Watcher::Scheduler);
                     if self.kubelets.contains_key(&*node.metadata.name) {
-                        to.push(Watcher::Kubelet(node.metadata.name.to_string()));
+                        to.push(Watcher::Kubelet(node.metadata.name.clone()));
                     }
                 }
                 Object::Service(_) | Object::EndpointSlice(_) => to.push(Watcher::KubeProxy),
@@ -416,7 +416,7 @@ impl Cluster {
             }
             for watcher in to {
                 // A partitioned kubelet's watch is broken; it relists when the network heals.
-                if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node)) {
+                if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node.as_str())) {
                     continue;
                 }
                 let when = match &watcher {
@@ -585,7 +585,7 @@ impl Cluster {
                 controllers.on_timer(&mut ctx!(name), index, timer)
             }
             SimEvent::Deliver { to: Watcher::Kubelet(node), change } => {
-                if let Some(k) = kubelets.get_mut(&node) {
+                if let Some(k) = kubelets.get_mut(node.as_str()) {
                     let name = k.component();
                     k.on_change(&mut ctx!(&name), &change);
                 }
@@ -663,7 +663,7 @@ impl Cluster {
             .collect();
         for change in relist {
             // After the Boot timer (queued first at `now`), so the node registers first.
-            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.to_string()), change });
+            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.into()), change });
         }
         Ok(id)
     }
@@ -713,7 +713,7 @@ impl Cluster {
         let modified =
             current.into_iter().map(|object| Change { type_: crate::apiserver::ChangeType::Modified, object });
         for change in deleted.chain(modified) {
-            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.to_string()), change });
+            self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.into()), change });
         }
         Ok(id)
     }
@@ -781,7 +781,7 @@ impl Cluster {
         let obj = self.api.get(&key).ok_or_else(|| format!("pods \"{pod}\" not found"))?;
         let node = obj
             .as_pod()
-            .and_then(|p| p.spec.node_name.clone())
+            .and_then(|p| p.spec.node_name.as_ref().map(|n| n.to_string()))
             .ok_or_else(|| format!("pod {pod} is not scheduled to a node yet"))?;
         let id = self.record_input(
             "kill-container",

@@ -108,7 +108,7 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
         let subset = subsets.entry(key).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
         let address = EndpointAddress {
             ip: pod.status.pod_ip.as_deref().unwrap_or_default().to_string(),
-            node_name: pod.spec.node_name.clone(),
+            node_name: pod.spec.node_name.as_ref().map(|n| n.to_string()),
             target_ref: Some(pod_ref(pod)),
         };
         if ready_since(pod).is_some() {
@@ -146,7 +146,7 @@ fn slice_endpoints(pods: &[&Pod]) -> Vec<Endpoint> {
                     serving: Some(serving),
                     terminating: Some(terminating),
                 },
-                node_name: pod.spec.node_name.clone(),
+                node_name: pod.spec.node_name.as_ref().map(|n| n.to_string()),
                 target_ref: Some(pod_ref(pod)),
             }
         })

@@ -144,8 +144,9 @@ pub fn run(cluster: &mut Cluster, cause: u64, words: &[String], out: &mut CmdOut
                 env,
                 image_pull_policy: args.get("image-pull-policy").map(str::to_string),
                 ..Default::default()
-            }],
-            restart_policy: Some(restart),
+            }]
+            .into(),
+            restart_policy: Some(restart.into()),
             dns_policy: Some("ClusterFirst".into()),
             ..Default::default()
         }

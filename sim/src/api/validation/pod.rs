@@ -11,6 +11,7 @@ use super::field::{
 };
 use super::meta::{annotations, labels, object_meta, object_meta_update};
 use super::resources;
+use crate::api::Str;
 use crate::api::apps::PodTemplateSpec;
 use crate::api::core::{Container, Pod, PodSpec, Toleration};
 
@@ -35,7 +36,7 @@ fn pod_metadata_and_spec(e: &mut Errs, pod: &Pod) {
     pod_specific_annotations(e, &pod.metadata.annotations, &meta.child("annotations"));
     pod_spec(e, &pod.spec, &spec);
     // Checks only for pods, not for templates (kept out of templates for compatibility).
-    for (list, name) in [(&pod.spec.containers, "containers"), (&pod.spec.init_containers, "initContainers")] {
+    for (list, name) in [(&pod.spec.containers[..], "containers"), (&pod.spec.init_containers[..], "initContainers")] {
         for (i, c) in list.iter().enumerate() {
             image_whitespace(e, c, &spec.child(name).index(i));
         }
@@ -134,7 +135,7 @@ pub(super) fn pod_spec(e: &mut Errs, spec: &PodSpec, path: &Path) {
 }
 
 /// A name field checked as a DNS subdomain when it is set.
-fn subdomain_field(e: &mut Errs, value: &Option<String>, path: &Path) {
+fn subdomain_field(e: &mut Errs, value: &Option<Str>, path: &Path) {
     let value = text(value);
     if !value.is_empty() {
         e.invalid_each(path, value, NameFormat::Subdomain.check(value, false));
@@ -462,7 +463,7 @@ mod tests {
         let mut p = Pod::default();
         p.metadata.name = "web".into();
         p.metadata.namespace = "default".into();
-        p.spec.containers = containers;
+        p.spec.containers = containers.into();
         let mut obj = Object::from(p);
         apply_defaults(&mut obj);
         let Object::Pod(p) = obj else { unreachable!() };
@@ -535,7 +536,7 @@ mod tests {
                 "spec.preemptionPolicy: Unsupported value: \"Always\": supported values: \"PreemptLowerPriority\", \"Never\"",
             ]
         );
-        p.spec.restart_policy = Some(String::new());
+        p.spec.restart_policy = Some(Str::default());
         p.spec.dns_policy = Some("None".into());
         p.spec.preemption_policy = None;
         p.spec.containers[0].image_pull_policy = None;

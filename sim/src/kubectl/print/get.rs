@@ -263,7 +263,7 @@ fn pod_cells(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
             .unwrap_or_default();
         cells.extend([
             or_none(ip),
-            or_none(pod.spec.node_name.clone().unwrap_or_default()),
+            or_none(or_empty(&pod.spec.node_name).to_string()),
             or_none(or_empty(&pod.status.nominated_node_name).to_string()),
             readiness_gates(pod),
         ]);
@@ -537,7 +537,7 @@ mod tests {
     fn running_pod(name: &str) -> Object {
         let mut p = Pod::default();
         created(&mut p.metadata, name, 0);
-        p.spec.containers = vec![Default::default()];
+        p.spec.containers = vec![Default::default()].into();
         p.spec.node_name = Some("node-1".into());
         p.status.phase = Some("Running".into());
         p.status.pod_ips = vec![PodIp { ip: "10.244.1.5".into() }];
@@ -663,7 +663,8 @@ mod tests {
             name: "nginx".into(),
             image: Some("nginx:1.27".into()),
             ..Default::default()
-        }];
+        }]
+        .into();
         d.status.ready_replicas = Some(2);
         d.status.updated_replicas = Some(3);
         d.status.available_replicas = Some(2);

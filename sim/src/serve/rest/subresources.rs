@@ -172,7 +172,7 @@ fn binding(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str
     let cause = record(cluster, req, &format!("{} {name}", path.kind.name()));
     let key = key(path, name);
     let client = req.client();
-    cluster.with_ctx(&client, cause, |ctx| ctx.bind(&key, &node)).map_err(|e| from_api_error(&e))?;
+    cluster.with_ctx(&client, cause, |ctx| ctx.bind(&key, &node.as_str().into())).map_err(|e| from_api_error(&e))?;
     Ok(success(Kind::Pod, name))
 }
 

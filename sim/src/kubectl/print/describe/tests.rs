@@ -91,7 +91,7 @@ fn web_pod(api: &mut ApiServer, resources: Option<ResourceRequirements>) -> Obje
     let mut p = Pod::default();
     p.metadata.name = "web".into();
     p.metadata.labels.insert("run".into(), "web".into());
-    p.spec.containers = vec![nginx()];
+    p.spec.containers = vec![nginx()].into();
     p.spec.containers[0].resources = resources;
     let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.spec.node_name = Some("node-2".into());
@@ -188,7 +188,7 @@ fn web_template() -> PodTemplateSpec {
     template.metadata.labels = app_labels().into();
     let mut c = nginx();
     c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
-    template.spec.containers = vec![c];
+    template.spec.containers = vec![c].into();
     template
 }
 
@@ -255,7 +255,7 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
     .into();
     let mut c = nginx();
     c.ports = vec![ContainerPort { name: Some("http".into()), container_port: 80, ..Default::default() }];
-    p.spec.containers = vec![c];
+    p.spec.containers = vec![c].into();
     let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.status.phase = Some(if ready { "Running" } else { "Pending" }.into());
     p.status.pod_ip = Some(ip.into());
@@ -332,7 +332,7 @@ fn rich_pod(api: &mut ApiServer) -> Object {
         {"name": "config", "mountPath": "/etc/app", "readOnly": true}
     ]));
     p.spec.init_containers = vec![init];
-    p.spec.containers = vec![app];
+    p.spec.containers = vec![app].into();
     p.spec.volumes = Some(serde_json::json!([
         {"name": "data", "emptyDir": {}},
         {"name": "config", "configMap": {"name": "settings"}}
@@ -949,7 +949,7 @@ fn unscheduled_pod_has_no_node_and_no_ips() {
     let mut api = server();
     let mut p = Pod::default();
     p.metadata.name = "pending".into();
-    p.spec.containers = vec![nginx()];
+    p.spec.containers = vec![nginx()].into();
     let pod = create(&mut api, 0, Object::from(p));
     let out = describe(&pod, &api, SimTime(5 * S));
     assert!(out.contains("\nNode:             <none>\n"));
