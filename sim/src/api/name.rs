@@ -1,11 +1,13 @@
 //! `Str`: an immutable string shared by every copy of it. An object's name and namespace
 //! are copied into each of its versions, into the keys of the store and of every watch
 //! cache: sharing them makes those copies a reference count. A literal (`Str::lit`) is
-//! not allocated at all: the reasons, types and defaults the components write into
-//! millions of objects cost nothing.
+//! allocated once per thread: the reasons, types and defaults the components write into
+//! millions of objects share it.
 
 use std::borrow::Borrow;
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -13,20 +15,23 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A shared, immutable string; reads like a `&str`, (de)serializes as a string.
+/// A shared, immutable string; reads like a `&str`, (de)serializes as a string. Two
+/// words, as objects hold dozens.
 #[derive(Clone)]
-pub struct Str(Repr);
+pub struct Str(Rc<str>);
 
-#[derive(Clone)]
-enum Repr {
-    Literal(&'static str),
-    Shared(Rc<str>),
+thread_local! {
+    /// Each literal's one copy, by the literal's address and length: the program's
+    /// literals are a small, fixed set.
+    static LITERALS: RefCell<BTreeMap<(usize, usize), Str>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 impl Str {
-    /// A literal, shared without an allocation.
-    pub const fn lit(s: &'static str) -> Str {
-        Str(Repr::Literal(s))
+    /// A literal, shared with every other use of it.
+    pub fn lit(s: &'static str) -> Str {
+        LITERALS.with_borrow_mut(|literals| {
+            literals.entry((s.as_ptr() as usize, s.len())).or_insert_with(|| Str(Rc::from(s))).clone()
+        })
     }
 
     /// The string.
@@ -36,7 +41,7 @@ impl Str {
 
     /// Whether both are the very same string (a clone of one another, or one literal).
     pub fn ptr_eq(&self, other: &Str) -> bool {
-        std::ptr::eq(self.as_ptr(), other.as_ptr()) && self.len() == other.len()
+        Rc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -62,10 +67,7 @@ impl Deref for Str {
     type Target = str;
 
     fn deref(&self) -> &str {
-        match &self.0 {
-            Repr::Literal(s) => s,
-            Repr::Shared(s) => s,
-        }
+        &self.0
     }
 }
 
@@ -115,13 +117,13 @@ impl fmt::Debug for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str(Repr::Shared(Rc::from(s)))
+        Str(Rc::from(s))
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str(Repr::Shared(Rc::from(s)))
+        Str(Rc::from(s))
     }
 }
 
@@ -188,6 +190,8 @@ mod tests {
         assert!(a.ptr_eq(&b));
         assert!(!a.ptr_eq(&Str::from("web")));
         assert_eq!(Str::lit("web"), a);
+        static LITERAL: &str = "Running";
+        assert!(Str::lit(LITERAL).ptr_eq(&Str::lit(LITERAL)));
         let owned = String::from("web");
         assert_eq!(a, "web");
         assert_eq!(a, *"web");
