@@ -700,20 +700,22 @@ impl Kubelet {
             return;
         }
         if policy == "Always" || !present {
-            // Back-off is per pod and image: a new image is pulled at once.
-            let entry = w.pull_backoff.entry(image.clone()).or_default();
-            if entry.backoff.in_backoff_since_update(ctx.now) {
-                let mut msg = format!("Back-off pulling image \"{image}\"");
-                ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
-                ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ImagePullBackOff");
-                if let Some(err) = &entry.last_error {
-                    msg = format!("{msg}: {err}");
+            // Back-off is per pod and image: a new image is pulled at once (an image
+            // that never failed to pull has no entry).
+            if let Some(entry) = w.pull_backoff.get_mut(&image) {
+                if entry.backoff.in_backoff_since_update(ctx.now) {
+                    let mut msg = format!("Back-off pulling image \"{image}\"");
+                    ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
+                    ctx.event(&w.pod, reporter, "Warning", "Failed", "Error: ImagePullBackOff");
+                    if let Some(err) = &entry.last_error {
+                        msg = format!("{msg}: {err}");
+                    }
+                    w.containers[i].start_failure = Some((Str::lit("ImagePullBackOff"), Some(msg.into())));
+                    w.sync_failed(i);
+                    return;
                 }
-                w.containers[i].start_failure = Some((Str::lit("ImagePullBackOff"), Some(msg.into())));
-                w.sync_failed(i);
-                return;
+                entry.last_error = None;
             }
-            entry.last_error = None;
             let c = &mut w.containers[i];
             c.op = Op::Pulling;
             c.pulling_image = Some(image.clone());
