@@ -95,7 +95,7 @@ impl Ctx<'_> {
         self.queue.push(self.now.plus_ms(delay_ms), self.cause, event);
     }
 
-    fn accepted(&mut self, action: &str, change: Change, note: &str) -> Rc<Object> {
+    fn accepted(&mut self, action: &str, change: Change, note: fmt::Arguments<'_>) -> Rc<Object> {
         let object = change.object.clone();
         let id = self.trace(action, &object.key(), format_args!("rv={} {note}", object.meta().resource_version));
         self.changes.push((change, id));
@@ -112,7 +112,7 @@ impl Ctx<'_> {
         action: &str,
         key: &ObjKey,
         result: Result<Option<Change>, ApiError>,
-        note: &str,
+        note: fmt::Arguments<'_>,
     ) -> Result<Option<Rc<Object>>, ApiError> {
         match result {
             Ok(change) => Ok(change.map(|c| self.accepted(action, c, note))),
@@ -125,6 +125,11 @@ impl Ctx<'_> {
 
     /// Creates an object; `note` says why, for the trace.
     pub fn create(&mut self, obj: Object, note: &str) -> Result<Rc<Object>, ApiError> {
+        self.create_noted(obj, format_args!("{note}"))
+    }
+
+    /// `create`, with a note that is formatted only into the trace line.
+    fn create_noted(&mut self, obj: Object, note: fmt::Arguments<'_>) -> Result<Rc<Object>, ApiError> {
         self.cut_off()?;
         let key = obj.key();
         let result = self.api.create(self.now, obj).map(Some);
@@ -136,7 +141,7 @@ impl Ctx<'_> {
         self.cut_off()?;
         let key = obj.key();
         let result = self.api.update(obj);
-        self.outcome("update", &key, result, note)
+        self.outcome("update", &key, result, format_args!("{note}"))
     }
 
     /// Updates an object's status. `Ok(None)` when nothing changed.
@@ -144,7 +149,7 @@ impl Ctx<'_> {
         self.cut_off()?;
         let key = obj.key();
         let result = self.api.update_status(obj);
-        self.outcome("update-status", &key, result, note)
+        self.outcome("update-status", &key, result, format_args!("{note}"))
     }
 
     /// Deletes an object (gracefully for running pods unless `grace_s` is `Some(0)`);
@@ -170,7 +175,7 @@ impl Ctx<'_> {
         }
         let result = self.api.delete(self.now, key, grace_s, propagation);
         let gone = result.as_ref().is_ok_and(|c| c.as_ref().is_some_and(|c| c.type_ == ChangeType::Deleted));
-        let obj = self.outcome("delete", key, result, note)?;
+        let obj = self.outcome("delete", key, result, format_args!("{note}"))?;
         if gone && key.kind.namespaced() {
             self.finish_namespace_if_empty(&key.namespace);
         }
@@ -180,7 +185,7 @@ impl Ctx<'_> {
     fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
         let key = ObjKey::new(Kind::Namespace, "", name);
         let result = self.api.terminate_namespace(self.now, name).map(Some);
-        let terminating = self.outcome("delete", &key, result, note)?.expect("terminating changes the store");
+        let terminating = self.outcome("delete", &key, result, format_args!("{note}"))?.expect("terminating changes the store");
         for key in self.api.keys_in_namespace(name) {
             let _ = self.delete(&key, None, "namespace controller: the namespace is being deleted");
         }
@@ -195,7 +200,7 @@ impl Ctx<'_> {
             && self.api.keys_in_namespace(name).is_empty()
             && let Ok(Some(change)) = self.api.delete(self.now, &key, None, Propagation::Background)
         {
-            self.accepted("delete", change, "namespace controller: the namespace is empty");
+            self.accepted("delete", change, format_args!("namespace controller: the namespace is empty"));
         }
     }
 
@@ -255,7 +260,7 @@ impl Ctx<'_> {
         ev.type_ = Some(self.trace.intern(type_));
         ev.reporting_component = Some(component);
         ev.reporting_instance = Some(host.unwrap_or_default());
-        if let Ok(created) = self.create(Object::from(ev), &format!("{type_} {reason}: {message}")) {
+        if let Ok(created) = self.create_noted(Object::from(ev), format_args!("{type_} {reason}: {message}")) {
             self.event_index.insert(dedup, created.key());
         }
     }
@@ -264,7 +269,7 @@ impl Ctx<'_> {
     /// the `PodScheduled` condition in one write.
     pub fn bind(&mut self, key: &ObjKey, node: &Str) -> Result<Rc<Object>, ApiError> {
         let result = self.api.bind(self.now, key, node).map(Some);
-        self.outcome("bind", key, result, &format!("-> {node}")).map(|o| o.expect("a bind changes the store"))
+        self.outcome("bind", key, result, format_args!("-> {node}")).map(|o| o.expect("a bind changes the store"))
     }
 
     /// Sets `PodScheduled=False` with reason `Unschedulable` and the scheduler's message.

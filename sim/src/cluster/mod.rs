@@ -382,8 +382,9 @@ impl Cluster {
             log.extend(changes.iter().map(|(change, id)| (*id, change.clone())));
         }
         let at = self.now.plus_ms(self.config.watch_latency_ms);
+        // Reused for every write: most batches hold many.
+        let (mut to, mut interested) = (Vec::new(), Vec::new());
         for (change, trace_id) in changes {
-            let mut to = Vec::new();
             match &*change.object {
                 Object::Pod(pod) => {
                     to.push(Watcher::Scheduler);
@@ -400,21 +401,20 @@ impl Cluster {
                 Object::Service(_) | Object::EndpointSlice(_) => to.push(Watcher::KubeProxy),
                 _ => {}
             }
-            let mut interested: Vec<usize> = self.controllers.watchers_of(&change).collect();
+            interested.extend(self.controllers.watchers_of(&change));
             interested.shuffle(&mut self.controller_order);
             // The controllers sharing the view get the event in one delivery, where the
             // first of them would have had it.
-            let (shared, own): (Vec<usize>, Vec<usize>) =
-                interested.iter().partition(|i| self.controllers.shares_view(**i));
+            let shared: Vec<usize> = interested.iter().copied().filter(|i| self.controllers.shares_view(*i)).collect();
             let mut shared = Some(shared).filter(|s| !s.is_empty());
-            for i in interested {
-                if own.contains(&i) {
+            for i in interested.drain(..) {
+                if !self.controllers.shares_view(i) {
                     to.push(Watcher::Controller(i));
                 } else if let Some(batch) = shared.take() {
                     to.push(Watcher::Controllers(batch));
                 }
             }
-            for watcher in to {
+            for watcher in to.drain(..) {
                 // A partitioned kubelet's watch is broken; it relists when the network heals.
                 if matches!(&watcher, Watcher::Kubelet(node) if self.partitioned.contains(node.as_str())) {
                     continue;
