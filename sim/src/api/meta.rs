@@ -198,7 +198,7 @@ pub struct ObjectMeta {
     /// When name is empty, a prefix to which the apiserver appends random characters to
     /// make a unique name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generate_name: Option<String>,
+    pub generate_name: Option<Str>,
     /// The namespace the object lives in; empty for cluster-wide kinds such as Node.
     /// Defaults to the client's current namespace, usually default.
     #[serde(default, skip_serializing_if = "str::is_empty")]
@@ -234,8 +234,8 @@ pub struct ObjectMeta {
     pub labels: Shared<BTreeMap<String, String>>,
     /// Key/value pairs for arbitrary extra information read by tools and people; unlike
     /// labels, they cannot be selected on.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_map")]
+    pub annotations: Shared<BTreeMap<String, String>>,
     /// The objects this one belongs to. When all of them have been deleted, the garbage
     /// collector deletes this one too.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_list")]
@@ -247,7 +247,7 @@ pub struct ObjectMeta {
     /// Server-side apply bookkeeping: which manager set which fields. Accepted and kept,
     /// not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_fields: Option<serde_json::Value>,
+    pub managed_fields: Option<Box<serde_json::Value>>,
 }
 
 fn is_empty_map(map: &Shared<BTreeMap<String, String>>) -> bool {

@@ -45,7 +45,7 @@ pub const ANNOTATIONS_TO_SKIP: &[&str] = &[
 /// ones) onto the ReplicaSet; annotations the Deployment lost stay. True if any changed.
 fn copy_annotations(d: &Deployment, rs: &mut ReplicaSet) -> bool {
     let mut changed = false;
-    for (k, v) in &d.metadata.annotations {
+    for (k, v) in d.metadata.annotations.iter() {
         if ANNOTATIONS_TO_SKIP.contains(&k.as_str()) || rs.metadata.annotations.get(k) == Some(v) {
             continue;
         }
@@ -717,7 +717,7 @@ mod tests {
             ("team".to_string(), "storefront".to_string()),
             (REVISION.to_string(), "7".to_string()),
             ("kubectl.kubernetes.io/last-applied-configuration".to_string(), "{}".to_string()),
-        ]);
+        ]).into();
         let rs = new_replica_set(&d, 2, 1);
         let keys: Vec<&str> = rs.metadata.annotations.keys().map(String::as_str).collect();
         assert_eq!(

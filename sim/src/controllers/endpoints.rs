@@ -257,7 +257,7 @@ impl Reconciler for EndpointsController {
                 self.creating.insert(key.clone(), now);
                 requests.push(ApiRequest::Create(Object::from(EndpointSlice {
                     metadata: ObjectMeta {
-                        generate_name: Some(format!("{}-", svc.metadata.name)),
+                        generate_name: Some(format!("{}-", svc.metadata.name).into()),
                         namespace: svc.metadata.namespace.clone(),
                         labels: BTreeMap::from([
                             (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.to_string()),

@@ -392,6 +392,6 @@ fn undo(cluster: &mut Cluster, cause: u64, d: &Deployment, to: Option<&str>, out
     );
     let mut rolled = d.clone();
     rolled.spec.template = template;
-    rolled.metadata.annotations = annotations;
+    rolled.metadata.annotations = annotations.into();
     write(cluster, cause, Object::from(rolled), "rolled back", "kubectl rollout undo", out);
 }
