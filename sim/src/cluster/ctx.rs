@@ -185,7 +185,8 @@ impl Ctx<'_> {
     fn delete_namespace(&mut self, name: &str, note: &str) -> Result<Rc<Object>, ApiError> {
         let key = ObjKey::new(Kind::Namespace, "", name);
         let result = self.api.terminate_namespace(self.now, name).map(Some);
-        let terminating = self.outcome("delete", &key, result, format_args!("{note}"))?.expect("terminating changes the store");
+        let terminating =
+            self.outcome("delete", &key, result, format_args!("{note}"))?.expect("terminating changes the store");
         for key in self.api.keys_in_namespace(name) {
             let _ = self.delete(&key, None, "namespace controller: the namespace is being deleted");
         }

@@ -717,7 +717,8 @@ mod tests {
             ("team".to_string(), "storefront".to_string()),
             (REVISION.to_string(), "7".to_string()),
             ("kubectl.kubernetes.io/last-applied-configuration".to_string(), "{}".to_string()),
-        ]).into();
+        ])
+        .into();
         let rs = new_replica_set(&d, 2, 1);
         let keys: Vec<&str> = rs.metadata.annotations.keys().map(String::as_str).collect();
         assert_eq!(

@@ -1,8 +1,7 @@
-//! The event queue: a min-heap ordered by (time, sequence number), so events at the same
-//! instant run in the order they were scheduled, on every run.
+//! The event queue, ordered by (time, sequence number), so events at the same instant
+//! run in the order they were scheduled, on every run.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::time::SimTime;
 
@@ -19,40 +18,26 @@ pub struct Scheduled<E> {
     pub event: E,
 }
 
-/// Where an event waits: its time, its sequence number and the slot of its payload.
-/// The heap moves only these 24 bytes as it sifts; the payloads stay put in the slab.
-#[derive(Debug, PartialEq, Eq)]
-struct Entry {
-    at: SimTime,
-    seq: u64,
-    slot: u32,
-}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-/// A deterministic discrete-event queue.
+/// A deterministic discrete-event queue: one FIFO per instant. Events crowd onto few
+/// instants (every write is watched 5 ms later), so popping takes the front of the
+/// earliest FIFO instead of sifting a heap of every pending event; the order is the
+/// heap's, (time, sequence number), since a FIFO keeps the order of scheduling.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry>,
-    /// Payloads with their causes, by slot; a popped event's slot is reused.
-    slab: Vec<Option<(u64, E)>>,
-    free: Vec<u32>,
+    instants: BTreeMap<SimTime, VecDeque<Scheduled<E>>>,
+    /// Emptied FIFOs, kept for reuse: a run passes through millions of instants.
+    spare: Vec<VecDeque<Scheduled<E>>>,
+    len: usize,
     next_seq: u64,
 }
 
+/// How many emptied FIFOs are kept, and the largest kept.
+const SPARE_FIFOS: usize = 64;
+const SPARE_CAPACITY: usize = 256;
+
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), next_seq: 0 }
+        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), len: 0, next_seq: 0 }
     }
 }
 
@@ -60,43 +45,42 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at `at`, caused by trace event `cause`.
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
         self.next_seq += 1;
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slab[slot as usize] = Some((cause, event));
-                slot
-            }
-            None => {
-                self.slab.push(Some((cause, event)));
-                u32::try_from(self.slab.len() - 1).expect("fewer than 4 billion pending events")
-            }
-        };
-        self.heap.push(Entry { at, seq: self.next_seq, slot });
+        let fifo = self.instants.entry(at).or_insert_with(|| self.spare.pop().unwrap_or_default());
+        fifo.push_back(Scheduled { at, seq: self.next_seq, cause, event });
+        self.len += 1;
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.at)
+        self.instants.first_key_value().map(|(at, _)| *at)
     }
 
     /// Removes and returns the earliest event if it is due at or before `until`.
     pub fn pop_due(&mut self, until: SimTime) -> Option<Scheduled<E>> {
-        if self.peek_time()? > until {
+        let mut earliest = self.instants.first_entry()?;
+        if *earliest.key() > until {
             return None;
         }
-        let Entry { at, seq, slot } = self.heap.pop()?;
-        let (cause, event) = self.slab[slot as usize].take().expect("a queued slot holds its event");
-        self.free.push(slot);
-        Some(Scheduled { at, seq, cause, event })
+        let next = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
+        if earliest.get().is_empty() {
+            let fifo = earliest.remove();
+            // A few small FIFOs are worth keeping; a burst's large one is not.
+            if self.spare.len() < SPARE_FIFOS && fifo.capacity() <= SPARE_CAPACITY {
+                self.spare.push(fifo);
+            }
+        }
+        self.len -= 1;
+        Some(next)
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 
@@ -112,6 +96,22 @@ mod tests {
         q.push(SimTime(5), 0, "c");
         let order: Vec<_> = std::iter::from_fn(|| q.pop_due(SimTime(10))).map(|s| s.event).collect();
         assert_eq!(order, ["a", "b", "c"]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn events_scheduled_while_popping_keep_time_then_sequence_order() {
+        let mut q = EventQueue::default();
+        q.push(SimTime(2), 0, 1);
+        q.push(SimTime(1), 0, 2);
+        let first = q.pop_due(SimTime(9)).unwrap();
+        assert_eq!((first.at, first.event), (SimTime(1), 2));
+        q.push(SimTime(2), 0, 3);
+        q.push(SimTime(1), 0, 4);
+        let rest: Vec<_> =
+            std::iter::from_fn(|| q.pop_due(SimTime(9))).map(|s| (s.at.as_ms(), s.seq, s.event)).collect();
+        assert_eq!(rest, [(1, 4, 4), (2, 1, 1), (2, 3, 3)]);
+        assert_eq!(q.len(), 0);
     }
 
     #[test]

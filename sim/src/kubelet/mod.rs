@@ -403,7 +403,8 @@ impl Kubelet {
         ]);
         labels.extend(m.labels.clone());
         node.metadata.labels = labels.into();
-        node.metadata.annotations = BTreeMap::from([("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]).into();
+        node.metadata.annotations =
+            BTreeMap::from([("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string())]).into();
         node.spec.taints = m.taints.clone();
         node.spec.pod_cidr = Some(m.pod_cidr());
         node.spec.pod_cidrs = vec![m.pod_cidr()];
