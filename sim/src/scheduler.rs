@@ -153,6 +153,7 @@ struct Unschedulable {
 
 /// The scheduler and its watch-fed cache.
 pub struct Scheduler {
+    /// The pods waiting for a node, as last seen.
     cache: Cache,
     /// What each assigned, non-terminal pod uses, by node: (requests, non-zero requests).
     placed: BTreeMap<ObjKey, (Str, Resources, Resources)>,
@@ -254,8 +255,15 @@ impl Scheduler {
 
     /// A watch event (pods and nodes).
     pub fn on_change(&mut self, ctx: &mut Ctx<'_>, change: &Change) {
-        self.cache.apply(change);
         let key = change.object.key();
+        // The cache holds the pods waiting for a node, the only ones looked up again:
+        // bound pods are counted in `placed`, nodes in the node table.
+        match &*change.object {
+            Object::Pod(pod) if pod.spec.node_name.is_none() => {
+                self.cache.apply(change);
+            }
+            _ => self.cache.forget(&key),
+        }
         match &*change.object {
             Object::Node(_) => {
                 self.update_node(&change.object, change.type_ == ChangeType::Deleted);

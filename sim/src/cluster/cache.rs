@@ -73,6 +73,13 @@ impl Cache {
         previous
     }
 
+    /// Drops the object at `key`, for a component that keeps only some of what it
+    /// watches (in a view without the owner index).
+    pub fn forget(&mut self, key: &ObjKey) {
+        debug_assert!(!self.by_owner, "forgetting would leave the owner index stale");
+        self.objects.remove(key);
+    }
+
     /// The object at `key`.
     pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
         self.objects.get(key)
