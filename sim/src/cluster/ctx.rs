@@ -86,7 +86,8 @@ impl Ctx<'_> {
         write!(text, "{key}").expect("writing to a String cannot fail");
         let object_len = text.len();
         text.write_fmt(detail).expect("writing to a String cannot fail");
-        text.truncate(text.trim_end().len());
+        // An empty note leaves no trailing space; the key itself is never cut.
+        text.truncate(text.trim_end().len().max(object_len));
         self.trace.record_joined(self.now, self.cause, self.component, action, text, object_len)
     }
 

@@ -276,8 +276,8 @@ impl PodWorker {
         let (reason, message) = if self.phase() == "Succeeded" {
             ("PodCompleted", None)
         } else {
-            let message = format!("containers with unready status: [{}]", unready.join(" "));
-            ("ContainersNotReady", (!all_ready).then(|| Str::from(message)))
+            let message = || Str::from(format!("containers with unready status: [{}]", unready.join(" ")));
+            ("ContainersNotReady", (!all_ready).then(message))
         };
         set_condition(
             &mut conditions,
