@@ -273,14 +273,15 @@ impl Scheduler {
                 let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
                 let gone = change.type_ == ChangeType::Deleted;
                 let placement = match (&pod.spec.node_name, gone || terminal) {
-                    // A pod's requests do not change: those counted already still hold.
+                    // A pod's requests do not change: those counted already still hold,
+                    // and most pod updates (status) change nothing the scheduler counts.
                     (Some(node), false) => match self.placed.get(&key) {
-                        Some(placed) if placed.0 == *node => Some(placed.clone()),
+                        Some(placed) if placed.0 == *node => return,
                         _ => Some((node.clone(), pod_requests(pod, false), pod_requests(pod, true))),
                     },
                     _ => None,
                 };
-                let freed = self.placed.contains_key(&key) && placement.is_none();
+                let freed = placement.is_none() && self.placed.contains_key(&key);
                 // A binding we made may not have reached our cache yet: keep our assumption.
                 if placement.is_some() || pod.spec.node_name.is_some() || gone {
                     self.account(&key, placement);
