@@ -211,6 +211,13 @@ impl ObjKey {
         let namespace = if kind.namespaced() { namespace } else { "" };
         ObjKey { kind, namespace: namespace.into(), name: name.into() }
     }
+
+    /// `new`, sharing the names it is given: the key of an owner, from its dependent's
+    /// namespace and the name in the owner reference, costs no allocation.
+    pub fn shared(kind: Kind, namespace: &Str, name: &Str) -> ObjKey {
+        let namespace = if kind.namespaced() { namespace.clone() } else { Str::default() };
+        ObjKey { kind, namespace, name: name.clone() }
+    }
 }
 
 /// `Pod default/web`, `Node node-1`: the form the trace and explain-why use.

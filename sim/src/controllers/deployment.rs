@@ -268,14 +268,14 @@ impl Reconciler for DeploymentController {
         match obj.kind() {
             Kind::Deployment => vec![obj.key()],
             Kind::ReplicaSet => controller_of(obj, Kind::Deployment)
-                .map(|r| ObjKey::new(Kind::Deployment, ns, &r.name))
+                .map(|r| ObjKey::shared(Kind::Deployment, ns, &r.name))
                 .into_iter()
                 .collect(),
             // Recreate waits for old pods to be gone: their deletion matters.
             Kind::Pod if change.type_ == crate::apiserver::ChangeType::Deleted => controller_of(obj, Kind::ReplicaSet)
-                .and_then(|r| view.get(&ObjKey::new(Kind::ReplicaSet, ns, &r.name)))
+                .and_then(|r| view.get(&ObjKey::shared(Kind::ReplicaSet, ns, &r.name)))
                 .and_then(|rs| controller_of(rs, Kind::Deployment))
-                .map(|r| ObjKey::new(Kind::Deployment, ns, &r.name))
+                .map(|r| ObjKey::shared(Kind::Deployment, ns, &r.name))
                 .into_iter()
                 .collect(),
             _ => Vec::new(),

@@ -32,8 +32,7 @@ fn deleting_with(obj: &Object, finalizer: &str) -> bool {
 
 fn key_of_owner(dependent: &Object, owner: &crate::api::meta::OwnerReference) -> Option<ObjKey> {
     let kind = Kind::from_resource_arg(&owner.kind)?;
-    let namespace = if kind.namespaced() { &*dependent.meta().namespace } else { "" };
-    Some(ObjKey::new(kind, namespace, &owner.name))
+    Some(ObjKey::shared(kind, &dependent.meta().namespace, &owner.name))
 }
 
 /// The kinds the collector watches, so the only owners whose absence it can see.

@@ -44,7 +44,7 @@ pub struct ReplicaSetController {
 
 fn rs_key_of(pod: &Object) -> Option<ObjKey> {
     let owner = super::pods::controller_of(pod, Kind::ReplicaSet)?;
-    Some(ObjKey::new(Kind::ReplicaSet, &pod.meta().namespace, &owner.name))
+    Some(ObjKey::shared(Kind::ReplicaSet, &pod.meta().namespace, &owner.name))
 }
 
 /// A new pod from the ReplicaSet's template.
