@@ -136,12 +136,12 @@ impl Reconciler for ReplicaSetController {
         let selector = rs.spec.selector.clone().unwrap_or_default();
         let mut requests = Vec::new();
         // Adopt orphans the selector matches; release owned pods it no longer matches.
-        let mut owned: Vec<Rc<Object>> = Vec::new();
+        let mut owned: Vec<&Rc<Object>> = Vec::new();
         for pod in view.dependents_of(&rs.metadata.uid).filter(|o| o.kind() == Kind::Pod) {
             let p = pod.as_pod().expect("pods");
             let mine = p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid);
             if mine && selector.matches(&p.metadata.labels) {
-                owned.push(pod.clone());
+                owned.push(pod);
             } else if mine {
                 let mut released = p.clone();
                 released.metadata.owner_references.retain(|r| r.uid != rs.metadata.uid);
@@ -154,7 +154,7 @@ impl Reconciler for ReplicaSetController {
                 let mut adopted = p.clone();
                 adopted.metadata.owner_references.push(controller_ref(&obj));
                 requests.push(ApiRequest::Update(Object::from(adopted)));
-                owned.push(pod.clone());
+                owned.push(pod);
             }
         }
         let active: Vec<&Pod> = owned.iter().filter_map(|o| o.as_pod()).filter(|p| is_active(p)).collect();
