@@ -90,7 +90,6 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
 
 /// Whether `default_container` would change `c`.
 fn lacks_defaults(c: &Container) -> bool {
-    let unset = |field: &Option<String>| field.as_deref().is_none_or(str::is_empty);
     c.image_pull_policy.is_none()
         || unset(&c.termination_message_path)
         || unset(&c.termination_message_policy)
@@ -113,7 +112,7 @@ fn default_container(c: &mut Container) {
 /// Sets a string field that is missing or empty, as upstream's `if x == ""` defaulting
 /// does, and returns it.
 fn or_default<'a>(field: &'a mut Option<String>, value: &str) -> &'a mut String {
-    if field.as_deref().is_none_or(str::is_empty) {
+    if unset(field) {
         *field = Some(value.to_string());
     }
     field.as_mut().expect("just set")
@@ -122,9 +121,14 @@ fn or_default<'a>(field: &'a mut Option<String>, value: &str) -> &'a mut String 
 /// `or_default` for the fields that share their text (`Str`): the default is a literal,
 /// so millions of pods hold it without a copy.
 fn or_literal(field: &mut Option<Str>, value: &'static str) {
-    if field.as_deref().is_none_or(str::is_empty) {
+    if unset(field) {
         *field = Some(Str::lit(value));
     }
+}
+
+/// Missing or empty: what upstream's `if x == ""` defaulting fills in.
+fn unset<S: std::ops::Deref<Target = str>>(field: &Option<S>) -> bool {
+    field.as_deref().is_none_or(str::is_empty)
 }
 
 /// `Always` for `:latest` or untagged images, otherwise `IfNotPresent`.
