@@ -8,6 +8,9 @@
 //! the sync loop's 1s ticker). What a failed start shows (`ErrImagePull`,
 //! `ImagePullBackOff`) is what the previous sync found (upstream's `reasonCache`), so a
 //! failed pull shows `ErrImagePull` for one such period, then `ImagePullBackOff`.
+//! A sync posts the status as it starts; the sync that brings a pod up waits for the
+//! sandbox, the pull and the start, which are not posted one by one, so a new pod shows
+//! `ContainerCreating` with no IP, then `Running` with its IP (two writes, as upstream).
 
 pub mod backoff;
 pub mod pod_worker;
@@ -540,6 +543,17 @@ impl Kubelet {
 
     /// Drives one pod towards its spec (or towards deletion) and reports its status.
     fn sync_pod(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey) {
+        self.sync(ctx, key, false);
+    }
+
+    /// Carries on with the sync that brings the pod up, now that the runtime has done
+    /// a part of it (upstream's sync waits for each part): the status is reported once
+    /// nothing is left to wait for.
+    fn resume_sync(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey) {
+        self.sync(ctx, key, true);
+    }
+
+    fn sync(&mut self, ctx: &mut Ctx<'_>, key: &ObjKey, resumed: bool) {
         let Some(mut w) = self.workers.remove(key) else { return };
         let deleting = w.pod.meta().deletion_timestamp.is_some();
         if deleting {
@@ -554,7 +568,9 @@ impl Kubelet {
                 c.pleg_pending = false;
             }
         }
-        self.post_status(ctx, &mut w);
+        if !(resumed && w.starting_up()) {
+            self.post_status(ctx, &mut w);
+        }
         self.workers.insert(key.clone(), w);
     }
 
@@ -786,7 +802,7 @@ impl Kubelet {
                         c.pleg_pending = true;
                     }
                 }
-                self.sync_pod(ctx, &key);
+                self.resume_sync(ctx, &key);
             }
             RuntimeEvent::ImagePulled { image, result } => {
                 let keys = self.pulls_in_flight.remove(&image).unwrap_or_default();
@@ -800,7 +816,9 @@ impl Kubelet {
                         self.on_pulled(ctx, &mut w, i, &image, &result);
                     }
                     self.requeue_if_failed(ctx, &mut w);
-                    self.post_status(ctx, &mut w);
+                    if !w.starting_up() {
+                        self.post_status(ctx, &mut w);
+                    }
                     // The sync is over: the pod worker takes the change that waited.
                     let pending = w.update_pending && w.containers.iter().all(|c| c.op != Op::Pulling);
                     if pending {
@@ -913,7 +931,8 @@ impl Kubelet {
             .map(|(k, _)| k.clone())
     }
 
-    /// Runs `f` on the worker and index of `container`, then reports the pod's status.
+    /// Runs `f` on the worker and index of `container`, then reports the pod's status (once
+    /// the pod is no longer starting up).
     fn with_container(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -929,7 +948,9 @@ impl Kubelet {
             self.sync_pod(ctx, &key);
             return;
         }
-        self.post_status(ctx, &mut w);
+        if !w.starting_up() {
+            self.post_status(ctx, &mut w);
+        }
         self.workers.insert(key, w);
     }
 

@@ -184,6 +184,14 @@ impl PodWorker {
         self.pod.as_pod().expect("pod workers hold pods")
     }
 
+    /// True while the sync that brings the pod up waits on the runtime: the sandbox, a
+    /// pull or a container start. Upstream does all of it in one sync and reports the
+    /// status when a sync starts, so nothing in between is posted.
+    pub fn starting_up(&self) -> bool {
+        matches!(self.sandbox, Sandbox::Starting(_))
+            || self.containers.iter().any(|c| matches!(c.op, Op::Pulling | Op::Starting))
+    }
+
     /// Records that the sync under way could not start container `i`.
     pub fn sync_failed(&mut self, i: usize) {
         let pleg = std::mem::take(&mut self.containers[i].pleg_pending);

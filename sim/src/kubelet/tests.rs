@@ -182,3 +182,36 @@ fn container_statuses_are_sorted_by_name_whatever_the_spec_order() {
     // READY counts both, whatever the order.
     assert!(shell.run_ok("kubectl get pod two").contains("2/2     Running"));
 }
+
+#[test]
+fn a_pod_coming_up_gets_two_status_writes_as_upstream_posts_at_each_sync_start() {
+    // Upstream's first sync posts Pending (ContainerCreating, no IP yet), then creates
+    // the sandbox, pulls and starts in one go; the PLEG's report of the running
+    // container starts the next sync, which posts Running with the IP. The steps in
+    // between are not posted.
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl run web --image=nginx:1.27");
+    let mut ips = Vec::new();
+    for _ in 0..100 {
+        shell.run_ok("advance 100ms");
+        let obj = shell.cluster().api().get(&ObjKey::new(Kind::Pod, "default", "web")).expect("pod").clone();
+        let status = &obj.as_pod().expect("a pod").status;
+        let seen = (container_state(&shell, "web"), status.pod_ip.as_ref().map(|ip| ip.to_string()));
+        if ips.last() != Some(&seen) {
+            ips.push(seen);
+        }
+    }
+    assert_eq!(ips.len(), 2, "{ips:?}");
+    assert_eq!(ips[0], ("ContainerCreating".to_string(), None));
+    assert_eq!(ips[1].0, "Running");
+    assert!(ips[1].1.is_some(), "{ips:?}");
+    let writes: Vec<String> = shell
+        .cluster()
+        .trace()
+        .events()
+        .filter(|e| e.object == "Pod default/web" && e.component.starts_with("kubelet/") && e.action == "update-status")
+        .map(|e| e.detail.to_string())
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes[0].ends_with("phase=Pending") && writes[1].ends_with("phase=Running"), "{writes:?}");
+}
