@@ -1,16 +1,43 @@
 //! `Shared<T>`: a part of an object that many versions of it have in common (a pod's
 //! spec does not change when its status does), shared until one of them writes to it.
 
+use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::core::{Container, PodSpec, PodStatus};
+use super::meta::OwnerReference;
+
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
 /// if someone else holds it. Reads and writes look like those of a plain `T`, and it
 /// (de)serializes as `T` does.
-#[derive(Debug, Default, Eq, PartialOrd, Ord)]
+#[derive(Debug, Eq, PartialOrd, Ord)]
 pub struct Shared<T>(Rc<T>);
+
+/// An empty part is one allocation per thread, shared by every object that has the
+/// part empty (an Event's labels, a status write's spec): a default costs no allocation.
+macro_rules! default_shares_one_empty {
+    ($($t:ty),* $(,)?) => {$(
+        impl Default for Shared<$t> {
+            fn default() -> Self {
+                thread_local! {
+                    static EMPTY: Shared<$t> = Shared(Rc::new(<$t>::default()));
+                }
+                EMPTY.with(Shared::clone)
+            }
+        }
+    )*};
+}
+
+default_shares_one_empty!(
+    BTreeMap<String, String>,
+    Vec<OwnerReference>,
+    Vec<Container>,
+    PodSpec,
+    PodStatus,
+);
 
 /// Two versions that share the part are equal without a look inside: the common case
 /// when a controller compares an object with the one it last saw.
@@ -111,5 +138,15 @@ mod tests {
         assert_eq!(serde_json::to_string(&b).unwrap(), "[1,2,3]");
         let c: Shared<Vec<u8>> = serde_json::from_str("[4]").unwrap();
         assert_eq!(*c, [4]);
+    }
+
+    #[test]
+    fn defaults_share_one_empty_until_written() {
+        type Labels = Shared<BTreeMap<String, String>>;
+        let (a, mut b) = (Labels::default(), Labels::default());
+        assert!(Shared::ptr_eq(&a, &b));
+        b.insert("app".into(), "web".into());
+        assert!(!Shared::ptr_eq(&a, &b));
+        assert!(a.is_empty() && Labels::default().is_empty());
     }
 }
