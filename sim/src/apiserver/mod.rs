@@ -237,13 +237,12 @@ impl ApiServer {
             obj.meta_mut().namespace = "default".into();
         }
         let key = obj.key();
-        let name = key.name.to_string();
         let Some(old) = self.objects.get(&key).cloned() else {
-            return Err(ApiError::NotFound { kind, name });
+            return Err(ApiError::NotFound { kind, name: key.name.to_string() });
         };
         let requested_rv = &obj.meta().resource_version;
         if !requested_rv.is_empty() && *requested_rv != old.meta().resource_version {
-            return Err(ApiError::Conflict { kind, name });
+            return Err(ApiError::Conflict { kind, name: key.name.to_string() });
         }
         let new = if status_only {
             if obj.status_eq(&old) {
@@ -269,7 +268,7 @@ impl ApiServer {
                     let mut allocators = self.allocators.clone();
                     allocators.update_service(old_svc, new_svc).map_err(|errors| ApiError::Invalid {
                         kind,
-                        name: name.clone(),
+                        name: key.name.to_string(),
                         errors,
                     })?;
                     Some(allocators)
@@ -278,7 +277,7 @@ impl ApiServer {
             };
             let errors = validate_update(&old, &obj);
             if !errors.is_empty() {
-                return Err(ApiError::Invalid { kind, name, errors });
+                return Err(ApiError::Invalid { kind, name: key.name.to_string(), errors });
             }
             if let Some(allocators) = allocators {
                 self.allocators = allocators;
