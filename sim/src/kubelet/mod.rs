@@ -768,7 +768,7 @@ impl Kubelet {
             c.crash_backoff.next(ctx.now);
             c.restart_count += 1;
         }
-        c.image_id = Some(image_id(&c.config.image).into());
+        c.image_id = Some(image_id(&c.config.image));
         let mut wake = Vec::new();
         let id = self.runtime.start_container(&mut wake, &sandbox, &c.config);
         c.id = Some(id.into());

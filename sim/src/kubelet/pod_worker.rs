@@ -169,13 +169,24 @@ pub struct PodWorker {
     pub update_pending: bool,
 }
 
-/// A fake but stable image digest, as `imageID` shows it.
-pub fn image_id(image: &str) -> String {
-    let reference = crate::runtime::images::normalize(image);
-    let repo = reference.rsplit_once(':').map_or(reference.as_str(), |(r, _)| r);
-    let mut rng = crate::engine::rng::stream(0, &reference);
-    let digest: [u8; 32] = rand::RngExt::random(&mut rng);
-    format!("{repo}@sha256:{}", crate::engine::hash::to_hex(&digest))
+/// A fake but stable image digest, as `imageID` shows it: a function of the image
+/// alone, worked out once per image and shared by every container that runs it.
+pub fn image_id(image: &str) -> Str {
+    thread_local! {
+        static IDS: std::cell::RefCell<BTreeMap<String, Str>> = const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    IDS.with_borrow_mut(|ids| {
+        if let Some(id) = ids.get(image) {
+            return id.clone();
+        }
+        let reference = crate::runtime::images::normalize(image);
+        let repo = reference.rsplit_once(':').map_or(reference.as_str(), |(r, _)| r);
+        let mut rng = crate::engine::rng::stream(0, &reference);
+        let digest: [u8; 32] = rand::RngExt::random(&mut rng);
+        let id = Str::from(format!("{repo}@sha256:{}", crate::engine::hash::to_hex(&digest)));
+        ids.insert(image.to_string(), id.clone());
+        id
+    })
 }
 
 impl PodWorker {
