@@ -181,7 +181,7 @@ impl Reconciler for UserReplicaSets {
         status.status.available_replicas = Some(ready);
         status.status.observed_generation = rs.metadata.generation;
         if self.bug == Bug::BlindStatusWrites {
-            status.metadata.resource_version.clear();
+            status.metadata.resource_version = Default::default();
         }
         if status.status != rs.status {
             requests.push(ApiRequest::UpdateStatus(Object::ReplicaSet(status)));

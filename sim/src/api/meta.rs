@@ -209,8 +209,8 @@ pub struct ObjectMeta {
     pub uid: Str,
     /// An opaque version string that changes whenever the object changes; clients use it to
     /// detect conflicting updates and to resume watches. Set by the system.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub resource_version: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub resource_version: Str,
     /// A counter the apiserver increments whenever the object's desired state changes. Set
     /// by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -98,9 +98,9 @@ impl ApiServer {
         self.resource_version
     }
 
-    fn next_rv(&mut self) -> String {
+    fn next_rv(&mut self) -> Str {
         self.resource_version += 1;
-        self.resource_version.to_string()
+        Str::from(self.resource_version.to_string())
     }
 
     fn new_uid(&mut self) -> Str {

@@ -248,7 +248,7 @@ impl Ctx<'_> {
             namespace: (!meta.namespace.is_empty()).then(|| meta.namespace.clone()),
             name: Some(meta.name.clone()),
             uid: Some(meta.uid.clone()),
-            resource_version: Some(meta.resource_version.as_str().into()),
+            resource_version: Some(meta.resource_version.clone()),
             field_path: None,
         };
         ev.reason = Some(self.trace.intern(reason));
@@ -291,7 +291,7 @@ impl Ctx<'_> {
                 ..Default::default()
             },
         );
-        pod.metadata.resource_version.clear();
+        pod.metadata.resource_version = Str::default();
         self.update_status(Object::Pod(pod), "unschedulable")
     }
 

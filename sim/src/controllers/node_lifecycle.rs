@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, VecDeque};
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
 use crate::api::core::{Node, Taint};
 use crate::api::meta::{Condition, Time, find_condition, set_condition};
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Str};
 use crate::apiserver::Change;
 use crate::cluster::Cache;
 use crate::engine::SimTime;
@@ -100,7 +100,7 @@ fn with_taints(node: &Node, effects: &[&str], now: SimTime) -> Object {
             });
         }
     }
-    tainted.metadata.resource_version.clear();
+    tainted.metadata.resource_version = Str::default();
     Object::from(tainted)
 }
 
@@ -124,7 +124,7 @@ impl NodeLifecycle {
                 },
             );
         }
-        unknown.metadata.resource_version.clear();
+        unknown.metadata.resource_version = Str::default();
         let key = ObjKey::new(Kind::Node, "", name);
         requests.push(ApiRequest::UpdateStatus(Object::from(unknown)));
         requests.push(ApiRequest::normal_event(
@@ -146,7 +146,7 @@ impl NodeLifecycle {
                 c.status = "False".into();
                 c.last_transition_time = Some(Time(now));
             }
-            not_ready.metadata.resource_version.clear();
+            not_ready.metadata.resource_version = Str::default();
             let pod_key = ObjKey::new(Kind::Pod, &pod.metadata.namespace, &pod.metadata.name);
             requests.push(ApiRequest::UpdateStatus(Object::from(not_ready)));
             requests.push(ApiRequest::Event {
@@ -232,7 +232,7 @@ impl Reconciler for NodeLifecycle {
             .any(|r| matches!(r, ApiRequest::Update(Object::Node(n)) if *n.metadata.name == **name));
         if cordon_changed && !updated {
             let mut cordoned = node.clone();
-            cordoned.metadata.resource_version.clear();
+            cordoned.metadata.resource_version = Str::default();
             reconcile.requests.push(ApiRequest::Update(Object::from(cordoned)));
             let verb = if node.spec.unschedulable == Some(true) { "added" } else { "removed" };
             reconcile.why.get_or_insert_with(|| format!("spec.unschedulable: taint {UNSCHEDULABLE_TAINT} {verb}"));

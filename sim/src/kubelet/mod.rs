@@ -457,7 +457,7 @@ impl Kubelet {
         if let Some(info) = node.status.node_info.as_mut() {
             info.boot_id = format!("boot-{}", self.boot);
         }
-        node.metadata.resource_version.clear();
+        node.metadata.resource_version = Str::default();
         let _ = ctx.update_status(Object::from(node), "kubelet posted node status");
     }
 

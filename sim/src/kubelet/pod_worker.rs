@@ -279,7 +279,9 @@ impl PodWorker {
         // Sorted by name, as the kubelet reports them (`kubetypes.SortedContainerStatuses`
         // in `convertToAPIContainerStatuses`), whatever the spec's order.
         status.container_statuses.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut conditions = self.posted.as_ref().map(|p| p.conditions.clone()).unwrap_or_default();
+        // The five conditions below, with room for no more: millions of statuses are kept.
+        let mut conditions = Vec::with_capacity(5);
+        conditions.extend(self.posted.iter().flat_map(|p| p.conditions.iter().cloned()));
         let condition = |type_: &'static str, ok: bool, reason: Option<&'static str>, message: Option<Str>| Condition {
             type_: Str::lit(type_),
             status: Str::lit(if ok { "True" } else { "False" }),
