@@ -680,9 +680,10 @@ pub struct ContainerState {
     /// Set while the container is running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<ContainerStateRunning>,
-    /// Set once the container has exited.
+    /// Set once the container has exited. (Boxed in kubesim: most containers never
+    /// exit, and every pod status holds two states.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub terminated: Option<ContainerStateTerminated>,
+    pub terminated: Option<Box<ContainerStateTerminated>>,
 }
 
 /// Details of a container that is not running yet.

@@ -325,12 +325,12 @@ fn container_status(c: &ContainerWorker) -> ContainerStatus {
             running: Some(ContainerStateRunning { started_at: Some(Time(*since)) }),
             ..Default::default()
         },
-        CState::Terminated(t) => ContainerState { terminated: Some(t.clone()), ..Default::default() },
+        CState::Terminated(t) => ContainerState { terminated: Some(Box::new(t.clone())), ..Default::default() },
     };
     ContainerStatus {
         name: c.config.name.as_str().into(),
         state,
-        last_state: ContainerState { terminated: c.last_terminated.clone(), ..Default::default() },
+        last_state: ContainerState { terminated: c.last_terminated.clone().map(Box::new), ..Default::default() },
         ready: c.ready(),
         restart_count: c.restart_count,
         image: c.config.image.as_str().into(),

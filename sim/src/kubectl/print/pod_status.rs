@@ -194,12 +194,12 @@ mod tests {
         ContainerStatus {
             name: "c".into(),
             state: ContainerState {
-                terminated: Some(ContainerStateTerminated {
+                terminated: Some(Box::new(ContainerStateTerminated {
                     exit_code,
                     signal,
                     reason: reason.map(Into::into),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
             },
             ..Default::default()
@@ -307,18 +307,18 @@ mod tests {
         let mut p = pod("Running", 2);
         let mut a = running(true);
         a.restart_count = 2;
-        a.last_state.terminated = Some(ContainerStateTerminated {
+        a.last_state.terminated = Some(Box::new(ContainerStateTerminated {
             exit_code: 1,
             finished_at: Some(Time(SimTime(10_000))),
             ..Default::default()
-        });
+        }));
         let mut b = running(true);
         b.restart_count = 1;
-        b.last_state.terminated = Some(ContainerStateTerminated {
+        b.last_state.terminated = Some(Box::new(ContainerStateTerminated {
             exit_code: 1,
             finished_at: Some(Time(SimTime(50_000))),
             ..Default::default()
-        });
+        }));
         p.status.container_statuses = vec![a, b];
         assert_eq!(restarts(&p, SimTime(95_000)), "3 (45s ago)");
     }

@@ -348,13 +348,13 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     p.status.init_container_statuses = vec![ContainerStatus {
         name: "migrate".into(),
         state: ContainerState {
-            terminated: Some(ContainerStateTerminated {
+            terminated: Some(Box::new(ContainerStateTerminated {
                 exit_code: 0,
                 reason: Some("Completed".into()),
                 started_at: t(2 * S),
                 finished_at: t(3 * S),
                 ..Default::default()
-            }),
+            })),
             ..Default::default()
         },
         ready: true,
@@ -366,13 +366,13 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     status.name = "api".into();
     status.restart_count = 1;
     status.ready = false;
-    status.last_state.terminated = Some(ContainerStateTerminated {
+    status.last_state.terminated = Some(Box::new(ContainerStateTerminated {
         exit_code: 137,
         reason: Some("OOMKilled".into()),
         started_at: t(4 * S),
         finished_at: t(39 * S),
         ..Default::default()
-    });
+    }));
     p.status.container_statuses = vec![status];
     api.update_status(Object::Pod(p)).unwrap();
     (*stored(api, Kind::Pod, "default", "api")).clone()
