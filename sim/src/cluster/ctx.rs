@@ -14,6 +14,7 @@ use crate::engine::time::epoch_unix_s;
 use crate::engine::{EventQueue, SimTime, Trace};
 
 use super::SimEvent;
+use super::recorder::EventRecorders;
 
 /// Who reports an Event (`source.component` / `source.host`).
 #[derive(Debug, Clone, Copy)]
@@ -23,10 +24,6 @@ pub struct Reporter<'a> {
     /// The node, for kubelets.
     pub host: Option<&'a str>,
 }
-
-/// Dedup key for Events: a hash of (involved uid, type, reason, message, source
-/// component); a hit is checked against the stored Event's own fields.
-type EventKey = u64;
 
 /// The shared machinery a handler writes through.
 pub struct Ctx<'a> {
@@ -40,8 +37,7 @@ pub struct Ctx<'a> {
     pub(super) trace: &'a mut Trace,
     pub(super) queue: &'a mut EventQueue<SimEvent>,
     pub(super) changes: &'a mut Vec<(Change, u64)>,
-    pub(super) event_index: &'a mut BTreeMap<EventKey, ObjKey>,
-    pub(super) event_seq: &'a mut u64,
+    pub(super) events: &'a mut EventRecorders,
     pub(super) silenced: &'a BTreeMap<String, u64>,
     pub(super) partitioned: &'a BTreeSet<String>,
 }
@@ -217,7 +213,8 @@ impl Ctx<'_> {
         for field in [meta.uid.as_str(), type_, reason, message, reporter.component] {
             hash.write(field.as_bytes()).write(&[0xff]);
         }
-        let dedup: EventKey = hash.finish();
+        // The dedup key: a hit is checked against the stored Event's own fields.
+        let dedup = hash.finish();
         let same = |ev: &Event| {
             ev.involved_object.uid.as_deref() == Some(meta.uid.as_str())
                 && ev.type_.as_deref() == Some(type_)
@@ -225,7 +222,7 @@ impl Ctx<'_> {
                 && ev.message.as_deref() == Some(message)
                 && ev.source.component.as_deref() == Some(reporter.component)
         };
-        if let Some(existing) = self.event_index.get(&dedup).and_then(|k| self.api.get(k)).cloned()
+        if let Some(existing) = self.events.recall(self.component, dedup).and_then(|k| self.api.get(&k).cloned())
             && let Object::Event(mut ev) = (*existing).clone()
             && same(&ev)
         {
@@ -234,11 +231,11 @@ impl Ctx<'_> {
             let _ = self.update(Object::Event(ev), reason);
             return;
         }
-        *self.event_seq += 1;
+        self.events.created += 1;
         let unix_nanos = (epoch_unix_s() * 1000)
             .saturating_add(self.now.as_ms())
             .saturating_mul(1_000_000)
-            .saturating_add(*self.event_seq);
+            .saturating_add(self.events.created);
         let mut ev = Event::default();
         ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name).into();
         ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
@@ -263,7 +260,7 @@ impl Ctx<'_> {
         ev.reporting_component = Some(component);
         ev.reporting_instance = Some(host.unwrap_or_default());
         if let Ok(created) = self.create_noted(Object::from(ev), format_args!("{type_} {reason}: {message}")) {
-            self.event_index.insert(dedup, created.key());
+            self.events.remember(self.component, dedup, created.key());
         }
     }
 

@@ -4,6 +4,7 @@
 mod cache;
 mod ctx;
 mod curl;
+mod recorder;
 mod shape;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +15,7 @@ use rand::seq::SliceRandom;
 pub use cache::Cache;
 pub use ctx::{Ctx, Reporter};
 pub use curl::Transport;
+use recorder::EventRecorders;
 pub use shape::NodeShape;
 
 use crate::api::core::{Namespace, Service, ServicePort};
@@ -149,9 +151,8 @@ pub struct Cluster {
     queue: EventQueue<SimEvent>,
     api: ApiServer,
     trace: Trace,
-    /// Events by the hash of what makes two the same (see `Ctx::event`).
-    event_index: BTreeMap<u64, ObjKey>,
-    event_seq: u64,
+    /// Each component's recently sent Events (see `Ctx::event`).
+    events: EventRecorders,
     scheduler: Scheduler,
     controllers: ControllerManager,
     proxy: ProxyView,
@@ -216,8 +217,7 @@ impl Cluster {
             queue: EventQueue::default(),
             api: ApiServer::new(seed),
             trace: Trace::default(),
-            event_index: BTreeMap::new(),
-            event_seq: 0,
+            events: EventRecorders::default(),
             scheduler: Scheduler::new(rng::stream(seed, "scheduler")),
             controllers: default_controllers(),
             proxy: ProxyView::new(rng::stream(seed, "kube-proxy")),
@@ -359,8 +359,7 @@ impl Cluster {
                 trace: &mut self.trace,
                 queue: &mut self.queue,
                 changes: &mut changes,
-                event_index: &mut self.event_index,
-                event_seq: &mut self.event_seq,
+                events: &mut self.events,
                 silenced: &self.silenced,
                 partitioned: &self.partitioned,
             };
@@ -534,8 +533,7 @@ impl Cluster {
             api,
             trace,
             queue,
-            event_index,
-            event_seq,
+            events,
             scheduler,
             controllers,
             proxy,
@@ -556,8 +554,7 @@ impl Cluster {
                     trace: &mut *trace,
                     queue: &mut *queue,
                     changes: &mut changes,
-                    event_index: &mut *event_index,
-                    event_seq: &mut *event_seq,
+                    events: &mut *events,
                     silenced: &*silenced,
                     partitioned: &*partitioned,
                 }
@@ -633,6 +630,8 @@ impl Cluster {
             return Err(format!("node {node} is already down"));
         }
         kubelet.crash();
+        // A restarted kubelet is a new process, with a new event recorder.
+        self.events.forget(&kubelet.component());
         let id = self.record_input("crash-node", &format!("Node {node}"), &format!("crash node {node}"));
         self.silenced.insert(node.to_string(), id);
         Ok(id)

@@ -1,0 +1,96 @@
+//! client-go's event correlator, one per component: a recorder remembers the Events it
+//! sent in an LRU cache of 4,096 entries (`maxLruCacheEntries`), and an Event identical
+//! to one found there bumps that one's count instead of making a new one. Each
+//! component's cache is its own, as each process has its own, so a lookup searches a few
+//! hundred entries of one kubelet, not every Event of the cluster.
+
+use std::collections::BTreeMap;
+
+use crate::api::{ObjKey, Str};
+
+/// Events a recorder remembers (client-go's `maxLruCacheEntries`).
+pub const REMEMBERED_EVENTS: usize = 4096;
+
+/// Every component's recorder, by the component's trace name, and the sequence that
+/// keeps Event names apart.
+#[derive(Debug, Default)]
+pub struct EventRecorders {
+    recorders: BTreeMap<Str, Recorder>,
+    /// Events created so far (the last digits of a new Event's name).
+    pub(super) created: u64,
+}
+
+/// One component's cache: Events by dedup key, least recently used first out.
+#[derive(Debug, Default)]
+struct Recorder {
+    /// The Event sent under each key, and the tick of its last use.
+    events: BTreeMap<u64, (ObjKey, u64)>,
+    /// Keys by the tick of their last use.
+    by_use: BTreeMap<u64, u64>,
+    tick: u64,
+}
+
+impl EventRecorders {
+    /// The Event `component` sent under `key`, if its recorder still remembers it.
+    pub fn recall(&mut self, component: &str, key: u64) -> Option<ObjKey> {
+        let recorder = self.recorders.get_mut(component)?;
+        let (event, used) = recorder.events.get_mut(&key)?;
+        recorder.by_use.remove(used);
+        recorder.tick += 1;
+        *used = recorder.tick;
+        recorder.by_use.insert(recorder.tick, key);
+        Some(event.clone())
+    }
+
+    /// Remembers that `component` sent `event` under `key`, forgetting its least
+    /// recently used Event beyond [`REMEMBERED_EVENTS`].
+    pub fn remember(&mut self, component: &str, key: u64, event: ObjKey) {
+        if !self.recorders.contains_key(component) {
+            self.recorders.insert(component.into(), Recorder::default());
+        }
+        let recorder = self.recorders.get_mut(component).expect("inserted above");
+        recorder.tick += 1;
+        if let Some((_, used)) = recorder.events.insert(key, (event, recorder.tick)) {
+            recorder.by_use.remove(&used);
+        }
+        recorder.by_use.insert(recorder.tick, key);
+        if recorder.events.len() > REMEMBERED_EVENTS
+            && let Some((_, oldest)) = recorder.by_use.pop_first()
+        {
+            recorder.events.remove(&oldest);
+        }
+    }
+
+    /// The component's process restarted: its recorder starts with an empty cache.
+    pub fn forget(&mut self, component: &str) {
+        self.recorders.remove(component);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Kind;
+
+    fn event(i: u64) -> ObjKey {
+        ObjKey::new(Kind::Event, "default", &format!("e{i}"))
+    }
+
+    #[test]
+    fn a_recorder_forgets_its_least_recently_used_event_first() {
+        let mut recorders = EventRecorders::default();
+        for i in 0..REMEMBERED_EVENTS as u64 {
+            recorders.remember("kubelet/node-1", i, event(i));
+        }
+        // Using the oldest keeps it; the next new one pushes out the second oldest.
+        assert_eq!(recorders.recall("kubelet/node-1", 0), Some(event(0)));
+        recorders.remember("kubelet/node-1", 9_999, event(9_999));
+        assert_eq!(recorders.recall("kubelet/node-1", 1), None);
+        assert_eq!(recorders.recall("kubelet/node-1", 0), Some(event(0)));
+        assert_eq!(recorders.recall("kubelet/node-1", 9_999), Some(event(9_999)));
+        // Another component's cache is its own, and a restart empties one.
+        assert_eq!(recorders.recall("kubelet/node-2", 0), None);
+        recorders.forget("kubelet/node-1");
+        assert_eq!(recorders.recall("kubelet/node-1", 0), None);
+    }
+}
