@@ -103,6 +103,8 @@ struct Requests {
 /// scores read for every candidate are copied out of the Node, so a pass over hundreds
 /// of nodes reads this table only.
 struct NodeInfo {
+    /// The node's name, kept beside the table's other figures for the binary search.
+    name: Str,
     node: Rc<Object>,
     /// `spec.unschedulable`.
     cordoned: bool,
@@ -119,6 +121,7 @@ impl NodeInfo {
     fn new(node: Rc<Object>, requested: Resources, non_zero_requested: Resources) -> NodeInfo {
         let n = node.as_node().expect("the node table holds nodes");
         NodeInfo {
+            name: n.metadata.name.clone(),
             cordoned: n.spec.unschedulable == Some(true),
             taints: n.spec.taints.clone(),
             allocatable: allocatable(n),
@@ -160,9 +163,8 @@ pub struct Scheduler {
     /// Requests of pods placed on nodes not (or no longer) in the table.
     unknown_nodes: BTreeMap<String, (Resources, Resources)>,
     unschedulable: BTreeMap<ObjKey, Unschedulable>,
-    /// The nodes, in name order, and where each name is in the table.
+    /// The nodes, in name order (found by binary search).
     nodes: Vec<NodeInfo>,
-    node_index: BTreeMap<String, usize>,
     /// Where the next pod's filtering starts (upstream's `nextStartNodeIndex`).
     next_start: usize,
     stats: Stats,
@@ -178,7 +180,6 @@ impl Scheduler {
             unknown_nodes: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
             nodes: Vec::new(),
-            node_index: BTreeMap::new(),
             next_start: 0,
             stats: Stats::default(),
             rng,
@@ -191,13 +192,18 @@ impl Scheduler {
     }
 
     /// The requests counted against `node`, in the table or set aside until it appears.
+    /// Where the node named `name` is in the table, or would be.
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.nodes.binary_search_by(|n| n.name.as_str().cmp(name))
+    }
+
     fn requested_mut(&mut self, node: &str) -> (&mut Resources, &mut Resources) {
-        match self.node_index.get(node) {
-            Some(&i) => {
+        match self.position(node) {
+            Ok(i) => {
                 let info = &mut self.nodes[i];
                 (&mut info.requested, &mut info.non_zero_requested)
             }
-            None => {
+            Err(_) => {
                 let (exact, non_zero) = self.unknown_nodes.entry(node.to_string()).or_default();
                 (exact, non_zero)
             }
@@ -225,31 +231,24 @@ impl Scheduler {
     fn update_node(&mut self, object: &Rc<Object>, deleted: bool) {
         let Object::Node(node) = &**object else { return };
         let name: &str = &node.metadata.name;
-        match (self.node_index.get(name).copied(), deleted) {
-            (Some(i), false) => {
+        match (self.position(name), deleted) {
+            (Ok(i), false) => {
                 let (requested, non_zero_requested) = (self.nodes[i].requested, self.nodes[i].non_zero_requested);
                 self.nodes[i] = NodeInfo::new(object.clone(), requested, non_zero_requested);
             }
-            (Some(i), true) => {
+            (Ok(i), true) => {
                 let info = self.nodes.remove(i);
                 // Its pods' requests wait for the node to come back (or the pods to go).
                 self.unknown_nodes.insert(name.to_string(), (info.requested, info.non_zero_requested));
-                self.reindex();
+                if self.next_start >= self.nodes.len() {
+                    self.next_start = 0;
+                }
             }
-            (None, false) => {
+            (Err(at), false) => {
                 let (requested, non_zero_requested) = self.unknown_nodes.remove(name).unwrap_or_default();
-                let at = self.nodes.partition_point(|n| *n.node().metadata.name < *name);
                 self.nodes.insert(at, NodeInfo::new(object.clone(), requested, non_zero_requested));
-                self.reindex();
             }
-            (None, true) => {}
-        }
-    }
-
-    fn reindex(&mut self) {
-        self.node_index = self.nodes.iter().enumerate().map(|(i, n)| (n.node().metadata.name.to_string(), i)).collect();
-        if self.next_start >= self.nodes.len() {
-            self.next_start = 0;
+            (Err(_), true) => {}
         }
     }
 
@@ -369,7 +368,7 @@ impl Scheduler {
         let scores: Vec<i64> = feasible.iter().map(|&i| score(pod, &self.nodes[i], &requests)).collect();
         let best = *scores.iter().max().expect("feasible is non-empty");
         let top: Vec<usize> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(i, _)| *i).collect();
-        let chosen = self.nodes[top[self.rng.random_range(0..top.len())]].node().metadata.name.clone();
+        let chosen = self.nodes[top[self.rng.random_range(0..top.len())]].name.clone();
         match ctx.bind(key, &chosen) {
             Ok(bound) => {
                 self.stats.bound += 1;
