@@ -20,7 +20,13 @@ pub struct ObjectMap {
 impl ObjectMap {
     /// The object at `key`.
     pub fn get(&self, key: &ObjKey) -> Option<&Rc<Object>> {
-        self.kinds.get(&key.kind)?.get(&*key.namespace)?.get(&*key.name)
+        self.find(key.kind, &key.namespace, &key.name)
+    }
+
+    /// The object of `kind` named `name` in `namespace` (`""` for cluster-scoped kinds),
+    /// looked up without making a key.
+    pub fn find(&self, kind: Kind, namespace: &str, name: &str) -> Option<&Rc<Object>> {
+        self.kinds.get(&kind)?.get(namespace)?.get(name)
     }
 
     /// Whether there is an object at `key`.

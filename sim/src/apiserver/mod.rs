@@ -167,7 +167,7 @@ impl ApiServer {
         }
         let namespace = obj.meta().namespace.clone();
         if kind.namespaced() {
-            match self.objects.get(&ObjKey::new(Kind::Namespace, "", &namespace)) {
+            match self.objects.find(Kind::Namespace, "", &namespace) {
                 None => return Err(ApiError::NotFound { kind: Kind::Namespace, name: namespace.to_string() }),
                 Some(ns) if ns.meta().deletion_timestamp.is_some() => {
                     return Err(ApiError::Forbidden(format!(
