@@ -27,17 +27,23 @@ pub struct EventQueue<E> {
     instants: BTreeMap<SimTime, VecDeque<Scheduled<E>>>,
     /// Emptied FIFOs, kept for reuse: a run passes through millions of instants.
     spare: Vec<VecDeque<Scheduled<E>>>,
+    /// Emptied FIFOs of bursts (a Deployment's thousands of pods are written at one
+    /// instant), kept so that the next burst grows into memory already in use instead
+    /// of copying itself over and over into fresh pages.
+    spare_large: Vec<VecDeque<Scheduled<E>>>,
     len: usize,
     next_seq: u64,
 }
 
-/// How many emptied FIFOs are kept, and the largest kept.
+/// How many emptied FIFOs are kept, and the largest kept among them.
 const SPARE_FIFOS: usize = 64;
 const SPARE_CAPACITY: usize = 256;
+/// How many emptied FIFOs larger than that are kept.
+const SPARE_LARGE_FIFOS: usize = 2;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), len: 0, next_seq: 0 }
+        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), spare_large: Vec::new(), len: 0, next_seq: 0 }
     }
 }
 
@@ -46,6 +52,17 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
         self.next_seq += 1;
         let fifo = self.instants.entry(at).or_insert_with(|| self.spare.pop().unwrap_or_default());
+        // A FIFO outgrowing the small ones moves into a burst's kept FIFO, if there is one.
+        if fifo.len() == fifo.capacity()
+            && fifo.len() >= SPARE_CAPACITY
+            && let Some(mut large) = self.spare_large.pop()
+        {
+            large.extend(fifo.drain(..));
+            let small = std::mem::replace(fifo, large);
+            if self.spare.len() < SPARE_FIFOS {
+                self.spare.push(small);
+            }
+        }
         fifo.push_back(Scheduled { at, seq: self.next_seq, cause, event });
         self.len += 1;
     }
@@ -64,9 +81,12 @@ impl<E> EventQueue<E> {
         let next = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
         if earliest.get().is_empty() {
             let fifo = earliest.remove();
-            // A few small FIFOs are worth keeping; a burst's large one is not.
-            if self.spare.len() < SPARE_FIFOS && fifo.capacity() <= SPARE_CAPACITY {
-                self.spare.push(fifo);
+            if fifo.capacity() <= SPARE_CAPACITY {
+                if self.spare.len() < SPARE_FIFOS {
+                    self.spare.push(fifo);
+                }
+            } else if self.spare_large.len() < SPARE_LARGE_FIFOS {
+                self.spare_large.push(fifo);
             }
         }
         self.len -= 1;
@@ -112,6 +132,24 @@ mod tests {
             std::iter::from_fn(|| q.pop_due(SimTime(9))).map(|s| (s.at.as_ms(), s.seq, s.event)).collect();
         assert_eq!(rest, [(1, 4, 4), (2, 1, 1), (2, 3, 3)]);
         assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn a_burst_moving_into_a_kept_fifo_keeps_its_order() {
+        let mut q = EventQueue::default();
+        for i in 0..1_000 {
+            q.push(SimTime(1), 0, i);
+        }
+        assert_eq!(std::iter::from_fn(|| q.pop_due(SimTime(1))).count(), 1_000);
+        assert_eq!(q.spare_large.len(), 1, "the burst's FIFO is kept");
+        // The next burst outgrows a small FIFO and moves into the kept one mid-way.
+        for i in 0..600 {
+            q.push(SimTime(2), 0, i);
+        }
+        q.push(SimTime(3), 0, 600);
+        assert!(q.spare_large.is_empty(), "the kept FIFO is in use");
+        let order: Vec<i32> = std::iter::from_fn(|| q.pop_due(SimTime(3))).map(|s| s.event).collect();
+        assert_eq!(order, (0..=600).collect::<Vec<_>>());
     }
 
     #[test]
