@@ -390,6 +390,7 @@ fn process(
 fn execute(ctx: &mut Ctx<'_>, c: &mut Running, why: &str, requests: &[ApiRequest], chain: bool) -> Vec<Outcome> {
     let reporter = Reporter { component: c.reconciler.name(), host: None };
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(requests.len());
+    let mut wrote = false;
     for request in requests {
         if c.crash_after_writes == Some(0) {
             break;
@@ -413,15 +414,12 @@ fn execute(ctx: &mut Ctx<'_>, c: &mut Running, why: &str, requests: &[ApiRequest
                 Ok(None)
             }
         };
-        if chain
-            && !outcomes.iter().any(|o: &Outcome| o.as_ref().is_ok_and(Option::is_some))
-            && outcome.as_ref().is_ok_and(Option::is_some)
-        {
+        let writes = outcome.as_ref().is_ok_and(Option::is_some);
+        if chain && !wrote && writes {
             ctx.chain_from_last();
         }
-        if outcome.as_ref().is_ok_and(Option::is_some)
-            && let Some(left) = c.crash_after_writes.as_mut()
-        {
+        wrote |= writes;
+        if writes && let Some(left) = c.crash_after_writes.as_mut() {
             *left = left.saturating_sub(1);
         }
         outcomes.push(outcome);

@@ -165,9 +165,7 @@ impl Reconciler for ReplicaSetController {
             if active.len() < desired {
                 let n = (desired - active.len()).min(BURST);
                 exp.creates = n;
-                for _ in 0..n {
-                    requests.push(ApiRequest::Create(pod_from_template(&obj, &rs.spec.template)));
-                }
+                requests.extend((0..n).map(|_| ApiRequest::Create(pod_from_template(&obj, &rs.spec.template))));
             } else if active.len() > desired {
                 let n = (active.len() - desired).min(BURST);
                 let related = related_pods(rs, view);
@@ -190,7 +188,7 @@ impl Reconciler for ReplicaSetController {
     }
 
     fn outcomes(&mut self, key: &ObjKey, requests: &[ApiRequest], outcomes: &[Outcome]) -> Vec<ApiRequest> {
-        let mut events = Vec::new();
+        let mut events = Vec::with_capacity(requests.len());
         for (request, outcome) in requests.iter().zip(outcomes) {
             match (request, outcome) {
                 (ApiRequest::Create(_), Ok(Some(pod))) => {
