@@ -196,6 +196,11 @@ impl Kind {
         }
     }
 
+    /// The kind named exactly `name` (`ReplicaSet`), as an ownerReference names it.
+    pub fn named(name: &str) -> Option<Kind> {
+        KINDS.iter().find(|i| i.name == name).map(|i| i.kind)
+    }
+
     /// Resolves a kubectl resource argument: `pods`, `pod`, `po`, `Pod`,
     /// `deployments.apps`, `deploy`.
     pub fn from_resource_arg(arg: &str) -> Option<Kind> {

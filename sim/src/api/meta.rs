@@ -132,8 +132,9 @@ pub fn parse_quantity_milli(text: &str) -> Option<i128> {
     }
     // Work in units of 10^-9 to keep fractions like 0.5 and 100m exact.
     let int: i128 = if int_digits.is_empty() { 0 } else { int_digits.parse().ok()? };
-    let frac_padded = format!("{:0<9}", frac_part.chars().take(9).collect::<String>());
-    let frac: i128 = frac_padded.parse().ok()?;
+    // The first nine fractional digits, padded with zeros: 0.5 is 500,000,000 nanos.
+    let frac =
+        frac_part.bytes().chain(std::iter::repeat(b'0')).take(9).fold(0i128, |n, d| n * 10 + i128::from(d - b'0'));
     let nanos = int.checked_mul(1_000_000_000)?.checked_add(frac)?;
     let (mul, div): (i128, i128) = match suffix {
         "" => (1, 1),

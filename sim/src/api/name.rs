@@ -24,6 +24,8 @@ thread_local! {
     /// Each literal's one copy, by the literal's address and length: the program's
     /// literals are a small, fixed set.
     static LITERALS: RefCell<BTreeMap<(usize, usize), Str>> = const { RefCell::new(BTreeMap::new()) };
+    /// Where `Str::format` writes before the string is allocated at its size.
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 impl Str {
@@ -31,6 +33,16 @@ impl Str {
     pub fn lit(s: &'static str) -> Str {
         LITERALS.with_borrow_mut(|literals| {
             literals.entry((s.as_ptr() as usize, s.len())).or_insert_with(|| Str(Rc::from(s))).clone()
+        })
+    }
+
+    /// `format!` straight into a `Str`: one allocation, where a `String` would grow and
+    /// then be copied.
+    pub fn format(args: fmt::Arguments<'_>) -> Str {
+        SCRATCH.with_borrow_mut(|text| {
+            text.clear();
+            fmt::Write::write_fmt(text, args).expect("writing to a String cannot fail");
+            Str::from(text.as_str())
         })
     }
 

@@ -100,7 +100,7 @@ impl ApiServer {
 
     fn next_rv(&mut self) -> Str {
         self.resource_version += 1;
-        Str::from(self.resource_version.to_string())
+        Str::format(format_args!("{}", self.resource_version))
     }
 
     fn new_uid(&mut self) -> Str {
@@ -121,8 +121,8 @@ impl ApiServer {
     }
 
     /// Five random characters from [`NAME_ALPHABET`], as `generateName` appends.
-    fn random_suffix(&mut self) -> String {
-        (0..5).map(|_| NAME_ALPHABET[self.name_rng.random_range(0..NAME_ALPHABET.len())] as char).collect()
+    fn random_suffix(&mut self) -> [u8; 5] {
+        std::array::from_fn(|_| NAME_ALPHABET[self.name_rng.random_range(0..NAME_ALPHABET.len())])
     }
 
     /// Creates `obj`: defaults, admission, validation, then store.
@@ -144,11 +144,13 @@ impl ApiServer {
             match obj.meta().generate_name.clone() {
                 Some(prefix) if !prefix.is_empty() => {
                     // Upstream truncates the base to 58 characters (63 - 5).
-                    let base: String = prefix.chars().take(58).collect();
+                    let base = &prefix[..prefix.char_indices().nth(58).map_or(prefix.len(), |(at, _)| at)];
                     loop {
-                        let name = format!("{base}{}", self.random_suffix());
-                        if !self.objects.contains_key(&ObjKey::new(kind, &obj.meta().namespace, &name)) {
-                            obj.meta_mut().name = name.into();
+                        let suffix = self.random_suffix();
+                        let suffix = std::str::from_utf8(&suffix).expect("the alphabet is ASCII");
+                        let name = Str::format(format_args!("{base}{suffix}"));
+                        if self.objects.find(kind, &obj.meta().namespace, &name).is_none() {
+                            obj.meta_mut().name = name;
                             break;
                         }
                     }

@@ -85,6 +85,11 @@ impl Cache {
         self.objects.get(key)
     }
 
+    /// The cached node named `name` (a lookup made for every pod event: no key is made).
+    pub fn node(&self, name: &str) -> Option<&Rc<Object>> {
+        self.objects.find(Kind::Node, "", name)
+    }
+
     /// Every cached object.
     pub fn all(&self) -> impl Iterator<Item = &Rc<Object>> {
         self.objects.values()

@@ -77,14 +77,7 @@ impl Ctx<'_> {
     /// Records a trace line about `key` that is not an API write (a container started,
     /// a fault).
     pub fn trace(&mut self, action: &str, key: &ObjKey, detail: fmt::Arguments<'_>) -> u64 {
-        use fmt::Write;
-        let mut text = String::with_capacity(64);
-        write!(text, "{key}").expect("writing to a String cannot fail");
-        let object_len = text.len();
-        text.write_fmt(detail).expect("writing to a String cannot fail");
-        // An empty note leaves no trailing space; the key itself is never cut.
-        text.truncate(text.trim_end().len().max(object_len));
-        self.trace.record_joined(self.now, self.cause, self.component, action, text, object_len)
+        self.trace.record_fmt(self.now, self.cause, self.component, action, key, detail)
     }
 
     /// Schedules `event` after `delay_ms`, caused by the current event.
@@ -237,7 +230,7 @@ impl Ctx<'_> {
             .saturating_mul(1_000_000)
             .saturating_add(self.events.created);
         let mut ev = Event::default();
-        ev.metadata.name = format!("{}.{unix_nanos:x}", meta.name).into();
+        ev.metadata.name = Str::format(format_args!("{}.{unix_nanos:x}", meta.name));
         ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
         ev.involved_object = ObjectReference {
             api_version: Some(Str::lit(involved.kind().api_version())),

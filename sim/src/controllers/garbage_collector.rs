@@ -31,7 +31,7 @@ fn deleting_with(obj: &Object, finalizer: &str) -> bool {
 }
 
 fn key_of_owner(dependent: &Object, owner: &crate::api::meta::OwnerReference) -> Option<ObjKey> {
-    let kind = Kind::from_resource_arg(&owner.kind)?;
+    let kind = Kind::named(&owner.kind)?;
     Some(ObjKey::shared(kind, &dependent.meta().namespace, &owner.name))
 }
 

@@ -182,7 +182,7 @@ impl NodeLifecycle {
             return;
         }
         while let Some(name) = self.to_taint.pop_front() {
-            let node = view.get(&ObjKey::new(Kind::Node, "", &name)).and_then(|o| o.as_node());
+            let node = view.node(&name).and_then(|o| o.as_node());
             if let Some(node) = node.filter(|_| self.marked.contains(&name)) {
                 requests.push(ApiRequest::Update(with_taints(node, &["NoSchedule", "NoExecute"], now)));
                 self.next_taint_at = now.plus_ms(EVICTION_INTERVAL_MS);

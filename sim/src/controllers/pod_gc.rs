@@ -43,19 +43,15 @@ impl Reconciler for PodGc {
                 self.orphaned_since.remove(&obj.key());
                 Vec::new()
             }
-            (Kind::Pod, _) => node_of(obj)
-                .filter(|n| view.get(&ObjKey::new(Kind::Node, "", n)).is_none())
-                .map(|_| vec![obj.key()])
-                .unwrap_or_default(),
+            (Kind::Pod, _) => {
+                node_of(obj).filter(|n| view.node(n).is_none()).map(|_| vec![obj.key()]).unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
 
     fn reconcile(&mut self, key: &ObjKey, view: &Cache, now: SimTime) -> Reconcile {
-        let orphaned = view
-            .get(key)
-            .and_then(|pod| node_of(pod))
-            .is_some_and(|node| view.get(&ObjKey::new(Kind::Node, "", node)).is_none());
+        let orphaned = view.get(key).and_then(|pod| node_of(pod)).is_some_and(|node| view.node(node).is_none());
         if !orphaned {
             self.orphaned_since.remove(key);
             return Reconcile::done();

@@ -52,7 +52,7 @@ fn pod_from_template(rs: &Object, template: &crate::api::apps::PodTemplateSpec) 
     let meta = rs.meta();
     Object::from(Pod {
         metadata: ObjectMeta {
-            generate_name: Some(format!("{}-", meta.name).into()),
+            generate_name: Some(Str::format(format_args!("{}-", meta.name))),
             namespace: meta.namespace.clone(),
             labels: template.metadata.labels.clone(),
             annotations: template.metadata.annotations.clone(),

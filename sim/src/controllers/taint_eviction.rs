@@ -38,7 +38,7 @@ fn tainted_since(node: &Node) -> Option<SimTime> {
 }
 
 fn node_of<'a>(pod: &Pod, view: &'a Cache) -> Option<&'a Node> {
-    view.get(&ObjKey::new(Kind::Node, "", pod.spec.node_name.as_deref()?)).and_then(|o| o.as_node())
+    view.node(pod.spec.node_name.as_deref()?).and_then(|o| o.as_node())
 }
 
 impl Reconciler for TaintEviction {

@@ -78,6 +78,8 @@ pub struct Trace {
     index: BTreeMap<Str, u32>,
     /// The last component named: one component usually records several lines in a row.
     last_component: Option<u32>,
+    /// Where `record_fmt` formats a line before it is stored at its exact size.
+    scratch: String,
 }
 
 impl Trace {
@@ -94,18 +96,42 @@ impl Trace {
         let mut text = String::with_capacity(object.len() + detail.len());
         text.push_str(object);
         text.push_str(detail);
-        self.record_joined(now, cause, component, action, text, object.len())
+        self.record_joined(now, cause, component, action, text.into_boxed_str(), object.len())
     }
 
-    /// Records an event whose object and detail the caller has written into one string,
-    /// the object the first `object_len` bytes, and returns its id.
-    pub fn record_joined(
+    /// `record`, formatting the object and the detail (whose trailing spaces are
+    /// trimmed) in the trace's own buffer: the line's text is its one allocation.
+    pub fn record_fmt(
         &mut self,
         now: SimTime,
         cause: u64,
         component: &str,
         action: &str,
-        text: String,
+        object: &dyn fmt::Display,
+        detail: fmt::Arguments<'_>,
+    ) -> u64 {
+        use fmt::Write;
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        write!(text, "{object}").expect("writing to a String cannot fail");
+        let object_len = text.len();
+        text.write_fmt(detail).expect("writing to a String cannot fail");
+        // An empty detail leaves no trailing space; the object itself is never cut.
+        text.truncate(text.trim_end().len().max(object_len));
+        let id = self.record_joined(now, cause, component, action, Box::from(text.as_str()), object_len);
+        self.scratch = text;
+        id
+    }
+
+    /// Records an event whose object and detail the caller has written into one string,
+    /// the object the first `object_len` bytes, and returns its id.
+    fn record_joined(
+        &mut self,
+        now: SimTime,
+        cause: u64,
+        component: &str,
+        action: &str,
+        text: Box<str>,
         object_len: usize,
     ) -> u64 {
         let component = match self.last_component {
@@ -120,8 +146,7 @@ impl Trace {
         if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
-        let line =
-            Line { t_ms: now.as_ms(), cause, component, action, object_len: object_len as u32, text: text.into() };
+        let line = Line { t_ms: now.as_ms(), cause, component, action, object_len: object_len as u32, text };
         self.chunks.last_mut().expect("a chunk with room was just ensured").push(line);
         self.len += 1;
         self.len as u64

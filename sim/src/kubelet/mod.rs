@@ -788,7 +788,7 @@ impl Kubelet {
                 let Some(key) = self
                     .workers
                     .iter()
-                    .find(|(_, w)| w.sandbox == Sandbox::Starting(sandbox.clone()))
+                    .find(|(_, w)| matches!(&w.sandbox, Sandbox::Starting(id) if *id == sandbox))
                     .map(|(k, _)| k.clone())
                 else {
                     return;
