@@ -16,7 +16,8 @@ use crate::api::meta::Quantity;
 /// `ValidateNamespace`.
 pub(super) fn namespace(e: &mut Errs, ns: &Namespace) {
     object_meta(e, &ns.metadata, false, NameFormat::Label, &Path::new("metadata"));
-    let path = Path::new("spec").child("finalizers");
+    let spec = Path::new("spec");
+    let path = spec.child("finalizers");
     for finalizer in ns.spec.iter().flat_map(|s| &s.finalizers) {
         e.invalid_each(&path, finalizer, qualified_name(finalizer));
         kube_finalizer(e, finalizer, &path);
@@ -42,7 +43,8 @@ pub(super) fn node_update(e: &mut Errs, new: &Node, old: &Node) {
     object_meta_update(e, &new.metadata, &old.metadata, &meta);
     node_resources(e, new);
     // The pod CIDRs and provider ID may be set once, then never changed.
-    let cidrs = Path::new("spec").child("podCIDRs");
+    let spec = Path::new("spec");
+    let cidrs = spec.child("podCIDRs");
     let cidr_msg = "node updates may not change podCIDR except from \"\" to valid";
     if !old.spec.pod_cidrs.is_empty() {
         if old.spec.pod_cidrs.len() != new.spec.pod_cidrs.len() {
@@ -71,7 +73,9 @@ fn node_resources(e: &mut Errs, node: &Node) {
         [("capacity", &node.status.capacity), ("allocatable", &node.status.allocatable)];
     for (list, quantities) in lists {
         for (name, q) in quantities {
-            let path = Path::new("status").child(list).child(name);
+            let status = Path::new("status");
+            let list_path = status.child(list);
+            let path = list_path.child(name);
             if let Some(parsed) = Qty::parse(q).filter(Qty::is_negative) {
                 e.invalid(&path, parsed.canonical(), NEGATIVE_MSG);
             }

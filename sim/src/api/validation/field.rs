@@ -10,35 +10,52 @@ use std::fmt;
 use super::FieldError;
 use crate::api::meta::{IntOrString, LabelSelector};
 
-/// A JSON path as upstream prints it: `spec.containers[0].resources.limits[cpu]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Path(String);
+/// A JSON path as upstream prints it: `spec.containers[0].resources.limits[cpu]`. Each
+/// step borrows its parent: a path is written out only for an error, so validating a
+/// valid object builds no string.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Path<'a> {
+    /// `metadata`, `spec` (or empty: the children start the path).
+    Root(&'a str),
+    /// `a.b`
+    Child(&'a Path<'a>, &'a str),
+    /// `a[0]`
+    Index(&'a Path<'a>, usize),
+    /// `a[key]` (map keys are not quoted upstream).
+    Key(&'a Path<'a>, &'a str),
+}
 
-impl Path {
+impl<'a> Path<'a> {
     /// A root path such as `metadata` or `spec`.
-    pub(super) fn new(root: &str) -> Path {
-        Path(root.to_string())
+    pub(super) fn new(root: &'a str) -> Path<'a> {
+        Path::Root(root)
     }
 
     /// `a.b`
-    pub(super) fn child(&self, name: &str) -> Path {
-        if self.0.is_empty() { Path(name.to_string()) } else { Path(format!("{}.{name}", self.0)) }
+    pub(super) fn child(&'a self, name: &'a str) -> Path<'a> {
+        Path::Child(self, name)
     }
 
     /// `a[0]`
-    pub(super) fn index(&self, i: usize) -> Path {
-        Path(format!("{}[{i}]", self.0))
+    pub(super) fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Index(self, i)
     }
 
-    /// `a[key]` (map keys are not quoted upstream).
-    pub(super) fn key(&self, key: &str) -> Path {
-        Path(format!("{}[{key}]", self.0))
+    /// `a[key]`
+    pub(super) fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path::Key(self, key)
     }
 }
 
-impl fmt::Display for Path {
+impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Path::Root(root) => f.write_str(root),
+            Path::Child(Path::Root(""), name) => f.write_str(name),
+            Path::Child(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Path::Key(parent, key) => write!(f, "{parent}[{key}]"),
+        }
     }
 }
 
@@ -533,8 +550,12 @@ mod tests {
 
     #[test]
     fn paths_print_like_field_path() {
-        let p = Path::new("spec").child("containers").index(0).child("resources").child("limits").key("cpu");
-        assert_eq!(p.to_string(), "spec.containers[0].resources.limits[cpu]");
+        let spec = Path::new("spec");
+        let containers = spec.child("containers");
+        let first = containers.index(0);
+        let resources = first.child("resources");
+        let limits = resources.child("limits");
+        assert_eq!(limits.key("cpu").to_string(), "spec.containers[0].resources.limits[cpu]");
         assert_eq!(Path::new("").child("a").to_string(), "a");
     }
 

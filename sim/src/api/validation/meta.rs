@@ -118,7 +118,8 @@ fn owner_references(e: &mut Errs, refs: &[OwnerReference], path: &Path) {
 pub(super) fn label_selector(e: &mut Errs, sel: &LabelSelector, path: &Path) {
     labels(e, &sel.match_labels, &path.child("matchLabels"));
     for (i, req) in sel.match_expressions.iter().enumerate() {
-        let p = path.child("matchExpressions").index(i);
+        let expressions = path.child("matchExpressions");
+        let p = expressions.index(i);
         match req.operator.as_str() {
             "In" | "NotIn" => {
                 if req.values.is_empty() {

@@ -252,7 +252,8 @@ fn container_ports(e: &mut Errs, c: &Container, path: &Path) {
 /// `ValidateEnv` with relaxed names (RelaxedEnvironmentVariableValidation, beta in v1.32).
 fn env(e: &mut Errs, c: &Container, path: &Path) {
     for (i, var) in c.env.iter().enumerate() {
-        let p = path.index(i).child("name");
+        let item = path.index(i);
+        let p = item.child("name");
         if var.name.is_empty() {
             e.required(&p, "");
         } else if var.name.chars().any(|ch| !(' '..='~').contains(&ch) || ch == '=') {
@@ -290,7 +291,11 @@ fn host_network_ports(e: &mut Errs, spec: &PodSpec, path: &Path) {
     for (i, c) in spec.containers.iter().enumerate() {
         for (j, port) in c.ports.iter().enumerate() {
             if let Some(host_port) = port.host_port.filter(|h| *h != 0 && *h != port.container_port) {
-                let p = path.child("containers").index(i).child("ports").index(j).child("hostPort");
+                let containers = path.child("containers");
+                let container = containers.index(i);
+                let ports = container.child("ports");
+                let port = ports.index(j);
+                let p = port.child("hostPort");
                 e.invalid(&p, host_port, "must match `containerPort` when `hostNetwork` is true");
             }
         }
