@@ -80,6 +80,11 @@ impl Ctx<'_> {
         self.trace.record_fmt(self.now, self.cause, self.component, action, key, detail)
     }
 
+    /// The acting component's process restarted: its event recorder starts empty.
+    pub fn restart_event_recorder(&mut self) {
+        self.events.forget(self.component);
+    }
+
     /// Schedules `event` after `delay_ms`, caused by the current event.
     pub fn schedule(&mut self, delay_ms: u64, event: SimEvent) {
         self.queue.push(self.now.plus_ms(delay_ms), self.cause, event);

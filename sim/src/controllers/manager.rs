@@ -269,6 +269,7 @@ impl ControllerManager {
                         Audit { unconditional: &mut self.unconditional_updates, foreign: &mut self.foreign_writes };
                     if process(c, &self.shared, ctx, index, &key, audit) {
                         // The process crashed: it restarts with nothing in memory.
+                        ctx.restart_event_recorder();
                         c.reconciler = (c.make)();
                         c.queue.clear();
                         c.queued.clear();
