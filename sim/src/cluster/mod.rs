@@ -648,16 +648,18 @@ impl Cluster {
         let mut kubelet = self.kubelets.remove(node).expect("checked above");
         self.with_ctx(&component, id, |ctx| kubelet.power_on(ctx));
         self.kubelets.insert(node.to_string(), kubelet);
-        // The fresh kubelet lists what it watches before watching again.
+        // The fresh kubelet lists what it watches before watching again: its Node, then
+        // the pods bound to it (not every object of the store: a node recovering among
+        // 500 would read a million Events each).
         let at = self.now.plus_ms(self.config.watch_latency_ms);
-        let relist: Vec<Change> = self
+        let own_node = self.api.get(&ObjKey::new(Kind::Node, "", node));
+        let pods = self
             .api
-            .all()
-            .filter(|o| match &***o {
-                Object::Pod(p) => p.spec.node_name.as_deref() == Some(node),
-                Object::Node(n) => n.metadata.name == node,
-                _ => false,
-            })
+            .list(Kind::Pod, None)
+            .filter(|o| o.as_pod().is_some_and(|p| p.spec.node_name.as_deref() == Some(node)));
+        let relist: Vec<Change> = own_node
+            .into_iter()
+            .chain(pods)
             .map(|o| Change { type_: crate::apiserver::ChangeType::Added, object: o.clone() })
             .collect();
         for change in relist {
