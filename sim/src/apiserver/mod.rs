@@ -6,6 +6,7 @@ mod allocators;
 pub mod error;
 pub mod field_manager;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use rand::RngExt;
@@ -60,6 +61,9 @@ pub struct ApiServer {
     allocators: Allocators,
     /// Pods in the store (for the [`MAX_PODS`] limit).
     pods: usize,
+    /// The pods bound to each node, as upstream's watch cache indexes them by
+    /// `spec.nodeName` for a kubelet's list.
+    pods_by_node: BTreeMap<Str, BTreeSet<ObjKey>>,
 }
 
 impl ApiServer {
@@ -73,6 +77,7 @@ impl ApiServer {
             name_rng: rng::stream(seed, "apiserver/generate-name"),
             allocators: Allocators::new(seed),
             pods: 0,
+            pods_by_node: BTreeMap::new(),
         }
     }
 
@@ -217,7 +222,7 @@ impl ApiServer {
         }
         obj.set_type_meta();
         let obj = Rc::new(obj);
-        self.objects.insert(key, obj.clone());
+        self.store(key, obj.clone());
         self.pods += usize::from(kind == Kind::Pod);
         Ok(Change { type_: ChangeType::Added, object: obj })
     }
@@ -305,7 +310,7 @@ impl ApiServer {
         }
         new.meta_mut().resource_version = self.next_rv();
         let new = Rc::new(new);
-        self.objects.insert(key, new.clone());
+        self.store(key, new.clone());
         Ok(Some(Change { type_: ChangeType::Modified, object: new }))
     }
 
@@ -340,7 +345,7 @@ impl ApiServer {
         );
         pod.metadata.resource_version = self.next_rv();
         let obj = Rc::new(Object::Pod(pod));
-        self.objects.insert(key.clone(), obj.clone());
+        self.store(key.clone(), obj.clone());
         Ok(Change { type_: ChangeType::Modified, object: obj })
     }
 
@@ -361,7 +366,7 @@ impl ApiServer {
         ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
         ns.metadata.resource_version = self.next_rv();
         let obj = Rc::new(Object::Namespace(ns));
-        self.objects.insert(key, obj.clone());
+        self.store(key, obj.clone());
         Ok(Change { type_: ChangeType::Modified, object: obj })
     }
 
@@ -423,15 +428,48 @@ impl ApiServer {
             meta.finalizers = finalizers;
             meta.resource_version = self.next_rv();
             let new = Rc::new(new);
-            self.objects.insert(key.clone(), new.clone());
+            self.store(key.clone(), new.clone());
             return Ok(Some(Change { type_: ChangeType::Modified, object: new }));
         }
         Ok(Some(self.remove(key, &old)))
     }
 
+    /// Puts an object into the store, keeping the index of pods by node.
+    fn store(&mut self, key: ObjKey, obj: Rc<Object>) {
+        let old = self.objects.insert(key.clone(), obj.clone());
+        self.index_node(&key, old.as_deref(), Some(&obj));
+    }
+
+    /// Moves `key` in the index of pods by node from `old`'s node to `new`'s.
+    fn index_node(&mut self, key: &ObjKey, old: Option<&Object>, new: Option<&Object>) {
+        let node = |o: Option<&Object>| o.and_then(Object::as_pod).and_then(|p| p.spec.node_name.clone());
+        let (was, now) = (node(old), node(new));
+        if was == now {
+            return;
+        }
+        if let Some(was) = was
+            && let Some(pods) = self.pods_by_node.get_mut(&was)
+        {
+            pods.remove(key);
+            if pods.is_empty() {
+                self.pods_by_node.remove(&was);
+            }
+        }
+        if let Some(now) = now {
+            self.pods_by_node.entry(now).or_default().insert(key.clone());
+        }
+    }
+
+    /// The pods bound to `node`, in key order (a kubelet's list).
+    pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &Rc<Object>> {
+        self.pods_by_node.get(node).into_iter().flatten().filter_map(|key| self.objects.get(key))
+    }
+
     /// Takes an object out of the store for good.
     fn remove(&mut self, key: &ObjKey, old: &Object) -> Change {
-        self.objects.remove(key);
+        if let Some(gone) = self.objects.remove(key) {
+            self.index_node(key, Some(&gone), None);
+        }
         self.pods -= usize::from(key.kind == Kind::Pod);
         if let Object::Service(svc) = old {
             self.allocators.release_service(svc);

@@ -145,3 +145,29 @@ fn foreground_deletion_waits_for_the_finalizer() {
     assert_eq!(gone.type_, ChangeType::Deleted);
     assert!(api.get(&key).is_none());
 }
+
+#[test]
+fn the_pods_of_a_node_are_found_by_the_index_as_they_bind_and_go() {
+    let mut api = server();
+    for name in ["b", "a", "c"] {
+        api.create(SimTime::ZERO, pod(name)).unwrap();
+    }
+    let names =
+        |api: &ApiServer, node: &str| -> Vec<String> { api.pods_on(node).map(|p| p.meta().name.to_string()).collect() };
+    assert!(names(&api, "node-1").is_empty(), "unbound pods are on no node");
+    let key = |name: &str| ObjKey::new(Kind::Pod, "default", name);
+    for name in ["c", "a"] {
+        api.bind(SimTime::ZERO, &key(name), &"node-1".into()).unwrap();
+    }
+    api.bind(SimTime::ZERO, &key("b"), &"node-2".into()).unwrap();
+    assert_eq!(names(&api, "node-1"), ["a", "c"], "in key order");
+    assert_eq!(names(&api, "node-2"), ["b"]);
+    // A status write keeps the pod where it is; a deletion takes it out.
+    let mut status = api.get(&key("a")).unwrap().as_pod().unwrap().clone();
+    status.status.phase = Some("Running".into());
+    status.metadata.resource_version = Default::default();
+    api.update_status(Object::from(status)).unwrap();
+    assert_eq!(names(&api, "node-1"), ["a", "c"]);
+    api.delete(SimTime::ZERO, &key("a"), Some(0), Propagation::Background).unwrap();
+    assert_eq!(names(&api, "node-1"), ["c"]);
+}

@@ -649,17 +649,13 @@ impl Cluster {
         self.with_ctx(&component, id, |ctx| kubelet.power_on(ctx));
         self.kubelets.insert(node.to_string(), kubelet);
         // The fresh kubelet lists what it watches before watching again: its Node, then
-        // the pods bound to it (not every object of the store: a node recovering among
-        // 500 would read a million Events each).
+        // the pods bound to it (found by the apiserver's index, as upstream's watch cache
+        // finds them: 500 nodes recovering at once must not each read every pod).
         let at = self.now.plus_ms(self.config.watch_latency_ms);
         let own_node = self.api.get(&ObjKey::new(Kind::Node, "", node));
-        let pods = self
-            .api
-            .list(Kind::Pod, None)
-            .filter(|o| o.as_pod().is_some_and(|p| p.spec.node_name.as_deref() == Some(node)));
         let relist: Vec<Change> = own_node
             .into_iter()
-            .chain(pods)
+            .chain(self.api.pods_on(node))
             .map(|o| Change { type_: crate::apiserver::ChangeType::Added, object: o.clone() })
             .collect();
         for change in relist {
