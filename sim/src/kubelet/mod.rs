@@ -568,7 +568,9 @@ impl Kubelet {
                 c.pleg_pending = false;
             }
         }
-        if !(resumed && w.starting_up()) {
+        if resumed {
+            self.post_status_once_up(ctx, &mut w);
+        } else {
             self.post_status(ctx, &mut w);
         }
         self.workers.insert(key.clone(), w);
@@ -816,9 +818,7 @@ impl Kubelet {
                         self.on_pulled(ctx, &mut w, i, &image, &result);
                     }
                     self.requeue_if_failed(ctx, &mut w);
-                    if !w.starting_up() {
-                        self.post_status(ctx, &mut w);
-                    }
+                    self.post_status_once_up(ctx, &mut w);
                     // The sync is over: the pod worker takes the change that waited.
                     let pending = w.update_pending && w.containers.iter().all(|c| c.op != Op::Pulling);
                     if pending {
@@ -948,10 +948,16 @@ impl Kubelet {
             self.sync_pod(ctx, &key);
             return;
         }
-        if !w.starting_up() {
-            self.post_status(ctx, &mut w);
-        }
+        self.post_status_once_up(ctx, &mut w);
         self.workers.insert(key, w);
+    }
+
+    /// Reports the status of a sync the runtime has carried on, once the pod is no longer
+    /// starting up (see [`PodWorker::starting_up`]).
+    fn post_status_once_up(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
+        if !w.starting_up() {
+            self.post_status(ctx, w);
+        }
     }
 
     fn post_status(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
