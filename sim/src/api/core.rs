@@ -585,8 +585,8 @@ pub struct PodStatus {
     pub phase: Option<Str>,
     /// The pod's conditions, such as PodScheduled, Initialized, ContainersReady and Ready.
     /// Set by the scheduler and the kubelet.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<Condition>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
+    pub conditions: Shared<Vec<Condition>>,
     /// A human-readable explanation of why the pod is in its current state. Set by the
     /// system.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -239,7 +239,7 @@ pub struct ObjectMeta {
     pub annotations: Shared<BTreeMap<String, String>>,
     /// The objects this one belongs to. When all of them have been deleted, the garbage
     /// collector deletes this one too.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_list")]
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
     pub owner_references: Shared<Vec<OwnerReference>>,
     /// Cleanup steps that must finish before the object is removed; a deleted object stays,
     /// marked for deletion, until this list is empty.
@@ -253,10 +253,6 @@ pub struct ObjectMeta {
 
 fn is_empty_map(map: &Shared<BTreeMap<String, String>>) -> bool {
     map.is_empty()
-}
-
-fn is_empty_list(list: &Shared<Vec<OwnerReference>>) -> bool {
-    list.is_empty()
 }
 
 impl ObjectMeta {

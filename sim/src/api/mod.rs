@@ -19,4 +19,4 @@ pub use kinds::Kind;
 pub use name::{Str, or_empty};
 pub use object::{ObjKey, Object};
 pub use object_map::ObjectMap;
-pub use shared::Shared;
+pub use shared::{LastShared, Shared};

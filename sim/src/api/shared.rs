@@ -8,7 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::core::{Container, PodSpec, PodStatus};
-use super::meta::OwnerReference;
+use super::meta::{Condition, OwnerReference};
 
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
 /// if someone else holds it. Reads and writes look like those of a plain `T`, and it
@@ -35,6 +35,7 @@ default_shares_one_empty!(
     BTreeMap<String, String>,
     Vec<OwnerReference>,
     Vec<Container>,
+    Vec<Condition>,
     PodSpec,
     PodStatus,
 );
@@ -57,6 +58,32 @@ impl<T> Shared<T> {
     /// Whether the two are one and the same, not merely equal.
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {
         Rc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl<T> Shared<Vec<T>> {
+    /// Whether the list is empty (for `skip_serializing_if`).
+    pub fn is_empty_list(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The value most recently shared: an equal one is stored as the same value. Parts that
+/// many objects have equal at one time (the conditions of the pods a kubelet starts
+/// together, which differ only in their transition times) are then held once.
+#[derive(Debug, Default)]
+pub struct LastShared<T>(Option<Shared<T>>);
+
+impl<T: PartialEq> LastShared<T> {
+    /// `value`, or the last value shared if it is equal.
+    pub fn share(&mut self, value: Shared<T>) -> Shared<T> {
+        match &self.0 {
+            Some(last) if *last == value => last.clone(),
+            _ => {
+                self.0 = Some(value.clone());
+                value
+            }
+        }
     }
 }
 
@@ -148,5 +175,17 @@ mod tests {
         b.insert("app".into(), "web".into());
         assert!(!Shared::ptr_eq(&a, &b));
         assert!(a.is_empty() && Labels::default().is_empty());
+    }
+
+    #[test]
+    fn an_equal_value_is_held_as_the_last_one_shared() {
+        let mut recent = LastShared::default();
+        let first = recent.share(Shared::from(vec![1]));
+        let equal = recent.share(Shared::from(vec![1]));
+        assert!(Shared::ptr_eq(&first, &equal));
+        let other = recent.share(Shared::from(vec![2]));
+        assert!(!Shared::ptr_eq(&first, &other) && *other == [2]);
+        // Only the last one is remembered.
+        assert!(!Shared::ptr_eq(&first, &recent.share(Shared::from(vec![1]))));
     }
 }

@@ -22,7 +22,7 @@ use std::rc::Rc;
 
 use crate::api::core::{ContainerStateTerminated, Lease, Node, NodeAddress, NodeSystemInfo, Pod, Taint};
 use crate::api::meta::{Condition, MicroTime, Quantity, Time, set_condition};
-use crate::api::{Kind, ObjKey, Object, Shared, Str};
+use crate::api::{Kind, LastShared, ObjKey, Object, Shared, Str};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::{Cache, Ctx, Reporter, SimEvent};
 use crate::engine::time::{go_duration, secs_to_ms};
@@ -130,6 +130,8 @@ pub struct Kubelet {
     last_unschedulable: bool,
     /// Jitter for the pod workers' requeues.
     rng: SimRng,
+    /// The conditions last posted: the pods it starts together post equal ones.
+    recent_conditions: LastShared<Vec<Condition>>,
 }
 
 impl Kubelet {
@@ -153,6 +155,7 @@ impl Kubelet {
             booted_at: SimTime::ZERO,
             last_unschedulable: false,
             rng,
+            recent_conditions: LastShared::default(),
         }
     }
 
@@ -961,8 +964,10 @@ impl Kubelet {
     }
 
     fn post_status(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) {
+        let mut status = w.status(&self.node_ip, ctx.now);
+        status.conditions = self.recent_conditions.share(status.conditions);
         // Shared by the worker's memory of what it posted and the stored pod.
-        let status = Shared::from(w.status(&self.node_ip, ctx.now));
+        let status = Shared::from(status);
         if w.posted.as_ref() == Some(&status) {
             return;
         }

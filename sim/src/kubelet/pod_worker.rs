@@ -310,7 +310,7 @@ impl PodWorker {
         if let Some(scheduled) = find_condition(&current.conditions, "PodScheduled") {
             set_condition(&mut conditions, scheduled.clone());
         }
-        status.conditions = conditions;
+        status.conditions = conditions.into();
         status
     }
 }

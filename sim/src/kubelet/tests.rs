@@ -1,6 +1,7 @@
 //! The kubelet against upstream's timings, driven through a whole simulated cluster.
 
-use crate::api::{Kind, ObjKey};
+use crate::api::meta::Condition;
+use crate::api::{Kind, ObjKey, Shared};
 use crate::shell::Shell;
 
 /// The waiting reason of the pod's first container, or `Running`.
@@ -217,4 +218,22 @@ fn a_pod_coming_up_gets_two_status_writes_as_upstream_posts_at_each_sync_start()
         .collect();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert!(writes[0].ends_with("phase=Pending") && writes[1].ends_with("phase=Running"), "{writes:?}");
+}
+
+#[test]
+fn pods_a_kubelet_starts_together_hold_one_copy_of_their_equal_conditions() {
+    let mut shell = Shell::for_tests();
+    shell.run_ok("kubectl create deployment web --image=nginx:1.27 --replicas=8");
+    shell.run_ok("advance 30s");
+    let pods: Vec<_> = shell.cluster().api().list(Kind::Pod, Some("default")).filter_map(|o| o.as_pod()).collect();
+    assert_eq!(pods.len(), 8);
+    let mut copies: Vec<&Shared<Vec<Condition>>> = Vec::new();
+    for pod in &pods {
+        assert_eq!(pod.status.phase.as_deref(), Some("Running"));
+        if !copies.iter().any(|c| Shared::ptr_eq(c, &pod.status.conditions)) {
+            copies.push(&pod.status.conditions);
+        }
+    }
+    // A kubelet posting equal conditions in a row posts one value.
+    assert!(copies.len() < pods.len(), "{} copies for {} pods", copies.len(), pods.len());
 }

@@ -748,7 +748,7 @@ mod tests {
             {"conditionType": "example.com/other"}
         ]));
         p.status.conditions =
-            vec![Condition { type_: "example.com/ready".into(), status: "True".into(), ..Default::default() }];
+            vec![Condition { type_: "example.com/ready".into(), status: "True".into(), ..Default::default() }].into();
         assert_eq!(readiness_gates(&p), "1/2");
     }
 }

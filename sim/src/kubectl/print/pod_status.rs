@@ -256,7 +256,7 @@ mod tests {
         let mut p = pod("Running", 2);
         p.status.container_statuses = vec![terminated(Some("Completed"), 0, None), running(true)];
         assert_eq!(pod_status(&p), "NotReady");
-        p.status.conditions = vec![condition("Ready", "True")];
+        p.status.conditions = vec![condition("Ready", "True")].into();
         assert_eq!(pod_status(&p), "Running");
         assert_eq!(ready_count(&p), (1, 2));
     }
@@ -298,7 +298,7 @@ mod tests {
         let mut p = pod("Pending", 1);
         let mut c = condition("PodScheduled", "False");
         c.reason = Some("SchedulingGated".into());
-        p.status.conditions = vec![c];
+        p.status.conditions = vec![c].into();
         assert_eq!(pod_status(&p), "SchedulingGated");
     }
 

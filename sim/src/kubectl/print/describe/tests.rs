@@ -259,7 +259,7 @@ fn rs_pod(api: &mut ApiServer, rs: &Object, name: &str, ip: &str, ready: bool) {
     let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.status.phase = Some(if ready { "Running" } else { "Pending" }.into());
     p.status.pod_ip = Some(ip.into());
-    p.status.conditions = vec![condition("Ready", if ready { "True" } else { "False" })];
+    p.status.conditions = vec![condition("Ready", if ready { "True" } else { "False" })].into();
     api.update_status(Object::Pod(p)).unwrap();
 }
 
