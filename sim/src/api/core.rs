@@ -306,8 +306,8 @@ pub struct PodSpec {
     pub scheduler_name: Option<Str>,
     /// The taints this pod accepts: it may be placed on, or stay on, nodes that carry them.
     /// See Toleration.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub tolerations: Vec<Toleration>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
+    pub tolerations: Shared<Vec<Toleration>>,
     /// The pod's priority, a number where higher means more important. Filled in from
     /// priorityClassName at admission rather than set by hand. Defaults to 0. Stored;
     /// kubesim does not simulate it.

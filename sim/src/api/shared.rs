@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::core::{Container, PodSpec, PodStatus};
+use super::core::{Container, PodSpec, PodStatus, Toleration};
 use super::meta::{Condition, OwnerReference};
 
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
@@ -36,6 +36,7 @@ default_shares_one_empty!(
     Vec<OwnerReference>,
     Vec<Container>,
     Vec<Condition>,
+    Vec<Toleration>,
     PodSpec,
     PodStatus,
 );
@@ -71,7 +72,7 @@ impl<T> Shared<Vec<T>> {
 /// The value most recently shared: an equal one is stored as the same value. Parts that
 /// many objects have equal at one time (the conditions of the pods a kubelet starts
 /// together, which differ only in their transition times) are then held once.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LastShared<T>(Option<Shared<T>>);
 
 impl<T: PartialEq> LastShared<T> {

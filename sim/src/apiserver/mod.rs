@@ -11,10 +11,11 @@ use std::rc::Rc;
 
 use rand::RngExt;
 
+use crate::api::core::Toleration;
 use crate::api::defaults::apply_defaults;
 use crate::api::meta::{Condition, Time, set_condition};
 use crate::api::validation::{FieldError, validate_create, validate_update};
-use crate::api::{Kind, ObjKey, Object, ObjectMap, Str};
+use crate::api::{Kind, LastShared, ObjKey, Object, ObjectMap, Str};
 use crate::engine::{SimRng, SimTime, rng};
 pub use allocators::Allocators;
 pub use error::ApiError;
@@ -64,6 +65,9 @@ pub struct ApiServer {
     /// The pods bound to each node, as upstream's watch cache indexes them by
     /// `spec.nodeName` for a kubelet's list.
     pods_by_node: BTreeMap<Str, BTreeSet<ObjKey>>,
+    /// The tolerations of the last pod created: a ReplicaSet's pods get equal ones
+    /// (DefaultTolerationSeconds' two, at least), held once.
+    recent_tolerations: LastShared<Vec<Toleration>>,
 }
 
 impl ApiServer {
@@ -78,6 +82,7 @@ impl ApiServer {
             allocators: Allocators::new(seed),
             pods: 0,
             pods_by_node: BTreeMap::new(),
+            recent_tolerations: LastShared::default(),
         }
     }
 
@@ -188,6 +193,9 @@ impl ApiServer {
             }
         }
         apply_defaults(&mut obj);
+        if let Object::Pod(pod) = &mut obj {
+            pod.spec.tolerations = self.recent_tolerations.share(std::mem::take(&mut pod.spec.tolerations));
+        }
         let name = obj.meta().name.clone();
         let errors = validate_create(&obj);
         if !errors.is_empty() {

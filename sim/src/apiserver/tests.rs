@@ -1,5 +1,6 @@
 use super::*;
 
+use crate::api::Shared;
 use crate::api::core::{Container, Namespace, Pod};
 
 fn ns(name: &str) -> Object {
@@ -33,6 +34,19 @@ fn create_assigns_metadata_and_defaults() {
     let Object::Pod(p) = &*change.object else { panic!() };
     assert_eq!(p.status.phase.as_deref(), Some("Pending"));
     assert_eq!(p.api_version, "v1");
+}
+
+#[test]
+fn pods_created_in_a_row_with_equal_tolerations_hold_one_copy() {
+    let mut api = server();
+    let tolerations = |name: &str, api: &mut ApiServer| {
+        let change = api.create(SimTime::ZERO, pod(name)).unwrap();
+        change.object.as_pod().unwrap().spec.tolerations.clone()
+    };
+    let (a, b) = (tolerations("a", &mut api), tolerations("b", &mut api));
+    // DefaultTolerationSeconds' two, in one allocation for both pods.
+    assert_eq!(a.len(), 2);
+    assert!(Shared::ptr_eq(&a, &b));
 }
 
 #[test]

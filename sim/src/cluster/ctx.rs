@@ -246,8 +246,9 @@ impl Ctx<'_> {
             resource_version: Some(meta.resource_version.clone()),
             field_path: None,
         };
-        ev.reason = Some(self.trace.intern(reason));
-        ev.message = Some(message.into());
+        let shared_reason = self.trace.intern(reason);
+        ev.message = Some(self.events.message(&shared_reason, message));
+        ev.reason = Some(shared_reason);
         let component = self.trace.intern(reporter.component);
         let host = reporter.host.map(|h| self.trace.intern(h));
         ev.source = EventSource { component: Some(component.clone()), host: host.clone() };

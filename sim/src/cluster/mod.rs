@@ -126,7 +126,7 @@ pub enum SimEvent {
     /// A kubelet wake-up, valid only for the boot that scheduled it.
     Kubelet {
         /// Node.
-        node: String,
+        node: Str,
         /// Boot generation.
         boot: u32,
         /// What to do.
@@ -209,7 +209,7 @@ impl Cluster {
             .map(|machine| {
                 let runtime = runtime(&machine);
                 let rng = rng::stream(seed, &format!("kubelet/{}", machine.name));
-                (machine.name.clone(), Kubelet::new(machine, runtime, rng))
+                (machine.name.to_string(), Kubelet::new(machine, runtime, rng))
             })
             .collect();
         let mut cluster = Cluster {
@@ -298,7 +298,7 @@ impl Cluster {
             slice.ports = vec![https];
             ctx.create(Object::from(slice), "bootstrap").expect("the kubernetes EndpointSlice is valid");
         });
-        let nodes: Vec<String> = self.kubelets.keys().cloned().collect();
+        let nodes: Vec<Str> = self.kubelets.values().map(|k| k.machine().name.clone()).collect();
         for node in nodes {
             self.queue.push(self.now, 0, SimEvent::Kubelet { node, boot: 0, timer: kubelet::Timer::Boot });
         }
@@ -588,7 +588,7 @@ impl Cluster {
                 }
             }
             SimEvent::Kubelet { node, boot, timer } => {
-                if let Some(k) = kubelets.get_mut(&node) {
+                if let Some(k) = kubelets.get_mut(node.as_str()) {
                     let name = k.component();
                     k.on_timer(&mut ctx!(&name), boot, timer);
                 }

@@ -18,6 +18,9 @@ pub struct EventRecorders {
     recorders: BTreeMap<Str, Recorder>,
     /// Events created so far (the last digits of a new Event's name).
     pub(super) created: u64,
+    /// The last message sent with each reason, shared by the Events that repeat it
+    /// (every kubelet's `Created container: app`).
+    messages: BTreeMap<Str, Str>,
 }
 
 /// One component's cache: Events by dedup key, least recently used first out.
@@ -61,6 +64,18 @@ impl EventRecorders {
         }
     }
 
+    /// `message` as a shared string: the last one sent with `reason` if it is the same.
+    pub fn message(&mut self, reason: &Str, message: &str) -> Str {
+        match self.messages.get(reason) {
+            Some(last) if **last == *message => last.clone(),
+            _ => {
+                let shared = Str::from(message);
+                self.messages.insert(reason.clone(), shared.clone());
+                shared
+            }
+        }
+    }
+
     /// The component's process restarted: its recorder starts with an empty cache.
     pub fn forget(&mut self, component: &str) {
         self.recorders.remove(component);
@@ -92,5 +107,18 @@ mod tests {
         assert_eq!(recorders.recall("kubelet/node-2", 0), None);
         recorders.forget("kubelet/node-1");
         assert_eq!(recorders.recall("kubelet/node-1", 0), None);
+    }
+
+    #[test]
+    fn a_message_repeated_with_its_reason_is_one_string() {
+        let mut recorders = EventRecorders::default();
+        let (created, started) = (Str::from("Created"), Str::from("Started"));
+        let first = recorders.message(&created, "Created container: app");
+        let again = recorders.message(&created, "Created container: app");
+        assert!(first.ptr_eq(&again));
+        // Another reason, or another message, is a string of its own.
+        assert!(!first.ptr_eq(&recorders.message(&started, "Created container: app")));
+        let other = recorders.message(&created, "Created container: db");
+        assert_eq!((&*other, first.ptr_eq(&other)), ("Created container: db", false));
     }
 }

@@ -35,7 +35,7 @@ impl ClusterConfig {
             .map(|index| {
                 let shape = self.shapes.get(index - 1).cloned().unwrap_or_default();
                 Machine {
-                    name: shape.name.unwrap_or_else(|| format!("node-{index}")),
+                    name: shape.name.unwrap_or_else(|| format!("node-{index}")).into(),
                     index,
                     pod_subnet: crate::kubelet::pod_subnet(index, nodes),
                     cpu: shape.cpu.unwrap_or_else(|| self.node_cpu.clone()),

@@ -165,7 +165,10 @@ impl Reconciler for ReplicaSetController {
             if active.len() < desired {
                 let n = (desired - active.len()).min(BURST);
                 exp.creates = n;
-                requests.extend((0..n).map(|_| ApiRequest::Create(pod_from_template(&obj, &rs.spec.template))));
+                // One pod, copied: the copies share its generateName, labels, owner
+                // reference and spec until the apiserver writes to them.
+                let pod = pod_from_template(&obj, &rs.spec.template);
+                requests.extend((0..n).map(|_| ApiRequest::Create(pod.clone())));
             } else if active.len() > desired {
                 let n = (active.len() - desired).min(BURST);
                 let related = related_pods(rs, view);

@@ -67,7 +67,7 @@ pub enum Timer {
 #[derive(Debug, Clone)]
 pub struct Machine {
     /// Node name.
-    pub name: String,
+    pub name: Str,
     /// 1-based node index (for addresses).
     pub index: usize,
     /// The first three octets of its pod CIDR (`10.244.N`, see [`pod_subnet`]).
@@ -404,7 +404,7 @@ impl Kubelet {
             ("beta.kubernetes.io/arch".to_string(), "amd64".to_string()),
             ("beta.kubernetes.io/os".to_string(), "linux".to_string()),
             ("kubernetes.io/arch".to_string(), "amd64".to_string()),
-            ("kubernetes.io/hostname".to_string(), m.name.clone()),
+            ("kubernetes.io/hostname".to_string(), m.name.to_string()),
             ("kubernetes.io/os".to_string(), "linux".to_string()),
         ]);
         labels.extend(m.labels.clone());
@@ -425,7 +425,7 @@ impl Kubelet {
         node.status.allocatable = resources;
         node.status.addresses = vec![
             NodeAddress { type_: "InternalIP".into(), address: m.internal_ip() },
-            NodeAddress { type_: "Hostname".into(), address: m.name.clone() },
+            NodeAddress { type_: "Hostname".into(), address: m.name.to_string() },
         ];
         node.status.node_info = Some(NodeSystemInfo {
             machine_id: format!("kubesim{:025}", m.index),
@@ -479,7 +479,7 @@ impl Kubelet {
                         let mut l = Lease::default();
                         l.metadata.name = name.as_str().into();
                         l.metadata.namespace = "kube-node-lease".into();
-                        l.spec.holder_identity = Some(name.clone());
+                        l.spec.holder_identity = Some(name.to_string());
                         l.spec.lease_duration_seconds = Some(LEASE_DURATION_S);
                         l.spec.renew_time = Some(MicroTime(ctx.now));
                         self.lease_holder = ctx.create(Object::from(l), "kubelet created its lease").ok();

@@ -726,7 +726,8 @@ mod tests {
             t("k", "Exists", "v", "", None),
             t("k", "Like", "", "Sometimes", None),
             t("bad key", "", "bad value", "", None),
-        ];
+        ]
+        .into();
         assert_eq!(
             create(&p),
             [
