@@ -11,14 +11,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
-use std::rc::Rc;
+
+use arcstr::ArcStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A shared, immutable string; reads like a `&str`, (de)serializes as a string. Two
-/// words, as objects hold dozens.
+/// A shared, immutable string; reads like a `&str`, (de)serializes as a string. One
+/// word (its length is stored with the text), as objects hold dozens and the store
+/// millions of objects.
 #[derive(Clone)]
-pub struct Str(Rc<str>);
+pub struct Str(ArcStr);
 
 thread_local! {
     /// Each literal's one copy, by the literal's address and length: the program's
@@ -32,7 +34,7 @@ impl Str {
     /// A literal, shared with every other use of it.
     pub fn lit(s: &'static str) -> Str {
         LITERALS.with_borrow_mut(|literals| {
-            literals.entry((s.as_ptr() as usize, s.len())).or_insert_with(|| Str(Rc::from(s))).clone()
+            literals.entry((s.as_ptr() as usize, s.len())).or_insert_with(|| Str(ArcStr::from(s))).clone()
         })
     }
 
@@ -53,7 +55,7 @@ impl Str {
 
     /// Whether both are the very same string (a clone of one another, or one literal).
     pub fn ptr_eq(&self, other: &Str) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        ArcStr::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -129,13 +131,13 @@ impl fmt::Debug for Str {
 
 impl From<&str> for Str {
     fn from(s: &str) -> Self {
-        Str(Rc::from(s))
+        Str(ArcStr::from(s))
     }
 }
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Str(Rc::from(s))
+        Str(ArcStr::from(s))
     }
 }
 
