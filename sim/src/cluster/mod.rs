@@ -648,14 +648,10 @@ impl Cluster {
         let mut kubelet = self.kubelets.remove(node).expect("checked above");
         self.with_ctx(&component, id, |ctx| kubelet.power_on(ctx));
         self.kubelets.insert(node.to_string(), kubelet);
-        // The fresh kubelet lists what it watches before watching again: its Node, then
-        // the pods bound to it (found by the apiserver's index, as upstream's watch cache
-        // finds them: 500 nodes recovering at once must not each read every pod).
+        // The fresh kubelet lists what it watches before watching again.
         let at = self.now.plus_ms(self.config.watch_latency_ms);
-        let own_node = self.api.get(&ObjKey::new(Kind::Node, "", node));
-        let relist: Vec<Change> = own_node
-            .into_iter()
-            .chain(self.api.pods_on(node))
+        let relist: Vec<Change> = self
+            .kubelet_list(node)
             .map(|o| Change { type_: crate::apiserver::ChangeType::Added, object: o.clone() })
             .collect();
         for change in relist {
@@ -663,6 +659,13 @@ impl Cluster {
             self.queue.push(at, id, SimEvent::Deliver { to: Watcher::Kubelet(node.into()), change });
         }
         Ok(id)
+    }
+
+    /// What a kubelet lists before it watches: its Node, then the pods bound to it
+    /// (found by the apiserver's index, as upstream's watch cache finds them: 500 nodes
+    /// relisting at once must not each read the whole store).
+    fn kubelet_list(&self, node: &str) -> impl Iterator<Item = &Rc<Object>> {
+        self.api.get(&ObjKey::new(Kind::Node, "", node)).into_iter().chain(self.api.pods_on(node))
     }
 
     /// Cuts a node off the network: its kubelet can no longer reach the apiserver (no
@@ -694,12 +697,7 @@ impl Cluster {
         self.kubelets.get_mut(node).expect("checked above").set_partitioned(false);
         let id = self.record_input("heal-node", &format!("Node {node}"), &format!("heal node {node}"));
         self.silenced.remove(node);
-        let watched = |o: &Object| match o {
-            Object::Pod(p) => p.spec.node_name.as_deref() == Some(node),
-            Object::Node(n) => n.metadata.name == node,
-            _ => false,
-        };
-        let current: Vec<Rc<Object>> = self.api.all().filter(|o| watched(o)).cloned().collect();
+        let current: Vec<Rc<Object>> = self.kubelet_list(node).cloned().collect();
         let gone: Vec<Rc<Object>> = self.kubelets[node]
             .cached_pods()
             .filter(|cached| self.api.get(&cached.key()).is_none_or(|now| now.meta().uid != cached.meta().uid))

@@ -288,8 +288,11 @@ impl ControllerManager {
 /// queues every key the listed objects concern.
 fn relist(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
     let view = c.view.insert(Cache::indexed_by_owner());
-    let watched = c.reconciler.watches();
-    let listed: Vec<_> = ctx.api().all().filter(|o| watched.contains(&o.kind())).cloned().collect();
+    // Kind by kind, in the store's order (not a pass over every Event of the store).
+    let mut watched = c.reconciler.watches().to_vec();
+    watched.sort();
+    watched.dedup();
+    let listed: Vec<_> = watched.iter().flat_map(|kind| ctx.api().list(*kind, None)).cloned().collect();
     let mut keys = Vec::new();
     for object in listed {
         let change = Change { type_: ChangeType::Added, object };
