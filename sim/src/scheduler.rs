@@ -191,12 +191,12 @@ impl Scheduler {
         self.stats
     }
 
-    /// The requests counted against `node`, in the table or set aside until it appears.
     /// Where the node named `name` is in the table, or would be.
     fn position(&self, name: &str) -> Result<usize, usize> {
         self.nodes.binary_search_by(|n| n.name.as_str().cmp(name))
     }
 
+    /// The requests counted against `node`, in the table or set aside until it appears.
     fn requested_mut(&mut self, node: &str) -> (&mut Resources, &mut Resources) {
         match self.position(node) {
             Ok(i) => {

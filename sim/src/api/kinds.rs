@@ -198,7 +198,7 @@ impl Kind {
 
     /// The kind named exactly `name` (`ReplicaSet`), as an ownerReference names it.
     pub fn named(name: &str) -> Option<Kind> {
-        KINDS.iter().find(|i| i.name == name).map(|i| i.kind)
+        info_named(name).map(|i| i.kind)
     }
 
     /// Resolves a kubectl resource argument: `pods`, `pod`, `po`, `Pod`,
@@ -240,9 +240,14 @@ pub struct NoKindMatch {
     pub hint: Option<String>,
 }
 
+/// The kind named exactly `name`, with what is known of it.
+fn info_named(name: &str) -> Option<&'static KindInfo> {
+    KINDS.iter().find(|i| i.name == name)
+}
+
 /// Resolves `apiVersion` + `kind` from a manifest, or explains why it does not exist.
 pub fn resolve(api_version: &str, kind: &str) -> Result<Kind, NoKindMatch> {
-    if let Some(info) = KINDS.iter().find(|i| i.name == kind) {
+    if let Some(info) = info_named(kind) {
         if info.api_version == api_version {
             return Ok(info.kind);
         }

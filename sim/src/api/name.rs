@@ -41,11 +41,14 @@ impl Str {
     /// `format!` straight into a `Str`: one allocation, where a `String` would grow and
     /// then be copied.
     pub fn format(args: fmt::Arguments<'_>) -> Str {
-        SCRATCH.with_borrow_mut(|text| {
-            text.clear();
-            fmt::Write::write_fmt(text, args).expect("writing to a String cannot fail");
-            Str::from(text.as_str())
-        })
+        // Taken out while formatting, so that an argument formatting a `Str` of its own
+        // finds the buffer free (it then allocates one).
+        let mut text = SCRATCH.take();
+        text.clear();
+        fmt::Write::write_fmt(&mut text, args).expect("writing to a String cannot fail");
+        let formatted = Str::from(text.as_str());
+        SCRATCH.set(text);
+        formatted
     }
 
     /// The string.

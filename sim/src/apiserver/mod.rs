@@ -470,7 +470,11 @@ impl ApiServer {
 
     /// The pods bound to `node`, in key order (a kubelet's list).
     pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &Rc<Object>> {
-        self.pods_by_node.get(node).into_iter().flatten().filter_map(|key| self.objects.get(key))
+        self.pods_by_node.get(node).into_iter().flatten().filter_map(|key| {
+            let pod = self.objects.get(key);
+            debug_assert!(pod.is_some(), "the index of pods by node names {key:?}, which is not stored");
+            pod
+        })
     }
 
     /// Takes an object out of the store for good.

@@ -30,6 +30,9 @@ fn deleting_with(obj: &Object, finalizer: &str) -> bool {
     obj.meta().deletion_timestamp.is_some() && obj.meta().finalizers.iter().any(|f| f == finalizer)
 }
 
+/// The owner a reference names, if its kind is one kubesim serves. The kind must be
+/// spelt exactly (`ReplicaSet`, not `replicaset`), as upstream's REST mapping requires:
+/// a reference it cannot resolve is left alone.
 fn key_of_owner(dependent: &Object, owner: &crate::api::meta::OwnerReference) -> Option<ObjKey> {
     let kind = Kind::named(&owner.kind)?;
     Some(ObjKey::shared(kind, &dependent.meta().namespace, &owner.name))

@@ -58,10 +58,8 @@ impl<E> EventQueue<E> {
             && let Some(mut large) = self.spare_large.pop()
         {
             large.extend(fifo.drain(..));
-            let small = std::mem::replace(fifo, large);
-            if self.spare.len() < SPARE_FIFOS {
-                self.spare.push(small);
-            }
+            let outgrown = std::mem::replace(fifo, large);
+            keep(&mut self.spare, &mut self.spare_large, outgrown);
         }
         fifo.push_back(Scheduled { at, seq: self.next_seq, cause, event });
         self.len += 1;
@@ -80,14 +78,7 @@ impl<E> EventQueue<E> {
         }
         let next = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
         if earliest.get().is_empty() {
-            let fifo = earliest.remove();
-            if fifo.capacity() <= SPARE_CAPACITY {
-                if self.spare.len() < SPARE_FIFOS {
-                    self.spare.push(fifo);
-                }
-            } else if self.spare_large.len() < SPARE_LARGE_FIFOS {
-                self.spare_large.push(fifo);
-            }
+            keep(&mut self.spare, &mut self.spare_large, earliest.remove());
         }
         self.len -= 1;
         Some(next)
@@ -101,6 +92,18 @@ impl<E> EventQueue<E> {
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+/// Keeps an emptied (or outgrown) FIFO for reuse, among the small or the large ones by
+/// its capacity, if there is room.
+fn keep<T>(spare: &mut Vec<VecDeque<T>>, spare_large: &mut Vec<VecDeque<T>>, fifo: VecDeque<T>) {
+    if fifo.capacity() <= SPARE_CAPACITY {
+        if spare.len() < SPARE_FIFOS {
+            spare.push(fifo);
+        }
+    } else if spare_large.len() < SPARE_LARGE_FIFOS {
+        spare_large.push(fifo);
     }
 }
 

@@ -8,9 +8,12 @@
 //! the sync loop's 1s ticker). What a failed start shows (`ErrImagePull`,
 //! `ImagePullBackOff`) is what the previous sync found (upstream's `reasonCache`), so a
 //! failed pull shows `ErrImagePull` for one such period, then `ImagePullBackOff`.
-//! A sync posts the status as it starts; the sync that brings a pod up waits for the
-//! sandbox, the pull and the start, which are not posted one by one, so a new pod shows
-//! `ContainerCreating` with no IP, then `Running` with its IP (two writes, as upstream).
+//! A sync posts the status as it starts. The sync that brings a pod up waits for the
+//! sandbox, the pull and the start, which are not posted one by one; once the runtime
+//! is done it posts what upstream's next sync would post as it starts, the sync that the
+//! PLEG's report of the change triggers (kubesim does not wait for the generic PLEG's
+//! 1s relist). So a new pod shows `ContainerCreating` with no IP, then `Running` with
+//! its IP (two writes, as upstream), and a failed pull shows `ErrImagePull` as it fails.
 
 pub mod backoff;
 pub mod pod_worker;

@@ -191,8 +191,9 @@ fn container_statuses_are_sorted_by_name_whatever_the_spec_order() {
 fn a_pod_coming_up_gets_two_status_writes_as_upstream_posts_at_each_sync_start() {
     // Upstream's first sync posts Pending (ContainerCreating, no IP yet), then creates
     // the sandbox, pulls and starts in one go; the PLEG's report of the running
-    // container starts the next sync, which posts Running with the IP. The steps in
-    // between are not posted.
+    // container starts the next sync, which posts Running with the IP (kubesim posts it
+    // as the container starts, without the PLEG's relist delay). The steps in between
+    // are not posted.
     let mut shell = Shell::for_tests();
     shell.run_ok("kubectl run web --image=nginx:1.27");
     let mut ips = Vec::new();
