@@ -28,6 +28,14 @@ pub struct Time(
     pub SimTime,
 );
 
+impl Time {
+    /// `at` as the apiserver keeps a `metav1.Time`: to the whole second, the precision
+    /// it is serialized with.
+    pub fn to_second(at: SimTime) -> Time {
+        Time(SimTime(at.as_ms() / 1000 * 1000))
+    }
+}
+
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0.rfc3339())
@@ -356,8 +364,18 @@ pub fn find_condition<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'
     conditions.iter().find(|c| c.type_ == type_)
 }
 
-/// Sets a condition, keeping `lastTransitionTime` when the status did not change.
+/// Sets a condition, keeping `lastTransitionTime` when the status did not change. Its
+/// times are kept to the second, as the apiserver keeps a `metav1.Time`: conditions
+/// set within one second are then equal, and pods that share them hold them once.
 pub fn set_condition(conditions: &mut Vec<Condition>, mut new: Condition) {
+    for time in [
+        &mut new.last_probe_time,
+        &mut new.last_heartbeat_time,
+        &mut new.last_update_time,
+        &mut new.last_transition_time,
+    ] {
+        *time = time.map(|t| Time::to_second(t.0));
+    }
     if let Some(old) = conditions.iter_mut().find(|c| c.type_ == new.type_) {
         if old.status == new.status {
             new.last_transition_time = old.last_transition_time.or(new.last_transition_time);
@@ -371,6 +389,26 @@ pub fn set_condition(conditions: &mut Vec<Condition>, mut new: Condition) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_condition_keeps_its_times_to_the_second_as_the_apiserver_stores_them() {
+        let mut conditions = Vec::new();
+        let at = |ms| Some(Time(SimTime(ms)));
+        let ready = |status: &str, ms| Condition {
+            type_: "Ready".into(),
+            status: status.into(),
+            last_transition_time: at(ms),
+            last_heartbeat_time: at(ms),
+            ..Default::default()
+        };
+        set_condition(&mut conditions, ready("False", 1_250));
+        assert_eq!((conditions[0].last_transition_time, conditions[0].last_heartbeat_time), (at(1_000), at(1_000)));
+        // The same status keeps its transition time; a new one moves it.
+        set_condition(&mut conditions, ready("False", 2_999));
+        assert_eq!((conditions[0].last_transition_time, conditions[0].last_heartbeat_time), (at(1_000), at(2_000)));
+        set_condition(&mut conditions, ready("True", 3_001));
+        assert_eq!(conditions[0].last_transition_time, at(3_000));
+    }
 
     #[test]
     fn quantities_parse_to_milli_units() {
