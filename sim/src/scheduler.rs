@@ -167,6 +167,8 @@ pub struct Scheduler {
     nodes: Vec<NodeInfo>,
     /// Where the next pod's filtering starts (upstream's `nextStartNodeIndex`).
     next_start: usize,
+    /// The feasible nodes of the pod being scheduled (kept to be reused).
+    feasible: Vec<usize>,
     stats: Stats,
     rng: SimRng,
 }
@@ -181,6 +183,7 @@ impl Scheduler {
             unschedulable: BTreeMap::new(),
             nodes: Vec::new(),
             next_start: 0,
+            feasible: Vec::new(),
             stats: Stats::default(),
             rng,
         }
@@ -334,15 +337,21 @@ impl Scheduler {
         let requests = Requests { exact: pod_requests(pod, false), non_zero: pod_requests(pod, true) };
         let all = self.nodes.len();
         let wanted = feasible_nodes_to_find(all);
-        let mut feasible = Vec::with_capacity(wanted.min(all));
+        let mut feasible = std::mem::take(&mut self.feasible);
+        feasible.clear();
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut resource_only_failures = 0;
         let mut processed = 0;
+        let mut i = self.next_start;
         while processed < all && feasible.len() < wanted {
-            let i = (self.next_start + processed) % all;
+            if i == all {
+                i = 0;
+            }
+            let node = i;
+            i += 1;
             processed += 1;
-            match filter(pod, &self.nodes[i], &requests) {
-                Ok(()) => feasible.push(i),
+            match filter(pod, &self.nodes[node], &requests) {
+                Ok(()) => feasible.push(node),
                 Err((node_reasons, resources_only)) => {
                     for r in node_reasons {
                         *reasons.entry(r).or_default() += 1;
@@ -357,6 +366,7 @@ impl Scheduler {
             self.next_start = (self.next_start + processed) % all;
         }
         if feasible.is_empty() {
+            self.feasible = feasible;
             let message = fit_error(all, &reasons, resource_only_failures);
             self.mark_unschedulable(ctx, key, &obj, pod, &message);
             return;
@@ -364,11 +374,26 @@ impl Scheduler {
         self.stats.nodes_scored += feasible.len() as u64;
         // Ties are broken among the best in name order, whatever node the search
         // started from, so the choice depends only on the seed and the nodes' state.
-        feasible.sort_unstable();
-        let scores: Vec<i64> = feasible.iter().map(|&i| score(pod, &self.nodes[i], &requests)).collect();
-        let best = *scores.iter().max().expect("feasible is non-empty");
-        let top: Vec<usize> = feasible.iter().zip(&scores).filter(|(_, s)| **s == best).map(|(i, _)| *i).collect();
-        let chosen = self.nodes[top[self.rng.random_range(0..top.len())]].name.clone();
+        // The search found two ascending runs (from the start, then from the table's
+        // head after wrapping around): putting the second first sorts them.
+        let wrapped = feasible.windows(2).position(|w| w[1] < w[0]).map_or(0, |at| at + 1);
+        feasible.rotate_left(wrapped);
+        // The best score, and the feasible nodes that have it (in place, in order).
+        let mut best = i64::MIN;
+        let mut ties = 0;
+        for at in 0..feasible.len() {
+            let node = feasible[at];
+            let s = score(pod, &self.nodes[node], &requests);
+            if s > best {
+                (best, ties) = (s, 0);
+            }
+            if s == best {
+                feasible[ties] = node;
+                ties += 1;
+            }
+        }
+        let chosen = self.nodes[feasible[self.rng.random_range(0..ties)]].name.clone();
+        self.feasible = feasible;
         match ctx.bind(key, &chosen) {
             Ok(bound) => {
                 self.stats.bound += 1;
