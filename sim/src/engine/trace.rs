@@ -50,26 +50,41 @@ impl TraceEvent<'_> {
     }
 }
 
-/// A stored line: 48 bytes and one allocation. The component and action are indexes
-/// into the trace's names; the object and the detail share one string.
+/// A stored line: 40 bytes, its text in its chunk's text. The component and action are
+/// indexes into the trace's names; the object and the detail are one string there.
 #[derive(Debug)]
 struct Line {
     t_ms: u64,
     cause: u64,
     component: u32,
     action: u32,
+    /// Where the text starts in the chunk's text, how long it is, and how long its
+    /// object part is.
+    text_at: u32,
+    text_len: u32,
     object_len: u32,
-    text: Box<str>,
 }
 
 /// Lines are kept in chunks of this many, so that the trace grows without copying
 /// itself (a doubling vector of millions of lines would briefly hold two copies).
 const CHUNK: usize = 1 << 14;
 
+/// Room for a chunk's text, reserved at once (pages the text never reaches are never
+/// touched): lines average about 100 bytes.
+const CHUNK_TEXT: usize = CHUNK * 128;
+
+/// `CHUNK` lines and their texts, one after another in one string: a line costs no
+/// allocation of its own.
+#[derive(Debug)]
+struct Chunk {
+    lines: Vec<Line>,
+    text: String,
+}
+
 /// All events of a run, in order.
 #[derive(Debug, Default)]
 pub struct Trace {
-    chunks: Vec<Vec<Line>>,
+    chunks: Vec<Chunk>,
     len: usize,
     /// Every component and action name seen, by index (and the other few-valued strings
     /// of a run: event reasons, node names), shared by the lines that carry them.
@@ -78,8 +93,6 @@ pub struct Trace {
     index: BTreeMap<Str, u32>,
     /// The last component named: one component usually records several lines in a row.
     last_component: Option<u32>,
-    /// Where `record_fmt` formats a line before it is stored at its exact size.
-    scratch: String,
 }
 
 impl Trace {
@@ -93,14 +106,15 @@ impl Trace {
         object: &str,
         detail: &str,
     ) -> u64 {
-        let mut text = String::with_capacity(object.len() + detail.len());
+        let text = self.text();
+        let at = text.len();
         text.push_str(object);
         text.push_str(detail);
-        self.record_joined(now, cause, component, action, text.into_boxed_str(), object.len())
+        self.push(now, cause, component, action, at, object.len())
     }
 
     /// `record`, formatting the object and the detail (whose trailing spaces are
-    /// trimmed) in the trace's own buffer: the line's text is its one allocation.
+    /// trimmed) straight into the trace's text.
     pub fn record_fmt(
         &mut self,
         now: SimTime,
@@ -111,29 +125,27 @@ impl Trace {
         detail: fmt::Arguments<'_>,
     ) -> u64 {
         use fmt::Write;
-        let mut text = std::mem::take(&mut self.scratch);
-        text.clear();
+        let text = self.text();
+        let at = text.len();
         write!(text, "{object}").expect("writing to a String cannot fail");
-        let object_len = text.len();
+        let object_len = text.len() - at;
         text.write_fmt(detail).expect("writing to a String cannot fail");
         // An empty detail leaves no trailing space; the object itself is never cut.
-        text.truncate(text.trim_end().len().max(object_len));
-        let id = self.record_joined(now, cause, component, action, Box::from(text.as_str()), object_len);
-        self.scratch = text;
-        id
+        text.truncate(text.trim_end().len().max(at + object_len));
+        self.push(now, cause, component, action, at, object_len)
     }
 
-    /// Records an event whose object and detail the caller has written into one string,
-    /// the object the first `object_len` bytes, and returns its id.
-    fn record_joined(
-        &mut self,
-        now: SimTime,
-        cause: u64,
-        component: &str,
-        action: &str,
-        text: Box<str>,
-        object_len: usize,
-    ) -> u64 {
+    /// The text of the chunk the next line goes into (a new one when the last is full).
+    fn text(&mut self) -> &mut String {
+        if self.chunks.last().is_none_or(|c| c.lines.len() == CHUNK) {
+            self.chunks.push(Chunk { lines: Vec::with_capacity(CHUNK), text: String::with_capacity(CHUNK_TEXT) });
+        }
+        &mut self.chunks.last_mut().expect("a chunk with room was just ensured").text
+    }
+
+    /// Stores the line whose text was just written into the last chunk's text from
+    /// `at`, the object its first `object_len` bytes, and returns its id.
+    fn push(&mut self, now: SimTime, cause: u64, component: &str, action: &str, at: usize, object_len: usize) -> u64 {
         let component = match self.last_component {
             Some(last) if self.names[last as usize] == component => last,
             _ => {
@@ -143,11 +155,17 @@ impl Trace {
             }
         };
         let action = self.index_of(action);
-        if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
-        }
-        let line = Line { t_ms: now.as_ms(), cause, component, action, object_len: object_len as u32, text };
-        self.chunks.last_mut().expect("a chunk with room was just ensured").push(line);
+        let chunk = self.chunks.last_mut().expect("the line's text was written into the last chunk");
+        let offset = |n: usize| u32::try_from(n).expect("a chunk's text stays under 4 GiB");
+        chunk.lines.push(Line {
+            t_ms: now.as_ms(),
+            cause,
+            component,
+            action,
+            text_at: offset(at),
+            text_len: offset(chunk.text.len() - at),
+            object_len: offset(object_len),
+        });
         self.len += 1;
         self.len as u64
     }
@@ -170,8 +188,10 @@ impl Trace {
         self.names[index as usize].clone()
     }
 
-    fn view<'a>(&'a self, id: u64, line: &'a Line) -> TraceEvent<'a> {
-        let (object, detail) = line.text.split_at(line.object_len as usize);
+    fn view<'a>(&'a self, id: u64, chunk: &'a Chunk, line: &Line) -> TraceEvent<'a> {
+        let at = line.text_at as usize;
+        let text = &chunk.text[at..at + line.text_len as usize];
+        let (object, detail) = text.split_at(line.object_len as usize);
         TraceEvent {
             id,
             t_ms: line.t_ms,
@@ -196,7 +216,7 @@ impl Trace {
     /// Every event so far, in order.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = TraceEvent<'_>> + Clone {
         self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
-            chunk.iter().enumerate().map(move |(i, line)| self.view((c * CHUNK + i + 1) as u64, line))
+            chunk.lines.iter().enumerate().map(move |(i, line)| self.view((c * CHUNK + i + 1) as u64, chunk, line))
         })
     }
 
@@ -219,7 +239,8 @@ impl Trace {
     /// The event with this id.
     pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK).map(|line| self.view(id, line))
+        let chunk = self.chunks.get(i / CHUNK)?;
+        chunk.lines.get(i % CHUNK).map(|line| self.view(id, chunk, line))
     }
 
     /// The causal chain ending at `id`, oldest first.
@@ -267,5 +288,15 @@ mod tests {
         assert_eq!((e.id, e.object, e.detail), (id, format!("Pod {CHUNK}").as_str(), " detail"));
         assert_eq!(trace.events().nth(CHUNK).unwrap(), e);
         assert_eq!(trace.events().count(), trace.len());
+    }
+
+    #[test]
+    fn a_formatted_line_trims_only_its_own_trailing_spaces() {
+        let mut trace = Trace::default();
+        trace.record(SimTime(0), 0, "user", "noop", "Pod a", " kept ");
+        trace.record_fmt(SimTime(0), 1, "user", "noop", &"", format_args!("   "));
+        trace.record_fmt(SimTime(0), 2, "user", "noop", &"Pod b ", format_args!(" {} ", "x"));
+        let lines: Vec<_> = trace.events().map(|e| (e.object, e.detail)).collect();
+        assert_eq!(lines, [("Pod a", " kept "), ("", ""), ("Pod b ", " x")]);
     }
 }
