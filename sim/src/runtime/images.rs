@@ -3,6 +3,7 @@
 //! images that crash, that never pull, or that outgrow their memory limit.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// What a container of an image does once started.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +41,8 @@ pub struct ImageBehavior {
     pub stop_ms: Option<u64>,
     /// The port it serves HTTP on, if any.
     pub http_port: Option<u16>,
-    /// Lines it writes to stdout at start (`kubectl logs`).
-    pub logs: Vec<String>,
+    /// Lines it writes to stdout at start (`kubectl logs`), shared by its containers.
+    pub logs: Rc<[String]>,
 }
 
 impl ImageBehavior {
@@ -164,10 +165,11 @@ impl Default for ImageCatalog {
             ImageBehavior {
                 lifetime: Lifetime::Exits { after_ms: 2_000, code: 1 },
                 http_port: None,
-                logs: vec![
+                logs: [
                     "kubesim/crashloop: starting".into(),
                     "panic: configuration file /etc/app.conf not found".into(),
-                ],
+                ]
+                .into(),
                 ..ImageBehavior::server(500, 2_000_000, 0, &[])
             },
         );
@@ -176,7 +178,7 @@ impl Default for ImageCatalog {
             ImageBehavior {
                 lifetime: Lifetime::Exits { after_ms: 5_000, code: 0 },
                 http_port: None,
-                logs: vec!["kubesim/complete: working".into(), "kubesim/complete: done".into()],
+                logs: ["kubesim/complete: working".into(), "kubesim/complete: done".into()].into(),
                 ..ImageBehavior::server(500, 2_000_000, 0, &[])
             },
         );
@@ -184,7 +186,7 @@ impl Default for ImageCatalog {
             "kubesim/memhog".into(),
             ImageBehavior {
                 memory_mib: 1_024,
-                logs: vec!["kubesim/memhog: allocating 1Gi".into()],
+                logs: ["kubesim/memhog: allocating 1Gi".into()].into(),
                 ..ImageBehavior::server(500, 2_000_000, 0, &[])
             },
         );
@@ -312,7 +314,7 @@ impl ImageCatalog {
                 None => {}
             }
             b.http_port = spec.http_port.or(b.http_port);
-            b.logs = spec.logs.unwrap_or(b.logs);
+            b.logs = spec.logs.map(Rc::from).unwrap_or(b.logs);
             additions.push((repository(&name), b));
         }
         self.images.extend(additions);

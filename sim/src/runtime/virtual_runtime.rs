@@ -8,6 +8,7 @@ use rand::RngExt;
 
 use super::images::{ImageBehavior, ImageCatalog, Lifetime};
 use super::{ContainerConfig, ContainerRuntime, PulledImage, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
+use crate::api::Str;
 use crate::engine::SimRng;
 
 /// How long a failing pull takes before the registry says no.
@@ -17,13 +18,14 @@ const SANDBOX_START_MS: u64 = 200;
 /// How long after start an over-limit container is OOM-killed.
 const OOM_AFTER_MS: u64 = 1_500;
 
+/// A wake-up's meaning. Ids are shared with the runtime's own tables.
 #[derive(Debug)]
 enum Pending {
-    Sandbox(String),
+    Sandbox(Str),
     Pull(String),
-    Start(String),
-    Serving(String),
-    Exit { container: String, code: i32, oom: bool },
+    Start(Str),
+    Serving(Str),
+    Exit { container: Str, code: i32, oom: bool },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -35,22 +37,22 @@ enum State {
 
 #[derive(Debug)]
 struct VContainer {
-    sandbox: String,
+    sandbox: Str,
+    /// Its image's catalog entry (its logs shared with the catalog's).
     behavior: ImageBehavior,
     state: State,
     /// A stop was requested; a container stopped before it started never starts.
     stopping: bool,
     /// Answering on its port.
     serving: bool,
-    logs: Vec<String>,
 }
 
 /// A runtime that runs nothing, precisely on time.
 pub struct VirtualRuntime {
     catalog: Rc<ImageCatalog>,
     images: BTreeSet<String>,
-    sandboxes: BTreeSet<String>,
-    containers: BTreeMap<String, VContainer>,
+    sandboxes: BTreeSet<Str>,
+    containers: BTreeMap<Str, VContainer>,
     pending: BTreeMap<u64, Pending>,
     next_token: u64,
     rng: SimRng,
@@ -76,9 +78,9 @@ impl VirtualRuntime {
         wake.push((delay_ms, RuntimeTimer(self.next_token)));
     }
 
-    fn new_id(&mut self) -> String {
+    fn new_id(&mut self) -> Str {
         let bytes: [u8; 32] = self.rng.random();
-        format!("containerd://{}", crate::engine::hash::to_hex(&bytes))
+        Str::format(format_args!("containerd://{}", crate::engine::hash::to_hex(&bytes)))
     }
 }
 
@@ -111,10 +113,10 @@ impl ContainerRuntime for VirtualRuntime {
     }
 
     fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> String {
-        let id = format!("sandbox-{}-{}", config.pod_uid, config.attempt);
+        let id = Str::format(format_args!("sandbox-{}-{}", config.pod_uid, config.attempt));
         self.sandboxes.insert(id.clone());
         self.wake(wake, SANDBOX_START_MS, Pending::Sandbox(id.clone()));
-        id
+        id.to_string()
     }
 
     fn stop_pod_sandbox(&mut self, sandbox: &str) {
@@ -152,19 +154,12 @@ impl ContainerRuntime for VirtualRuntime {
                 self.wake(wake, start + behavior.ready_after_ms, Pending::Serving(id.clone()));
             }
         }
-        let logs = behavior.logs.clone();
+        let sandbox = self.sandboxes.get(sandbox).cloned().unwrap_or_else(|| sandbox.into());
         self.containers.insert(
             id.clone(),
-            VContainer {
-                sandbox: sandbox.to_string(),
-                behavior,
-                state: State::Created,
-                stopping: false,
-                serving: false,
-                logs,
-            },
+            VContainer { sandbox, behavior, state: State::Created, stopping: false, serving: false },
         );
-        id
+        id.to_string()
     }
 
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64) {
@@ -174,11 +169,11 @@ impl ContainerRuntime for VirtualRuntime {
             Some(ms) if ms <= grace_ms => (ms, 0),
             _ => (grace_ms, 137),
         };
-        self.wake(wake, delay, Pending::Exit { container: container.to_string(), code, oom: false });
+        self.wake(wake, delay, Pending::Exit { container: container.into(), code, oom: false });
     }
 
     fn kill_container(&mut self, wake: &mut Wakeups, container: &str) {
-        self.wake(wake, 0, Pending::Exit { container: container.to_string(), code: 137, oom: false });
+        self.wake(wake, 0, Pending::Exit { container: container.into(), code: 137, oom: false });
     }
 
     fn crash(&mut self) {
@@ -199,7 +194,7 @@ impl ContainerRuntime for VirtualRuntime {
     }
 
     fn logs(&self, container: &str) -> Option<Vec<String>> {
-        self.containers.get(container).map(|c| c.logs.clone())
+        self.containers.get(container).map(|c| c.behavior.logs.to_vec())
     }
 }
 
@@ -207,7 +202,9 @@ impl VirtualRuntime {
     /// What a due wake-up means now, if it still matters.
     fn due(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent> {
         match self.pending.remove(&timer.0)? {
-            Pending::Sandbox(id) => self.sandboxes.contains(&id).then_some(RuntimeEvent::SandboxReady { sandbox: id }),
+            Pending::Sandbox(id) => {
+                self.sandboxes.contains(&id).then(|| RuntimeEvent::SandboxReady { sandbox: id.to_string() })
+            }
             Pending::Pull(image) => {
                 let result = match self.catalog.lookup(&image) {
                     Some(b) => {
@@ -224,12 +221,12 @@ impl VirtualRuntime {
                     return None;
                 }
                 c.state = State::Running;
-                Some(RuntimeEvent::ContainerStarted { container: id })
+                Some(RuntimeEvent::ContainerStarted { container: id.to_string() })
             }
             Pending::Serving(id) => {
                 let c = self.containers.get_mut(&id).filter(|c| c.state == State::Running)?;
                 c.serving = true;
-                Some(RuntimeEvent::ContainerServing { container: id })
+                Some(RuntimeEvent::ContainerServing { container: id.to_string() })
             }
             Pending::Exit { container, code, oom } => {
                 let c = self.containers.get_mut(&container)?;
@@ -238,7 +235,7 @@ impl VirtualRuntime {
                     return None;
                 }
                 c.state = State::Exited;
-                Some(RuntimeEvent::ContainerExited { container, exit_code: code, oom })
+                Some(RuntimeEvent::ContainerExited { container: container.to_string(), exit_code: code, oom })
             }
         }
     }
