@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroU64;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -21,31 +22,61 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An instant stored as its milliseconds plus one, so that an `Option` of it takes no
+/// room of its own: objects hold several optional times, and the store millions of
+/// objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Stamp(NonZeroU64);
+
+impl Stamp {
+    fn at(moment: SimTime) -> Stamp {
+        // A moment at the very end of u64 (half a billion years) is kept one millisecond early.
+        Stamp(NonZeroU64::new(moment.as_ms().saturating_add(1)).expect("one more than any u64 is not zero"))
+    }
+
+    fn moment(self) -> SimTime {
+        SimTime(self.0.get() - 1)
+    }
+}
+
 /// A `metav1.Time`: serialized as RFC 3339 with second precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Time(
-    /// The instant, in kubesim's simulated time.
-    pub SimTime,
-);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(Stamp);
 
 impl Time {
+    /// The `metav1.Time` of a moment of kubesim's simulated time.
+    pub fn at(moment: SimTime) -> Time {
+        Time(Stamp::at(moment))
+    }
+
+    /// The moment, in kubesim's simulated time.
+    pub fn moment(self) -> SimTime {
+        self.0.moment()
+    }
+
     /// `at` as the apiserver keeps a `metav1.Time`: to the whole second, the precision
     /// it is serialized with.
     pub fn to_second(at: SimTime) -> Time {
-        Time(SimTime(at.as_ms() / 1000 * 1000))
+        Time::at(SimTime(at.as_ms() / 1000 * 1000))
+    }
+}
+
+impl Default for Time {
+    fn default() -> Self {
+        Time::at(SimTime::ZERO)
     }
 }
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.rfc3339())
+        s.serialize_str(&self.moment().rfc3339())
     }
 }
 
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        SimTime::parse_rfc3339(&text).map(Time).ok_or_else(|| {
+        SimTime::parse_rfc3339(&text).map(Time::at).ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "parsing time {text:?} as RFC 3339 (\"2006-01-02T15:04:05Z07:00\") failed"
             ))
@@ -54,15 +85,30 @@ impl<'de> Deserialize<'de> for Time {
 }
 
 /// A `metav1.MicroTime`: RFC 3339 with microseconds (Lease renewals, event times).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct MicroTime(
-    /// The instant, in kubesim's simulated time.
-    pub SimTime,
-);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MicroTime(Stamp);
+
+impl MicroTime {
+    /// The `metav1.MicroTime` of a moment of kubesim's simulated time.
+    pub fn at(moment: SimTime) -> MicroTime {
+        MicroTime(Stamp::at(moment))
+    }
+
+    /// The moment, in kubesim's simulated time.
+    pub fn moment(self) -> SimTime {
+        self.0.moment()
+    }
+}
+
+impl Default for MicroTime {
+    fn default() -> Self {
+        MicroTime::at(SimTime::ZERO)
+    }
+}
 
 impl Serialize for MicroTime {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.rfc3339_micro())
+        s.serialize_str(&self.moment().rfc3339_micro())
     }
 }
 
@@ -251,8 +297,8 @@ pub struct ObjectMeta {
     pub owner_references: Shared<Vec<OwnerReference>>,
     /// Cleanup steps that must finish before the object is removed; a deleted object stays,
     /// marked for deletion, until this list is empty.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub finalizers: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
+    pub finalizers: Shared<Vec<String>>,
     /// Server-side apply bookkeeping: which manager set which fields. Accepted and kept,
     /// not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -374,7 +420,7 @@ pub fn set_condition(conditions: &mut Vec<Condition>, mut new: Condition) {
         &mut new.last_update_time,
         &mut new.last_transition_time,
     ] {
-        *time = time.map(|t| Time::to_second(t.0));
+        *time = time.map(|t| Time::to_second(t.moment()));
     }
     if let Some(old) = conditions.iter_mut().find(|c| c.type_ == new.type_) {
         if old.status == new.status {
@@ -391,9 +437,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_optional_time_is_one_word_and_keeps_its_moment_and_order() {
+        assert_eq!(std::mem::size_of::<Option<Time>>(), 8);
+        assert_eq!(std::mem::size_of::<Option<MicroTime>>(), 8);
+        let (early, late) = (Time::at(SimTime::ZERO), Time::at(SimTime(1500)));
+        assert_eq!((early.moment(), late.moment()), (SimTime::ZERO, SimTime(1500)));
+        assert!(early < late && Time::default() == early);
+        assert_eq!(Time::at(SimTime(u64::MAX)).moment(), SimTime(u64::MAX - 1));
+        assert_eq!(MicroTime::at(SimTime(7)).moment(), SimTime(7));
+    }
+
+    #[test]
     fn a_condition_keeps_its_times_to_the_second_as_the_apiserver_stores_them() {
         let mut conditions = Vec::new();
-        let at = |ms| Some(Time(SimTime(ms)));
+        let at = |ms| Some(Time::at(SimTime(ms)));
         let ready = |status: &str, ms| Condition {
             type_: "Ready".into(),
             status: status.into(),

@@ -37,6 +37,7 @@ default_shares_one_empty!(
     Vec<Container>,
     Vec<Condition>,
     Vec<Toleration>,
+    Vec<String>,
     PodSpec,
     PodStatus,
 );

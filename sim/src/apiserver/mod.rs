@@ -223,7 +223,7 @@ impl ApiServer {
         let meta = obj.meta_mut();
         meta.uid = uid;
         meta.resource_version = rv;
-        meta.creation_timestamp = Some(Time(now));
+        meta.creation_timestamp = Some(Time::at(now));
         meta.deletion_timestamp = None;
         if matches!(kind, Kind::Deployment | Kind::ReplicaSet) {
             meta.generation = Some(1);
@@ -347,7 +347,7 @@ impl ApiServer {
             Condition {
                 type_: Str::lit("PodScheduled"),
                 status: Str::lit("True"),
-                last_transition_time: Some(Time(now)),
+                last_transition_time: Some(Time::at(now)),
                 ..Default::default()
             },
         );
@@ -370,7 +370,7 @@ impl ApiServer {
             )));
         }
         let mut ns = ns;
-        ns.metadata.deletion_timestamp.get_or_insert(Time(now));
+        ns.metadata.deletion_timestamp.get_or_insert(Time::at(now));
         ns.status.get_or_insert_with(Default::default).phase = Some("Terminating".into());
         ns.metadata.resource_version = self.next_rv();
         let obj = Rc::new(Object::Namespace(ns));
@@ -427,7 +427,7 @@ impl ApiServer {
             let grace = graceful.unwrap_or(0);
             let meta = new.meta_mut();
             if !already || shorter {
-                meta.deletion_timestamp = Some(Time(now.plus_ms(crate::engine::time::secs_to_ms(grace))));
+                meta.deletion_timestamp = Some(Time::at(now.plus_ms(crate::engine::time::secs_to_ms(grace))));
                 meta.deletion_grace_period_seconds = Some(grace);
                 if let Some(g) = meta.generation.as_mut() {
                     *g += 1;

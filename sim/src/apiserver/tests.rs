@@ -30,7 +30,7 @@ fn create_assigns_metadata_and_defaults() {
     assert_eq!(meta.namespace, "default");
     assert_eq!(meta.resource_version, "2");
     assert_eq!(meta.uid.len(), 36);
-    assert_eq!(meta.creation_timestamp, Some(Time(SimTime(1500))));
+    assert_eq!(meta.creation_timestamp, Some(Time::at(SimTime(1500))));
     let Object::Pod(p) = &*change.object else { panic!() };
     assert_eq!(p.status.phase.as_deref(), Some("Pending"));
     assert_eq!(p.api_version, "v1");
@@ -151,7 +151,7 @@ fn foreground_deletion_waits_for_the_finalizer() {
     let key = api.create(SimTime::ZERO, pod("web")).unwrap().object.key();
     let change = api.delete(SimTime(1), &key, None, Propagation::Foreground).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Modified);
-    assert_eq!(change.object.meta().finalizers, [FOREGROUND_FINALIZER]);
+    assert_eq!(*change.object.meta().finalizers, [FOREGROUND_FINALIZER]);
     assert!(api.delete(SimTime(2), &key, None, Propagation::Foreground).unwrap().is_none(), "idempotent");
     let mut done = (*change.object).clone();
     done.meta_mut().finalizers.clear();

@@ -225,7 +225,7 @@ impl Ctx<'_> {
             && same(&ev)
         {
             ev.count = Some(ev.count.unwrap_or(1) + 1);
-            ev.last_timestamp = Some(Time(self.now));
+            ev.last_timestamp = Some(Time::at(self.now));
             let _ = self.update(Object::Event(ev), reason);
             return;
         }
@@ -252,8 +252,8 @@ impl Ctx<'_> {
         let component = self.trace.intern(reporter.component);
         let host = reporter.host.map(|h| self.trace.intern(h));
         ev.source = EventSource { component: Some(component.clone()), host: host.clone() };
-        ev.first_timestamp = Some(Time(self.now));
-        ev.last_timestamp = Some(Time(self.now));
+        ev.first_timestamp = Some(Time::at(self.now));
+        ev.last_timestamp = Some(Time::at(self.now));
         ev.count = Some(1);
         ev.type_ = Some(self.trace.intern(type_));
         ev.reporting_component = Some(component);
@@ -281,7 +281,7 @@ impl Ctx<'_> {
             crate::api::meta::Condition {
                 type_: "PodScheduled".into(),
                 status: "False".into(),
-                last_transition_time: Some(Time(self.now)),
+                last_transition_time: Some(Time::at(self.now)),
                 reason: Some("Unschedulable".into()),
                 message: Some(message.into()),
                 ..Default::default()

@@ -566,8 +566,8 @@ fn condition(type_: &str, status: &str, reason: &str, message: String, now: SimT
     Condition {
         type_: type_.into(),
         status: status.into(),
-        last_update_time: Some(Time(now)),
-        last_transition_time: Some(Time(now)),
+        last_update_time: Some(Time::at(now)),
+        last_transition_time: Some(Time::at(now)),
         reason: Some(reason.into()),
         message: Some(message.into()),
         ..Default::default()
@@ -672,7 +672,7 @@ fn status_for(d: &Deployment, sets: &Sets, now: SimTime) -> (DeploymentStatus, O
         set_condition(&mut status.conditions, moving);
         requeue = Some(deadline_ms);
     } else if !matches!(reason_of(&current).as_str(), "ProgressDeadlineExceeded" | "NewReplicaSetAvailable") {
-        let since = current.as_ref().and_then(|c| c.last_update_time).map_or(now, |t| t.0);
+        let since = current.as_ref().and_then(|c| c.last_update_time).map_or(now, |t| t.moment());
         let due = since.as_ms().saturating_add(deadline_ms);
         if now.as_ms() > due {
             let stuck = condition(

@@ -48,11 +48,12 @@ pub struct NodeLifecycle {
 fn last_heartbeat(node: &Node, view: &Cache) -> SimTime {
     let lease = view.get(&ObjKey::new(Kind::Lease, LEASE_NAMESPACE, &node.metadata.name));
     let renewed = match lease.map(|o| &**o) {
-        Some(Object::Lease(l)) => l.spec.renew_time.map(|t| t.0),
+        Some(Object::Lease(l)) => l.spec.renew_time.map(|t| t.moment()),
         _ => None,
     };
-    let posted = find_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time).map(|t| t.0);
-    renewed.max(posted).or(node.metadata.creation_timestamp.map(|t| t.0)).unwrap_or_default()
+    let posted =
+        find_condition(&node.status.conditions, "Ready").and_then(|c| c.last_heartbeat_time).map(|t| t.moment());
+    renewed.max(posted).or(node.metadata.creation_timestamp.map(|t| t.moment())).unwrap_or_default()
 }
 
 /// The first monitor tick strictly after `t`.
@@ -76,7 +77,7 @@ fn sync_unschedulable_taint(node: &mut Node, now: SimTime) -> bool {
             key: UNSCHEDULABLE_TAINT.into(),
             value: None,
             effect: "NoSchedule".into(),
-            time_added: Some(Time(now)),
+            time_added: Some(Time::at(now)),
         });
     } else if !wanted && has {
         node.spec.taints.retain(|t| !is_taint(t));
@@ -96,7 +97,7 @@ fn with_taints(node: &Node, effects: &[&str], now: SimTime) -> Object {
                 key: UNREACHABLE_TAINT.into(),
                 value: None,
                 effect: (*effect).into(),
-                time_added: (*effect == "NoExecute").then_some(Time(now)),
+                time_added: (*effect == "NoExecute").then_some(Time::at(now)),
             });
         }
     }
@@ -117,7 +118,7 @@ impl NodeLifecycle {
                     type_: type_.into(),
                     status: "Unknown".into(),
                     last_heartbeat_time: old.last_heartbeat_time,
-                    last_transition_time: Some(Time(now)),
+                    last_transition_time: Some(Time::at(now)),
                     reason: Some("NodeStatusUnknown".into()),
                     message: Some("Kubelet stopped posting node status.".into()),
                     ..Default::default()
@@ -144,7 +145,7 @@ impl NodeLifecycle {
                 && c.status != "False"
             {
                 c.status = "False".into();
-                c.last_transition_time = Some(Time(now));
+                c.last_transition_time = Some(Time::at(now));
             }
             not_ready.metadata.resource_version = Str::default();
             let pod_key = ObjKey::new(Kind::Pod, &pod.metadata.namespace, &pod.metadata.name);

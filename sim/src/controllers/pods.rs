@@ -19,7 +19,7 @@ pub fn is_active(pod: &Pod) -> bool {
 pub fn ready_since(pod: &Pod) -> Option<SimTime> {
     find_condition(&pod.status.conditions, "Ready")
         .filter(|c| c.status == "True")
-        .map(|c| c.last_transition_time.map_or(SimTime::ZERO, |t| t.0))
+        .map(|c| c.last_transition_time.map_or(SimTime::ZERO, |t| t.moment()))
 }
 
 /// Ready for at least `min_ready_s` (`IsPodAvailable`).
@@ -92,7 +92,7 @@ pub fn deletion_order<'a>(pods: &[&'a Pod], related: &[&Pod], now: SimTime) -> V
         }
     }
     let crowding = |p: &Pod| p.spec.node_name.as_deref().map_or(0, |n| per_node.get(n).copied().unwrap_or(0));
-    let created = |p: &Pod| age_bucket(p.metadata.creation_timestamp.map_or(SimTime::ZERO, |t| t.0), now);
+    let created = |p: &Pod| age_bucket(p.metadata.creation_timestamp.map_or(SimTime::ZERO, |t| t.moment()), now);
     let mut ordered = pods.to_vec();
     ordered.sort_by(|a, b| {
         let assigned = |p: &Pod| p.spec.node_name.is_some();
@@ -130,7 +130,7 @@ mod tests {
             p.status.conditions.push(Condition {
                 type_: Str::lit("Ready"),
                 status: Str::lit("True"),
-                last_transition_time: Some(Time(SimTime(1000))),
+                last_transition_time: Some(Time::at(SimTime(1000))),
                 ..Default::default()
             });
         }
@@ -165,7 +165,7 @@ mod tests {
     fn deletion_ranks_ready_age_logarithmically_then_by_uid() {
         let ready_at = |name: &str, uid: &str, ms: u64| {
             let mut p = pod(name, Some("n1"), "Running", true);
-            p.status.conditions[0].last_transition_time = Some(Time(SimTime(ms)));
+            p.status.conditions[0].last_transition_time = Some(Time::at(SimTime(ms)));
             p.metadata.uid = uid.into();
             p
         };

@@ -34,7 +34,7 @@ fn tainted_since(node: &Node) -> Option<SimTime> {
         .taints
         .iter()
         .find(|t| t.key == UNREACHABLE_TAINT && t.effect == "NoExecute")
-        .map(|t| t.time_added.map_or(SimTime::ZERO, |a| a.0))
+        .map(|t| t.time_added.map_or(SimTime::ZERO, |a| a.moment()))
 }
 
 fn node_of<'a>(pod: &Pod, view: &'a Cache) -> Option<&'a Node> {

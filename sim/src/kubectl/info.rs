@@ -46,7 +46,7 @@ fn by_logging(a: &Pod, b: &Pod) -> std::cmp::Ordering {
     if restarts(a) != restarts(b) {
         return restarts(b).cmp(&restarts(a));
     }
-    let created = |p: &Pod| p.metadata.creation_timestamp.map(|t| t.0);
+    let created = |p: &Pod| p.metadata.creation_timestamp.map(|t| t.moment());
     match (created(a), created(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         (Some(_), None) => Ordering::Less,

@@ -484,7 +484,7 @@ impl Kubelet {
                         l.metadata.namespace = "kube-node-lease".into();
                         l.spec.holder_identity = Some(name.to_string());
                         l.spec.lease_duration_seconds = Some(LEASE_DURATION_S);
-                        l.spec.renew_time = Some(MicroTime(ctx.now));
+                        l.spec.renew_time = Some(MicroTime::at(ctx.now));
                         self.lease_holder = ctx.create(Object::from(l), "kubelet created its lease").ok();
                         self.schedule(ctx, LEASE_RENEW_MS, Timer::RenewLease);
                         return;
@@ -492,7 +492,7 @@ impl Kubelet {
                 }
             }
         };
-        lease.spec.renew_time = Some(MicroTime(ctx.now));
+        lease.spec.renew_time = Some(MicroTime::at(ctx.now));
         // Renewals carry the resourceVersion of the last write: optimistic concurrency.
         match ctx.update(Object::Lease(lease), "kubelet renewed its lease") {
             Ok(Some(obj)) => self.lease_holder = Some(obj),
@@ -686,9 +686,9 @@ impl Kubelet {
                 if !w.should_restart(t.exit_code) {
                     return;
                 }
-                Some(t.finished_at.map_or(ctx.now, |f| f.0))
+                Some(t.finished_at.map_or(ctx.now, |f| f.moment()))
             }
-            CState::Waiting { .. } => c.last_terminated.as_ref().map(|t| t.finished_at.map_or(ctx.now, |f| f.0)),
+            CState::Waiting { .. } => c.last_terminated.as_ref().map(|t| t.finished_at.map_or(ctx.now, |f| f.moment())),
             CState::Running { .. } => None,
         };
         let image = c.config.image.clone();
@@ -860,7 +860,7 @@ impl Kubelet {
                 self.with_container(ctx, &container, |_, ctx, w, i| {
                     let c = &mut w.containers[i];
                     let started_at = match c.state {
-                        CState::Running { since } => Some(Time(since)),
+                        CState::Running { since } => Some(Time::at(since)),
                         _ => None,
                     };
                     let reason = if oom {
@@ -876,7 +876,7 @@ impl Kubelet {
                         reason: Some(reason.into()),
                         message: None,
                         started_at,
-                        finished_at: Some(Time(ctx.now)),
+                        finished_at: Some(Time::at(ctx.now)),
                         container_id: c.id.clone(),
                     });
                     c.op = Op::Idle;
@@ -1074,7 +1074,7 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
                 reason: Some("Unknown".into()),
                 message: None,
                 started_at: s.state.running.as_ref().and_then(|r| r.started_at),
-                finished_at: Some(Time(now)),
+                finished_at: Some(Time::at(now)),
                 container_id: s.container_id.clone(),
             }),
             restart_count: previous(&c.name).map_or(0, |s| s.restart_count),
@@ -1089,7 +1089,7 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
             pleg_pending: false,
         })
         .collect();
-    let start_time = typed.status.start_time.map_or(now, |t| t.0);
+    let start_time = typed.status.start_time.map_or(now, |t| t.moment());
     PodWorker {
         key,
         seen: pod.clone(),
@@ -1133,8 +1133,8 @@ fn ready_conditions(now: SimTime, old: &[Condition]) -> Vec<Condition> {
             Condition {
                 type_: type_.into(),
                 status: status.into(),
-                last_heartbeat_time: Some(Time(now)),
-                last_transition_time: Some(Time(now)),
+                last_heartbeat_time: Some(Time::at(now)),
+                last_transition_time: Some(Time::at(now)),
                 reason: Some(reason.into()),
                 message: Some(message.into()),
                 ..Default::default()

@@ -271,7 +271,7 @@ impl PodWorker {
             host_ip: Some(host_ip.clone()),
             host_ips: vec![PodIp { ip: host_ip.clone() }],
             pod_ip: self.ip.clone().filter(|_| matches!(self.sandbox, Sandbox::Ready(_))),
-            start_time: Some(Time(self.start_time)),
+            start_time: Some(Time::at(self.start_time)),
             ..Default::default()
         };
         status.pod_ips = status.pod_ip.iter().map(|ip| PodIp { ip: ip.clone() }).collect();
@@ -286,7 +286,7 @@ impl PodWorker {
             type_: Str::lit(type_),
             status: Str::lit(if ok { "True" } else { "False" }),
             last_probe_time: None,
-            last_transition_time: Some(Time(now)),
+            last_transition_time: Some(Time::at(now)),
             reason: if ok { None } else { reason.map(Str::lit) },
             message: if ok { None } else { message },
             ..Default::default()
@@ -322,7 +322,7 @@ fn container_status(c: &ContainerWorker) -> ContainerStatus {
             ..Default::default()
         },
         CState::Running { since } => ContainerState {
-            running: Some(ContainerStateRunning { started_at: Some(Time(*since)) }),
+            running: Some(ContainerStateRunning { started_at: Some(Time::at(*since)) }),
             ..Default::default()
         },
         CState::Terminated(t) => ContainerState { terminated: Some(Box::new(t.clone())), ..Default::default() },

@@ -195,7 +195,12 @@ mod tests {
             Taint { key: "bad key".into(), value: Some("x y".into()), effect: "Sometimes".into(), time_added: None },
             Taint { key: "k".into(), value: None, effect: String::new(), time_added: None },
             Taint { key: "k".into(), value: Some("v".into()), effect: "NoExecute".into(), time_added: None },
-            Taint { key: "k".into(), value: None, effect: "NoExecute".into(), time_added: Some(Time(SimTime::ZERO)) },
+            Taint {
+                key: "k".into(),
+                value: None,
+                effect: "NoExecute".into(),
+                time_added: Some(Time::at(SimTime::ZERO)),
+            },
         ];
         n.status.capacity.insert("cpu".into(), Quantity("-2".into()));
         let got = run(|e| super::node(e, &n));

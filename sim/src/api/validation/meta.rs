@@ -275,7 +275,8 @@ mod tests {
     #[test]
     fn finalizers_must_be_standard_or_qualified() {
         let mut m = meta("a", "default");
-        m.finalizers = vec!["kubernetes".into(), "example.com/cleanup".into(), "cleanup".into(), "bad name".into()];
+        m.finalizers =
+            vec!["kubernetes".into(), "example.com/cleanup".into(), "cleanup".into(), "bad name".into()].into();
         let got = run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata")));
         assert_eq!(got.len(), 3);
         assert!(got[0].starts_with("metadata.finalizers: Invalid value: \"bad name\": name part must consist"));

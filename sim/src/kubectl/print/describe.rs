@@ -93,7 +93,7 @@ impl<'a> Writer<'a> {
 
 /// A timestamp as `describe` prints it (RFC 1123 with numeric zone).
 fn rfc1123(t: Option<Time>) -> String {
-    t.map_or_else(|| ZERO_TIME.into(), |t| t.0.rfc1123z())
+    t.map_or_else(|| ZERO_TIME.into(), |t| t.moment().rfc1123z())
 }
 
 /// `Kind/name` of the controlling owner, if any.
@@ -256,11 +256,11 @@ fn events_section(w: &mut Writer, uids: &[&str]) {
 /// One Events row: type, reason, age (`5s`, or `5s (x3 over 2m)`), source, message.
 fn event_row(w: &Writer, e: &Event) -> String {
     let first = match e.event_time {
-        Some(t) => w.since(Some(t.0)),
-        None => w.since(e.first_timestamp.map(|t| t.0)),
+        Some(t) => w.since(Some(t.moment())),
+        None => w.since(e.first_timestamp.map(|t| t.moment())),
     };
     let interval = match e.count {
-        Some(n) if n > 1 => format!("{} (x{n} over {first})", w.since(e.last_timestamp.map(|t| t.0))),
+        Some(n) if n > 1 => format!("{} (x{n} over {first})", w.since(e.last_timestamp.map(|t| t.moment()))),
         _ => first,
     };
     let source = e
@@ -341,7 +341,7 @@ fn pod_status_lines(w: &mut Writer, pod: &Pod) {
     let terminal = matches!(phase, "Succeeded" | "Failed");
     match pod.metadata.deletion_timestamp {
         Some(deleted) if !terminal => {
-            let lasts = w.since(Some(deleted.0));
+            let lasts = w.since(Some(deleted.moment()));
             w.line(0, &format!("Status:\tTerminating (lasts {lasts})"));
             let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
             w.line(0, &format!("Termination Grace Period:\t{grace}s"));

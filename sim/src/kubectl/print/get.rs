@@ -241,7 +241,7 @@ fn endpoint_slice_cells(slice: &crate::api::discovery::EndpointSlice, now: SimTi
 
 /// The AGE cell: time since creation.
 fn created_age(meta: &ObjectMeta, now: SimTime) -> String {
-    age(meta.creation_timestamp.map(|t| t.0), now)
+    age(meta.creation_timestamp.map(|t| t.moment()), now)
 }
 
 fn pod_cells(pod: &Pod, wide: bool, now: SimTime) -> Vec<String> {
@@ -488,11 +488,11 @@ fn event_source(e: &Event) -> String {
 
 fn event_cells(e: &Event, wide: bool, now: SimTime) -> Vec<String> {
     let first = match e.first_timestamp {
-        Some(t) => age(Some(t.0), now),
-        None => age(e.event_time.map(|t| t.0), now),
+        Some(t) => age(Some(t.moment()), now),
+        None => age(e.event_time.map(|t| t.moment()), now),
     };
     let last = match e.last_timestamp {
-        Some(t) => age(Some(t.0), now),
+        Some(t) => age(Some(t.moment()), now),
         None => first.clone(),
     };
     let count = e.count.filter(|c| *c != 0).unwrap_or(1);
@@ -531,7 +531,7 @@ mod tests {
     fn created(meta: &mut crate::api::meta::ObjectMeta, name: &str, ms: u64) {
         meta.name = name.into();
         meta.namespace = "default".into();
-        meta.creation_timestamp = Some(Time(SimTime(ms)));
+        meta.creation_timestamp = Some(Time::at(SimTime(ms)));
     }
 
     fn running_pod(name: &str) -> Object {
@@ -719,8 +719,8 @@ mod tests {
         e.reason = Some("Pulled".into());
         e.message = Some("Container image \"nginx:1.27\" already present on machine".into());
         e.source = EventSource { component: Some("kubelet".into()), host: Some("node-1".into()) };
-        e.first_timestamp = Some(Time(SimTime(1_000)));
-        e.last_timestamp = Some(Time(SimTime(5_000)));
+        e.first_timestamp = Some(Time::at(SimTime(1_000)));
+        e.last_timestamp = Some(Time::at(SimTime(5_000)));
         e.count = Some(2);
         e
     }

@@ -130,7 +130,7 @@ fn scan_app_containers(pod: &Pod, s: &mut Summary) {
 /// Adds a container's restarts and remembers its last termination time.
 fn count_restarts(c: &ContainerStatus, s: &mut Summary) {
     s.restarts += i64::from(c.restart_count);
-    let finished = c.last_state.terminated.as_ref().and_then(|t| t.finished_at).map(|t| t.0);
+    let finished = c.last_state.terminated.as_ref().and_then(|t| t.finished_at).map(|t| t.moment());
     if finished > s.last_restart {
         s.last_restart = finished;
     }
@@ -283,13 +283,13 @@ mod tests {
     fn deletion() {
         let mut p = pod("Running", 1);
         p.status.container_statuses = vec![running(true)];
-        p.metadata.deletion_timestamp = Some(Time(SimTime(1000)));
+        p.metadata.deletion_timestamp = Some(Time::at(SimTime(1000)));
         assert_eq!(pod_status(&p), "Terminating");
         p.status.reason = Some("NodeLost".into());
         assert_eq!(pod_status(&p), "Unknown");
         let mut done = pod("Succeeded", 1);
         done.status.container_statuses = vec![terminated(Some("Completed"), 0, None)];
-        done.metadata.deletion_timestamp = Some(Time(SimTime(1000)));
+        done.metadata.deletion_timestamp = Some(Time::at(SimTime(1000)));
         assert_eq!(pod_status(&done), "Completed");
     }
 
@@ -309,14 +309,14 @@ mod tests {
         a.restart_count = 2;
         a.last_state.terminated = Some(Box::new(ContainerStateTerminated {
             exit_code: 1,
-            finished_at: Some(Time(SimTime(10_000))),
+            finished_at: Some(Time::at(SimTime(10_000))),
             ..Default::default()
         }));
         let mut b = running(true);
         b.restart_count = 1;
         b.last_state.terminated = Some(Box::new(ContainerStateTerminated {
             exit_code: 1,
-            finished_at: Some(Time(SimTime(50_000))),
+            finished_at: Some(Time::at(SimTime(50_000))),
             ..Default::default()
         }));
         p.status.container_statuses = vec![a, b];

@@ -73,7 +73,7 @@ fn node_lease(w: &mut Writer, name: &str) {
         w.line(0, &format!("Lease:\tFailed to get lease: leases.coordination.k8s.io \"{name}\" not found"));
         return;
     };
-    let unset = |t: Option<MicroTime>| t.map_or_else(|| "<unset>".into(), |t| t.0.rfc1123z());
+    let unset = |t: Option<MicroTime>| t.map_or_else(|| "<unset>".into(), |t| t.moment().rfc1123z());
     let holder = lease.spec.holder_identity.as_deref().unwrap_or("<unset>");
     w.line(0, "Lease:");
     w.line(1, &format!("HolderIdentity:\t{holder}"));
@@ -163,7 +163,7 @@ fn pods_table(w: &mut Writer, node: &Node, pods: &[&Pod]) {
     for pod in pods {
         let (reqs, limits) = (pod_requests(pod), pod_limits(pod));
         let cell = |list: &Resources, r: &str| with_percent(r, list.get(r).copied(), alloc.get(r).copied());
-        let age = w.since(pod.metadata.creation_timestamp.map(|t| t.0));
+        let age = w.since(pod.metadata.creation_timestamp.map(|t| t.moment()));
         w.line(
             1,
             &format!(

@@ -33,7 +33,7 @@ fn condition(type_: &str, status: &str) -> Condition {
 }
 
 fn t(ms: u64) -> Option<Time> {
-    Some(Time(SimTime(ms)))
+    Some(Time::at(SimTime(ms)))
 }
 
 /// An event about `about`, first seen at `first` and last at `last`.
@@ -175,7 +175,7 @@ fn lease_fixture(api: &mut ApiServer) -> Object {
     lease.metadata.namespace = "kube-node-lease".into();
     lease.spec.holder_identity = Some("node-2".into());
     lease.spec.lease_duration_seconds = Some(40);
-    lease.spec.renew_time = Some(MicroTime(SimTime(60 * S)));
+    lease.spec.renew_time = Some(MicroTime::at(SimTime(60 * S)));
     create(api, 0, Object::from(lease))
 }
 
