@@ -220,7 +220,12 @@ impl Ctx<'_> {
                 && ev.message.as_deref() == Some(message)
                 && ev.source.component.as_deref() == Some(reporter.component)
         };
-        if let Some(existing) = self.events.recall(self.component, dedup).and_then(|k| self.api.get(&k).cloned())
+        // An Event lives in its object's namespace; a cluster-scoped object's in default.
+        let namespace = if meta.namespace.is_empty() { Str::lit("default") } else { meta.namespace.clone() };
+        if let Some(existing) = self
+            .events
+            .recall(self.component, dedup)
+            .and_then(|name| self.api.get(&ObjKey::shared(Kind::Event, &namespace, &name)).cloned())
             && let Object::Event(mut ev) = (*existing).clone()
             && same(&ev)
         {
@@ -236,7 +241,7 @@ impl Ctx<'_> {
             .saturating_add(self.events.created);
         let mut ev = Event::default();
         ev.metadata.name = Str::format(format_args!("{}.{unix_nanos:x}", meta.name));
-        ev.metadata.namespace = if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() };
+        ev.metadata.namespace = namespace;
         ev.involved_object = ObjectReference {
             api_version: Some(Str::lit(involved.kind().api_version())),
             kind: Some(Str::lit(involved.kind().name())),
@@ -259,7 +264,7 @@ impl Ctx<'_> {
         ev.reporting_component = Some(component);
         ev.reporting_instance = Some(host.unwrap_or_default());
         if let Ok(created) = self.create_noted(Object::from(ev), format_args!("{type_} {reason}: {message}")) {
-            self.events.remember(self.component, dedup, created.key());
+            self.events.remember(self.component, dedup, created.meta().name.clone());
         }
     }
 

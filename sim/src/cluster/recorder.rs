@@ -4,9 +4,9 @@
 //! component's cache is its own, as each process has its own, so a lookup searches a few
 //! hundred entries of one kubelet, not every Event of the cluster.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
-use crate::api::{ObjKey, Str};
+use crate::api::Str;
 
 /// Events a recorder remembers (client-go's `maxLruCacheEntries`).
 pub const REMEMBERED_EVENTS: usize = 4096;
@@ -26,41 +26,57 @@ pub struct EventRecorders {
 /// One component's cache: Events by dedup key, least recently used first out.
 #[derive(Debug, Default)]
 struct Recorder {
-    /// The Event sent under each key, and the tick of its last use.
-    events: BTreeMap<u64, (ObjKey, u64)>,
-    /// Keys by the tick of their last use.
-    by_use: BTreeMap<u64, u64>,
+    /// The name of the Event sent under each key (its namespace is its involved
+    /// object's), and the tick of its last use.
+    events: BTreeMap<u64, (Str, u64)>,
+    /// Every use as (tick, key), oldest first. A key used again appears again later:
+    /// an entry whose tick is not its key's last use is stale, and skipped.
+    uses: VecDeque<(u64, u64)>,
     tick: u64,
 }
 
+impl Recorder {
+    fn used(&mut self, key: u64) -> u64 {
+        self.tick += 1;
+        self.uses.push_back((self.tick, key));
+        // Stale entries pile up only as Events repeat; sweep them once they outnumber
+        // the live ones, so the log stays within twice the cache.
+        if self.uses.len() > 2 * self.events.len() + 16 {
+            let (events, now) = (&self.events, self.tick);
+            // The use just logged stays: its key may not be stored or stamped yet.
+            self.uses.retain(|(tick, key)| *tick == now || events.get(key).is_some_and(|(_, last)| last == tick));
+        }
+        self.tick
+    }
+}
+
 impl EventRecorders {
-    /// The Event `component` sent under `key`, if its recorder still remembers it.
-    pub fn recall(&mut self, component: &str, key: u64) -> Option<ObjKey> {
+    /// The name of the Event `component` sent under `key`, if its recorder still
+    /// remembers it.
+    pub fn recall(&mut self, component: &str, key: u64) -> Option<Str> {
         let recorder = self.recorders.get_mut(component)?;
-        let (event, used) = recorder.events.get_mut(&key)?;
-        recorder.by_use.remove(used);
-        recorder.tick += 1;
-        *used = recorder.tick;
-        recorder.by_use.insert(recorder.tick, key);
-        Some(event.clone())
+        recorder.events.get(&key)?;
+        let tick = recorder.used(key);
+        let (name, last) = recorder.events.get_mut(&key).expect("found above");
+        *last = tick;
+        Some(name.clone())
     }
 
-    /// Remembers that `component` sent `event` under `key`, forgetting its least
-    /// recently used Event beyond [`REMEMBERED_EVENTS`].
-    pub fn remember(&mut self, component: &str, key: u64, event: ObjKey) {
+    /// Remembers that `component` sent the Event named `name` under `key`, forgetting
+    /// its least recently used Event beyond [`REMEMBERED_EVENTS`].
+    pub fn remember(&mut self, component: &str, key: u64, name: Str) {
         if !self.recorders.contains_key(component) {
             self.recorders.insert(component.into(), Recorder::default());
         }
         let recorder = self.recorders.get_mut(component).expect("inserted above");
-        recorder.tick += 1;
-        if let Some((_, used)) = recorder.events.insert(key, (event, recorder.tick)) {
-            recorder.by_use.remove(&used);
-        }
-        recorder.by_use.insert(recorder.tick, key);
-        if recorder.events.len() > REMEMBERED_EVENTS
-            && let Some((_, oldest)) = recorder.by_use.pop_first()
+        let tick = recorder.used(key);
+        recorder.events.insert(key, (name, tick));
+        while recorder.events.len() > REMEMBERED_EVENTS
+            && let Some((tick, oldest)) = recorder.uses.pop_front()
         {
-            recorder.events.remove(&oldest);
+            if recorder.events.get(&oldest).is_some_and(|(_, last)| *last == tick) {
+                recorder.events.remove(&oldest);
+            }
         }
     }
 
@@ -85,10 +101,9 @@ impl EventRecorders {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Kind;
 
-    fn event(i: u64) -> ObjKey {
-        ObjKey::new(Kind::Event, "default", &format!("e{i}"))
+    fn event(i: u64) -> Str {
+        Str::format(format_args!("e{i}"))
     }
 
     #[test]
@@ -107,6 +122,25 @@ mod tests {
         assert_eq!(recorders.recall("kubelet/node-2", 0), None);
         recorders.forget("kubelet/node-1");
         assert_eq!(recorders.recall("kubelet/node-1", 0), None);
+    }
+
+    #[test]
+    fn an_event_repeated_many_times_keeps_the_use_log_short_and_its_place() {
+        let mut recorders = EventRecorders::default();
+        recorders.remember("kubelet/node-1", 1, event(1));
+        recorders.remember("kubelet/node-1", 2, event(2));
+        for _ in 0..1_000 {
+            assert_eq!(recorders.recall("kubelet/node-1", 1), Some(event(1)));
+        }
+        let uses = recorders.recorders["kubelet/node-1"].uses.len();
+        assert!(uses <= 2 * 2 + 17, "{uses} uses logged for 2 Events");
+        // Event 2 is the least recently used: new Events push it out, not event 1.
+        for i in 3..=REMEMBERED_EVENTS as u64 + 1 {
+            recorders.remember("kubelet/node-1", i, event(i));
+        }
+        assert_eq!(recorders.recall("kubelet/node-1", 2), None);
+        assert_eq!(recorders.recall("kubelet/node-1", 1), Some(event(1)));
+        assert_eq!(recorders.recorders["kubelet/node-1"].events.len(), REMEMBERED_EVENTS);
     }
 
     #[test]
