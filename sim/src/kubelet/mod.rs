@@ -510,11 +510,11 @@ impl Kubelet {
         let mut wake = Vec::new();
         let mut killed = Vec::new();
         for (c, wanted) in w.containers.iter_mut().zip(&spec) {
-            let image = wanted.image.clone().unwrap_or_default();
+            let image = wanted.image.as_deref().unwrap_or_default();
             if c.config.image == image {
                 continue;
             }
-            c.config.image = image;
+            c.config.image = image.into();
             c.image_id = None;
             c.replacing = true;
             if let (true, Some(id)) = (c.is_live(), c.id.clone()) {
@@ -727,7 +727,7 @@ impl Kubelet {
         if policy == "Always" || !present {
             // Back-off is per pod and image: a new image is pulled at once (an image
             // that never failed to pull has no entry).
-            if let Some(entry) = w.pull_backoff.get_mut(&image) {
+            if let Some(entry) = w.pull_backoff.get_mut(image.as_str()) {
                 if entry.backoff.in_backoff_since_update(ctx.now) {
                     let mut msg = format!("Back-off pulling image \"{image}\"");
                     ctx.event(&w.pod, reporter, "Normal", "BackOff", &msg);
@@ -750,7 +750,7 @@ impl Kubelet {
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
             // One pull per image at a time; pods wanting it wait for the same pull.
-            let waiting = self.pulls_in_flight.entry(image.clone()).or_default();
+            let waiting = self.pulls_in_flight.entry(image.to_string()).or_default();
             let first = waiting.is_empty();
             waiting.insert(w.key.clone());
             if first {
@@ -870,7 +870,7 @@ impl Kubelet {
                     } else {
                         "Error"
                     };
-                    c.state = CState::Terminated(ContainerStateTerminated {
+                    c.state = CState::Terminated(Box::new(ContainerStateTerminated {
                         exit_code,
                         signal: None,
                         reason: Some(reason.into()),
@@ -878,7 +878,7 @@ impl Kubelet {
                         started_at,
                         finished_at: Some(Time::at(ctx.now)),
                         container_id: c.id.clone(),
-                    });
+                    }));
                     c.op = Op::Idle;
                     c.serving = false;
                     ctx.trace("container-exited", &w.key, format_args!("{} exit {exit_code} {reason}", c.config.name));
@@ -1013,7 +1013,7 @@ impl Kubelet {
             return Err(format!("container {} in pod {} is not running", target.config.name, pod.name));
         }
         let id = target.id.clone().expect("running containers have ids");
-        let name = target.config.name.clone();
+        let name = target.config.name.to_string();
         let mut wake = Vec::new();
         self.runtime.kill_container(&mut wake, &id);
         self.schedule_wakeups(ctx, wake);
@@ -1037,7 +1037,18 @@ impl Kubelet {
             .find(|c| {
                 c.id.as_deref().and_then(|id| self.runtime.listening_port(id)).is_some_and(|p| i32::from(p) == port)
             })
-            .map(|c| c.config.image.clone())
+            .map(|c| c.config.image.to_string())
+    }
+}
+
+/// A container's `imagePullPolicy` (defaulted by the apiserver), the standard values
+/// shared by every container.
+fn pull_policy(policy: Option<&str>) -> Str {
+    match policy.unwrap_or("IfNotPresent") {
+        "Always" => Str::lit("Always"),
+        "IfNotPresent" => Str::lit("IfNotPresent"),
+        "Never" => Str::lit("Never"),
+        other => other.into(),
     }
 }
 
@@ -1054,8 +1065,8 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
         .iter()
         .map(|c| ContainerWorker {
             config: ContainerConfig {
-                name: c.name.clone(),
-                image: c.image.clone().unwrap_or_default(),
+                name: c.name.as_str().into(),
+                image: c.image.as_deref().unwrap_or_default().into(),
                 command: c.command.clone(),
                 args: c.args.clone(),
                 memory_limit_mib: c
@@ -1065,17 +1076,19 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
                     .and_then(|q| q.milli_value())
                     .map(|milli| (milli / 1000 / (1 << 20)) as u64),
             },
-            pull_policy: c.image_pull_policy.clone().unwrap_or_else(|| "IfNotPresent".into()),
+            pull_policy: pull_policy(c.image_pull_policy.as_deref()),
             has_readiness_probe: c.readiness_probe.is_some(),
             state: CState::Waiting { reason: "ContainerCreating".into(), message: None },
-            last_terminated: previous(&c.name).map(|s| ContainerStateTerminated {
-                exit_code: 255,
-                signal: None,
-                reason: Some("Unknown".into()),
-                message: None,
-                started_at: s.state.running.as_ref().and_then(|r| r.started_at),
-                finished_at: Some(Time::at(now)),
-                container_id: s.container_id.clone(),
+            last_terminated: previous(&c.name).map(|s| {
+                Box::new(ContainerStateTerminated {
+                    exit_code: 255,
+                    signal: None,
+                    reason: Some("Unknown".into()),
+                    message: None,
+                    started_at: s.state.running.as_ref().and_then(|r| r.started_at),
+                    finished_at: Some(Time::at(now)),
+                    container_id: s.container_id.clone(),
+                })
             }),
             restart_count: previous(&c.name).map_or(0, |s| s.restart_count),
             id: None,

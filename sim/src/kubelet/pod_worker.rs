@@ -30,8 +30,8 @@ pub enum CState {
         /// Start time.
         since: SimTime,
     },
-    /// Ended.
-    Terminated(ContainerStateTerminated),
+    /// Ended (boxed: most containers never end, and every one has a state).
+    Terminated(Box<ContainerStateTerminated>),
 }
 
 /// An operation in flight at the runtime.
@@ -53,13 +53,13 @@ pub struct ContainerWorker {
     /// What to run.
     pub config: ContainerConfig,
     /// `Always`, `IfNotPresent` or `Never`.
-    pub pull_policy: String,
+    pub pull_policy: Str,
     /// Has a readiness probe (ready once serving) or not (ready once running).
     pub has_readiness_probe: bool,
     /// Current state.
     pub state: CState,
     /// The previous instance's end, shown as lastState.
-    pub last_terminated: Option<ContainerStateTerminated>,
+    pub last_terminated: Option<Box<ContainerStateTerminated>>,
     /// Restarts so far.
     pub restart_count: i32,
     /// Current runtime container id.
@@ -80,7 +80,7 @@ pub struct ContainerWorker {
     /// from the next sync on, until a start succeeds.
     pub start_failure: Option<(Str, Option<Str>)>,
     /// The image being pulled for it, while `op` is `Pulling`.
-    pub pulling_image: Option<String>,
+    pub pulling_image: Option<Str>,
     /// The sync that is starting it also changed the runtime (created the pod's sandbox,
     /// or killed the container's old instance), so the PLEG has an event waiting: if the
     /// start fails, the pod is synced again at the next relist instead of after the
@@ -325,15 +325,15 @@ fn container_status(c: &ContainerWorker) -> ContainerStatus {
             running: Some(ContainerStateRunning { started_at: Some(Time::at(*since)) }),
             ..Default::default()
         },
-        CState::Terminated(t) => ContainerState { terminated: Some(Box::new(t.clone())), ..Default::default() },
+        CState::Terminated(t) => ContainerState { terminated: Some(t.clone()), ..Default::default() },
     };
     ContainerStatus {
-        name: c.config.name.as_str().into(),
+        name: c.config.name.clone(),
         state,
-        last_state: ContainerState { terminated: c.last_terminated.clone().map(Box::new), ..Default::default() },
+        last_state: ContainerState { terminated: c.last_terminated.clone(), ..Default::default() },
         ready: c.ready(),
         restart_count: c.restart_count,
-        image: c.config.image.as_str().into(),
+        image: c.config.image.clone(),
         image_id: c.image_id.clone().unwrap_or_default(),
         container_id: c.id.clone(),
         started: Some(matches!(c.state, CState::Running { .. })),

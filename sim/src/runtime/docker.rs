@@ -460,7 +460,7 @@ impl ContainerRuntime for DockerRuntime {
         self.poll_soon(wake);
         let Some(s) = self.sandboxes.get(sandbox) else { return id };
         let spec = ContainerSpec {
-            name: config.name.clone(),
+            name: config.name.to_string(),
             image: String::new(),
             cmd: vec!["/kubesim-workload".into()],
             env: self.environment(&behavior, &s.spec.pod, &config.image),

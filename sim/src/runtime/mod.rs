@@ -10,6 +10,8 @@ pub mod docker_bench;
 pub mod images;
 mod virtual_runtime;
 
+use crate::api::Str;
+
 pub use virtual_runtime::VirtualRuntime;
 
 /// A pod sandbox to run (the pause container holding the pod's network namespace).
@@ -31,9 +33,9 @@ pub struct SandboxConfig {
 #[derive(Debug, Clone)]
 pub struct ContainerConfig {
     /// Container name within the pod.
-    pub name: String,
+    pub name: Str,
     /// Image reference.
-    pub image: String,
+    pub image: Str,
     /// Entrypoint override.
     pub command: Vec<String>,
     /// Arguments.
