@@ -330,39 +330,40 @@ pub struct PodSpec {
     /// Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automount_service_account_token: Option<bool>,
-    // Accepted but not simulated.
+    // Accepted but not simulated; boxed, as most pods have none and every bound pod has
+    // a spec of its own.
     /// Storage the containers can mount: empty directories, ConfigMaps, Secrets, persistent
     /// volumes and more. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub volumes: Option<Value>,
+    pub volumes: Option<Box<Value>>,
     /// Rules that draw the pod to, or keep it away from, particular nodes or other pods.
     /// Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub affinity: Option<Value>,
+    pub affinity: Option<Box<Value>>,
     /// Security settings for the whole pod, such as the user and group its processes run
     /// as. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<Value>,
+    pub security_context: Option<Box<Value>>,
     /// Secrets with registry credentials the kubelet uses when pulling the pod's images.
     /// Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_pull_secrets: Option<Value>,
+    pub image_pull_secrets: Option<Box<Value>>,
     /// Rules for spreading matching pods evenly across zones, nodes or other topology
     /// domains. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topology_spread_constraints: Option<Value>,
+    pub topology_spread_constraints: Option<Box<Value>>,
     /// Extra host name entries to add to the pod's /etc/hosts. Stored; kubesim does not
     /// simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_aliases: Option<Value>,
+    pub host_aliases: Option<Box<Value>>,
     /// Extra DNS settings (name servers, search domains, resolver options) merged with what
     /// dnsPolicy produces. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_config: Option<Value>,
+    pub dns_config: Option<Box<Value>>,
     /// Extra conditions, set by other components, that must be True before the pod counts
     /// as ready. Stored; kubesim does not simulate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub readiness_gates: Option<Value>,
+    pub readiness_gates: Option<Box<Value>>,
 }
 
 impl PodSpec {

@@ -299,7 +299,7 @@ fn describe_pod(w: &mut Writer, pod: &Pod) {
             w.line(1, &format!("{} \t{} ", c.type_, c.status));
         }
     }
-    containers::describe_volumes(w, spec.volumes.as_ref(), "");
+    containers::describe_volumes(w, spec.volumes.as_deref(), "");
     let qos = status.qos_class.clone().unwrap_or_else(|| qos_class(spec).into());
     w.line(0, &format!("QoS Class:\t{qos}"));
     labels_multiline(w, "Node-Selectors", &spec.node_selector);
@@ -379,7 +379,7 @@ fn pod_readiness_gates(w: &mut Writer, pod: &Pod) {
     let gates: Vec<String> = pod
         .spec
         .readiness_gates
-        .as_ref()
+        .as_deref()
         .and_then(serde_json::Value::as_array)
         .map(|g| g.iter().map(|g| g["conditionType"].as_str().unwrap_or("").to_string()).collect())
         .unwrap_or_default();

@@ -276,7 +276,7 @@ fn readiness_gates(pod: &Pod) -> String {
     let gates: Vec<&str> = pod
         .spec
         .readiness_gates
-        .as_ref()
+        .as_deref()
         .and_then(Value::as_array)
         .map(|gates| gates.iter().map(|g| g["conditionType"].as_str().unwrap_or("")).collect())
         .unwrap_or_default();
@@ -743,10 +743,10 @@ mod tests {
     #[test]
     fn readiness_gates_count_true_conditions() {
         let Object::Pod(mut p) = running_pod("web") else { unreachable!() };
-        p.spec.readiness_gates = Some(serde_json::json!([
+        p.spec.readiness_gates = Some(Box::new(serde_json::json!([
             {"conditionType": "example.com/ready"},
             {"conditionType": "example.com/other"}
-        ]));
+        ])));
         p.status.conditions =
             vec![Condition { type_: "example.com/ready".into(), status: "True".into(), ..Default::default() }].into();
         assert_eq!(readiness_gates(&p), "1/2");

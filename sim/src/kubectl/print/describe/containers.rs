@@ -26,7 +26,7 @@ pub(super) fn describe_pod_template(w: &mut Writer, template: &PodTemplateSpec) 
         describe_containers(w, "Init Containers", &spec.init_containers, None, None, "  ");
     }
     describe_containers(w, "Containers", &spec.containers, None, None, "  ");
-    describe_volumes(w, spec.volumes.as_ref(), "  ");
+    describe_volumes(w, spec.volumes.as_deref(), "  ");
     if let Some(class) = spec.priority_class_name.as_deref().filter(|c| !c.is_empty()) {
         w.line(1, &format!("Priority Class Name:\t{class}"));
     }

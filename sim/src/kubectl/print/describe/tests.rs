@@ -333,10 +333,10 @@ fn rich_pod(api: &mut ApiServer) -> Object {
     ]));
     p.spec.init_containers = vec![init];
     p.spec.containers = vec![app].into();
-    p.spec.volumes = Some(serde_json::json!([
+    p.spec.volumes = Some(Box::new(serde_json::json!([
         {"name": "data", "emptyDir": {}},
         {"name": "config", "configMap": {"name": "settings"}}
-    ]));
+    ])));
     p.spec.node_selector.insert("disktype".into(), "ssd".into());
     let Object::Pod(mut p) = create(api, 0, Object::from(p)) else { unreachable!() };
     p.spec.node_name = Some("node-1".into());
