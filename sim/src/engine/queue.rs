@@ -5,17 +5,23 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::time::SimTime;
 
-/// An event waiting in the queue, with the trace id of what caused it.
+/// An event taken from the queue, with the trace id of what caused it.
 #[derive(Debug)]
 pub struct Scheduled<E> {
     /// When it fires.
     pub at: SimTime,
-    /// Tie-breaker: insertion order.
-    pub seq: u64,
     /// The trace id of the event that scheduled this one (0 = none).
     pub cause: u64,
     /// The payload.
     pub event: E,
+}
+
+/// An event in its instant's FIFO: the instant is the FIFO's, and its place in the FIFO
+/// is its order of scheduling, so neither is stored (millions wait at a burst's peak).
+#[derive(Debug)]
+struct Waiting<E> {
+    cause: u64,
+    event: E,
 }
 
 /// A deterministic discrete-event queue: one FIFO per instant. Events crowd onto few
@@ -24,15 +30,14 @@ pub struct Scheduled<E> {
 /// heap's, (time, sequence number), since a FIFO keeps the order of scheduling.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    instants: BTreeMap<SimTime, VecDeque<Scheduled<E>>>,
+    instants: BTreeMap<SimTime, VecDeque<Waiting<E>>>,
     /// Emptied FIFOs, kept for reuse: a run passes through millions of instants.
-    spare: Vec<VecDeque<Scheduled<E>>>,
+    spare: Vec<VecDeque<Waiting<E>>>,
     /// Emptied FIFOs of bursts (a Deployment's thousands of pods are written at one
     /// instant), kept so that the next burst grows into memory already in use instead
     /// of copying itself over and over into fresh pages.
-    spare_large: Vec<VecDeque<Scheduled<E>>>,
+    spare_large: Vec<VecDeque<Waiting<E>>>,
     len: usize,
-    next_seq: u64,
 }
 
 /// How many emptied FIFOs are kept, and the largest kept among them.
@@ -43,14 +48,13 @@ const SPARE_LARGE_FIFOS: usize = 2;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), spare_large: Vec::new(), len: 0, next_seq: 0 }
+        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), spare_large: Vec::new(), len: 0 }
     }
 }
 
 impl<E> EventQueue<E> {
     /// Schedules `event` at `at`, caused by trace event `cause`.
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
-        self.next_seq += 1;
         let fifo = self.instants.entry(at).or_insert_with(|| self.spare.pop().unwrap_or_default());
         // A FIFO outgrowing the small ones moves into a burst's kept FIFO, if there is one.
         if fifo.len() == fifo.capacity()
@@ -61,7 +65,7 @@ impl<E> EventQueue<E> {
             let outgrown = std::mem::replace(fifo, large);
             keep(&mut self.spare, &mut self.spare_large, outgrown);
         }
-        fifo.push_back(Scheduled { at, seq: self.next_seq, cause, event });
+        fifo.push_back(Waiting { cause, event });
         self.len += 1;
     }
 
@@ -76,12 +80,13 @@ impl<E> EventQueue<E> {
         if *earliest.key() > until {
             return None;
         }
-        let next = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
+        let at = *earliest.key();
+        let Waiting { cause, event } = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
         if earliest.get().is_empty() {
             keep(&mut self.spare, &mut self.spare_large, earliest.remove());
         }
         self.len -= 1;
-        Some(next)
+        Some(Scheduled { at, cause, event })
     }
 
     /// Number of pending events.
@@ -129,11 +134,11 @@ mod tests {
         q.push(SimTime(1), 0, 2);
         let first = q.pop_due(SimTime(9)).unwrap();
         assert_eq!((first.at, first.event), (SimTime(1), 2));
-        q.push(SimTime(2), 0, 3);
+        q.push(SimTime(2), 7, 3);
         q.push(SimTime(1), 0, 4);
         let rest: Vec<_> =
-            std::iter::from_fn(|| q.pop_due(SimTime(9))).map(|s| (s.at.as_ms(), s.seq, s.event)).collect();
-        assert_eq!(rest, [(1, 4, 4), (2, 1, 1), (2, 3, 3)]);
+            std::iter::from_fn(|| q.pop_due(SimTime(9))).map(|s| (s.at.as_ms(), s.cause, s.event)).collect();
+        assert_eq!(rest, [(1, 0, 4), (2, 0, 1), (2, 7, 3)]);
         assert_eq!(q.len(), 0);
     }
 
