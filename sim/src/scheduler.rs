@@ -115,6 +115,10 @@ struct NodeInfo {
     requested: Resources,
     /// The same with upstream's defaults for missing requests, as the scores count them.
     non_zero_requested: Resources,
+    /// The resource scores last worked out, and the pod requests they were for: a
+    /// node's figures change with each pod placed on it, while hundreds of pods of one
+    /// template score it in between.
+    resource_score: Option<(Resources, i64)>,
 }
 
 impl NodeInfo {
@@ -128,6 +132,7 @@ impl NodeInfo {
             node,
             requested,
             non_zero_requested,
+            resource_score: None,
         }
     }
 
@@ -204,6 +209,7 @@ impl Scheduler {
         match self.position(node) {
             Ok(i) => {
                 let info = &mut self.nodes[i];
+                info.resource_score = None;
                 (&mut info.requested, &mut info.non_zero_requested)
             }
             Err(_) => {
@@ -383,7 +389,7 @@ impl Scheduler {
         let mut ties = 0;
         for at in 0..feasible.len() {
             let node = feasible[at];
-            let s = score(pod, &self.nodes[node], &requests);
+            let s = score(pod, &mut self.nodes[node], &requests);
             if s > best {
                 (best, ties) = (s, 0);
             }
@@ -466,16 +472,16 @@ fn filter(pod: &Pod, info: &NodeInfo, requests: &Requests) -> Result<(), (Vec<St
 }
 
 /// Weighted sum of the score plugins, each 0-100.
-fn score(pod: &Pod, info: &NodeInfo, requests: &Requests) -> i64 {
-    let (alloc, used) = (info.allocatable, info.non_zero_requested);
+fn score(pod: &Pod, info: &mut NodeInfo, requests: &Requests) -> i64 {
     let req = requests.non_zero;
-    let frac = |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
-    let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);
-    let mem = frac(used.memory, req.memory, alloc.memory);
-    // LeastAllocated: free share, averaged over cpu and memory.
-    let least = (((1.0 - cpu) * 100.0) as i64 + ((1.0 - mem) * 100.0) as i64) / 2;
-    // BalancedAllocation: 1 - standard deviation of the two fractions.
-    let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
+    let resources = match info.resource_score {
+        Some((for_requests, score)) if for_requests == req => score,
+        _ => {
+            let score = resource_score(info.allocatable, info.non_zero_requested, req);
+            info.resource_score = Some((req, score));
+            score
+        }
+    };
     // TaintToleration: fewer intolerable PreferNoSchedule taints is better.
     let prefer_no = info
         .taints
@@ -483,7 +489,20 @@ fn score(pod: &Pod, info: &NodeInfo, requests: &Requests) -> i64 {
         .filter(|t| t.effect == "PreferNoSchedule" && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t)))
         .count() as i64;
     let taint = 100 - (prefer_no * 100).min(100);
-    least + balanced + 3 * taint
+    resources + 3 * taint
+}
+
+/// NodeResourcesFit (LeastAllocated) plus NodeResourcesBalancedAllocation, for a pod
+/// requesting `req` on a node with `used` of `alloc` taken.
+fn resource_score(alloc: Resources, used: Resources, req: Resources) -> i64 {
+    let frac = |used: i64, req: i64, cap: i64| if cap <= 0 { 1.0 } else { ((used + req) as f64 / cap as f64).min(1.0) };
+    let cpu = frac(used.milli_cpu, req.milli_cpu, alloc.milli_cpu);
+    let mem = frac(used.memory, req.memory, alloc.memory);
+    // LeastAllocated: free share, averaged over cpu and memory.
+    let least = (((1.0 - cpu) * 100.0) as i64 + ((1.0 - mem) * 100.0) as i64) / 2;
+    // BalancedAllocation: 1 - standard deviation of the two fractions.
+    let balanced = ((1.0 - (cpu - mem).abs() / 2.0) * 100.0) as i64;
+    least + balanced
 }
 
 /// Upstream `FitError.Error()`: reasons as a histogram sorted as strings, then the
@@ -512,6 +531,32 @@ fn fit_error(num_nodes: usize, reasons: &BTreeMap<String, usize>, resource_only:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_scores_afresh_once_a_pod_is_placed_on_it() {
+        let mut node = Node::default();
+        node.metadata.name = "node-1".into();
+        node.status.allocatable = [("cpu", "4"), ("memory", "8Gi"), ("pods", "110")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), crate::api::meta::Quantity(v.to_string())))
+            .collect();
+        let mut scheduler = Scheduler::new(crate::engine::rng::stream(1, "test"));
+        scheduler.update_node(&Rc::new(Object::from(node)), false);
+        let pod = Pod::default();
+        let requests = Requests { exact: pod_requests(&pod, false), non_zero: pod_requests(&pod, true) };
+        let fresh = |s: &Scheduler| {
+            let info = &s.nodes[0];
+            resource_score(info.allocatable, info.non_zero_requested, requests.non_zero) + 300
+        };
+        let empty = score(&pod, &mut scheduler.nodes[0], &requests);
+        assert_eq!((empty, score(&pod, &mut scheduler.nodes[0], &requests)), (fresh(&scheduler), fresh(&scheduler)));
+        let key = ObjKey::new(crate::api::Kind::Pod, "default", "big");
+        let big = Resources { milli_cpu: 2000, memory: 4 << 30, pods: 1 };
+        scheduler.account(&key, Some(("node-1".into(), big, big)));
+        let busy = score(&pod, &mut scheduler.nodes[0], &requests);
+        assert_eq!(busy, fresh(&scheduler));
+        assert!(busy < empty, "a node half taken scores lower: {busy} vs {empty}");
+    }
 
     #[test]
     fn fit_errors_read_like_upstream() {
