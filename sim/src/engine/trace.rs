@@ -50,7 +50,7 @@ impl TraceEvent<'_> {
     }
 }
 
-/// A stored line: 40 bytes, its text in its chunk's text. The component and action are
+/// A stored line: 32 bytes, its text in its chunk's text. The component and action are
 /// indexes into the trace's names; the object and the detail are one string there.
 #[derive(Debug)]
 struct Line {
@@ -58,10 +58,9 @@ struct Line {
     cause: u64,
     component: u32,
     action: u32,
-    /// Where the text starts in the chunk's text, how long it is, and how long its
-    /// object part is.
-    text_at: u32,
-    text_len: u32,
+    /// Where the text ends in the chunk's text (it starts where the line before ends),
+    /// and how long its object part is.
+    text_end: u32,
     object_len: u32,
 }
 
@@ -156,14 +155,14 @@ impl Trace {
         };
         let action = self.index_of(action);
         let chunk = self.chunks.last_mut().expect("the line's text was written into the last chunk");
+        debug_assert_eq!(at, chunk.lines.last().map_or(0, |l| l.text_end as usize), "texts follow one another");
         let offset = |n: usize| u32::try_from(n).expect("a chunk's text stays under 4 GiB");
         chunk.lines.push(Line {
             t_ms: now.as_ms(),
             cause,
             component,
             action,
-            text_at: offset(at),
-            text_len: offset(chunk.text.len() - at),
+            text_end: offset(chunk.text.len()),
             object_len: offset(object_len),
         });
         self.len += 1;
@@ -188,9 +187,11 @@ impl Trace {
         self.names[index as usize].clone()
     }
 
-    fn view<'a>(&'a self, id: u64, chunk: &'a Chunk, line: &Line) -> TraceEvent<'a> {
-        let at = line.text_at as usize;
-        let text = &chunk.text[at..at + line.text_len as usize];
+    /// Line `i` of `chunk`, whose id is `id`.
+    fn view<'a>(&'a self, id: u64, chunk: &'a Chunk, i: usize) -> TraceEvent<'a> {
+        let line = &chunk.lines[i];
+        let at = i.checked_sub(1).map_or(0, |before| chunk.lines[before].text_end as usize);
+        let text = &chunk.text[at..line.text_end as usize];
         let (object, detail) = text.split_at(line.object_len as usize);
         TraceEvent {
             id,
@@ -216,7 +217,7 @@ impl Trace {
     /// Every event so far, in order.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = TraceEvent<'_>> + Clone {
         self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
-            chunk.lines.iter().enumerate().map(move |(i, line)| self.view((c * CHUNK + i + 1) as u64, chunk, line))
+            (0..chunk.lines.len()).map(move |i| self.view((c * CHUNK + i + 1) as u64, chunk, i))
         })
     }
 
@@ -240,7 +241,7 @@ impl Trace {
     pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
         let chunk = self.chunks.get(i / CHUNK)?;
-        chunk.lines.get(i % CHUNK).map(|line| self.view(id, chunk, line))
+        (i % CHUNK < chunk.lines.len()).then(|| self.view(id, chunk, i % CHUNK))
     }
 
     /// The causal chain ending at `id`, oldest first.
