@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rand::RngExt;
 
-use super::images::{ImageBehavior, ImageCatalog, Lifetime};
+use super::images::{ImageCatalog, Lifetime};
 use super::{ContainerConfig, ContainerRuntime, PulledImage, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
 use crate::api::Str;
 use crate::engine::SimRng;
@@ -38,8 +38,11 @@ enum State {
 #[derive(Debug)]
 struct VContainer {
     sandbox: Str,
-    /// Its image's catalog entry (its logs shared with the catalog's).
-    behavior: ImageBehavior,
+    /// What of its image's catalog entry matters once it is started: how long a stop
+    /// takes, the port it serves, and its logs (shared with the catalog's).
+    stop_ms: Option<u64>,
+    http_port: Option<u16>,
+    logs: Rc<[String]>,
     state: State,
     /// A stop was requested; a container stopped before it started never starts.
     stopping: bool,
@@ -157,7 +160,15 @@ impl ContainerRuntime for VirtualRuntime {
         let sandbox = self.sandboxes.get(sandbox).cloned().unwrap_or_else(|| sandbox.into());
         self.containers.insert(
             id.clone(),
-            VContainer { sandbox, behavior, state: State::Created, stopping: false, serving: false },
+            VContainer {
+                sandbox,
+                stop_ms: behavior.stop_ms,
+                http_port: behavior.http_port,
+                logs: behavior.logs,
+                state: State::Created,
+                stopping: false,
+                serving: false,
+            },
         );
         id.to_string()
     }
@@ -165,7 +176,7 @@ impl ContainerRuntime for VirtualRuntime {
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64) {
         let Some(c) = self.containers.get_mut(container) else { return };
         c.stopping = true;
-        let (delay, code) = match c.behavior.stop_ms {
+        let (delay, code) = match c.stop_ms {
             Some(ms) if ms <= grace_ms => (ms, 0),
             _ => (grace_ms, 137),
         };
@@ -187,14 +198,11 @@ impl ContainerRuntime for VirtualRuntime {
     }
 
     fn listening_port(&self, container: &str) -> Option<u16> {
-        self.containers
-            .get(container)
-            .filter(|c| c.state == State::Running && c.serving)
-            .and_then(|c| c.behavior.http_port)
+        self.containers.get(container).filter(|c| c.state == State::Running && c.serving).and_then(|c| c.http_port)
     }
 
     fn logs(&self, container: &str) -> Option<Vec<String>> {
-        self.containers.get(container).map(|c| c.behavior.logs.to_vec())
+        self.containers.get(container).map(|c| c.logs.to_vec())
     }
 }
 
