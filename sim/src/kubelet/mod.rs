@@ -779,7 +779,7 @@ impl Kubelet {
         c.image_id = Some(image_id(&c.config.image));
         let mut wake = Vec::new();
         let id = self.runtime.start_container(&mut wake, &sandbox, &c.config);
-        c.id = Some(id.into());
+        c.id = Some(id);
         c.op = Op::Starting;
         c.serving = false;
         if !matches!(c.state, CState::Waiting { .. }) {

@@ -124,9 +124,9 @@ pub enum Sandbox {
     /// Not created.
     None,
     /// Being created.
-    Starting(String),
+    Starting(Str),
     /// Up.
-    Ready(String),
+    Ready(Str),
 }
 
 /// The kubelet's record of one pod.

@@ -19,6 +19,7 @@ use tokio::sync::{OnceCell, watch};
 
 use super::images::{ImageBehavior, ImageCatalog, Lifetime, pull_error};
 use super::{ContainerConfig, ContainerRuntime, PulledImage, RuntimeEvent, RuntimeTimer, SandboxConfig, Wakeups};
+use crate::api::Str;
 
 /// How often (simulated) a runtime collects what Docker reported.
 const POLL_MS: u64 = 100;
@@ -309,7 +310,7 @@ impl DockerRuntime {
     fn collect(&mut self, done: Done) -> Option<RuntimeEvent> {
         match done {
             Done::SandboxReady(id) => {
-                self.sandboxes.contains_key(&id).then_some(RuntimeEvent::SandboxReady { sandbox: id })
+                self.sandboxes.contains_key(&id).then_some(RuntimeEvent::SandboxReady { sandbox: id.into() })
             }
             Done::Pulled(image, result) => {
                 if result.is_ok() {
@@ -319,18 +320,18 @@ impl DockerRuntime {
             }
             Done::Started(id) => {
                 self.containers.get(&id).filter(|c| !c.exited)?;
-                Some(RuntimeEvent::ContainerStarted { container: id })
+                Some(RuntimeEvent::ContainerStarted { container: id.into() })
             }
             Done::Serving(id) => {
                 let c = self.containers.get_mut(&id).filter(|c| !c.exited)?;
                 c.serving = true;
-                Some(RuntimeEvent::ContainerServing { container: id })
+                Some(RuntimeEvent::ContainerServing { container: id.into() })
             }
             Done::Exited { id, code, oom } => {
                 let c = self.containers.get_mut(&id).filter(|c| !c.exited)?;
                 c.exited = true;
                 c.serving = false;
-                Some(RuntimeEvent::ContainerExited { container: id, exit_code: code, oom })
+                Some(RuntimeEvent::ContainerExited { container: id.into(), exit_code: code, oom })
             }
             Done::Logs(id, logs) => {
                 if let Some(c) = self.containers.get_mut(&id) {
@@ -372,7 +373,7 @@ impl ContainerRuntime for DockerRuntime {
         "docker://20.10 (kubesim replay)".into()
     }
 
-    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> String {
+    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> Str {
         let id = self.id("sandbox");
         let spec = SandboxSpec {
             pod: config.pod_name.clone(),
@@ -398,7 +399,7 @@ impl ContainerRuntime for DockerRuntime {
             }
         });
         self.poll_soon(wake);
-        id
+        id.into()
     }
 
     fn stop_pod_sandbox(&mut self, sandbox: &str) {
@@ -440,7 +441,7 @@ impl ContainerRuntime for DockerRuntime {
         });
     }
 
-    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> String {
+    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> Str {
         let id = self.id("container");
         let behavior = self
             .catalog
@@ -458,7 +459,7 @@ impl ContainerRuntime for DockerRuntime {
         };
         self.containers.insert(id.clone(), container);
         self.poll_soon(wake);
-        let Some(s) = self.sandboxes.get(sandbox) else { return id };
+        let Some(s) = self.sandboxes.get(sandbox) else { return id.into() };
         let spec = ContainerSpec {
             name: config.name.to_string(),
             image: String::new(),
@@ -517,7 +518,7 @@ impl ContainerRuntime for DockerRuntime {
                 }
             });
         });
-        id
+        id.into()
     }
 
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64) {

@@ -59,7 +59,7 @@ pub enum RuntimeEvent {
     /// The sandbox is up and has its IP.
     SandboxReady {
         /// Sandbox id.
-        sandbox: String,
+        sandbox: Str,
     },
     /// A pull finished.
     ImagePulled {
@@ -71,17 +71,17 @@ pub enum RuntimeEvent {
     /// A container is running.
     ContainerStarted {
         /// Container id.
-        container: String,
+        container: Str,
     },
     /// A container answers on its port (what a readiness probe would see).
     ContainerServing {
         /// Container id.
-        container: String,
+        container: Str,
     },
     /// A container ended.
     ContainerExited {
         /// Container id.
-        container: String,
+        container: Str,
         /// Exit code (137 for SIGKILL).
         exit_code: i32,
         /// `OOMKilled` when the kernel killed it for memory, else `None`.
@@ -102,7 +102,7 @@ pub trait ContainerRuntime {
     /// `containerd://1.7.22`, shown as the node's CONTAINER-RUNTIME.
     fn version(&self) -> String;
     /// Starts a sandbox; `SandboxReady` follows.
-    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> String;
+    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> Str;
     /// Stops a sandbox and everything in it, at once.
     fn stop_pod_sandbox(&mut self, sandbox: &str);
     /// Whether the node has the image.
@@ -110,7 +110,7 @@ pub trait ContainerRuntime {
     /// Starts a pull; `ImagePulled` follows.
     fn pull_image(&mut self, wake: &mut Wakeups, image: &str);
     /// Creates and starts a container; `ContainerStarted` follows (and maybe more).
-    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> String;
+    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> Str;
     /// Sends SIGTERM, then SIGKILL after `grace_ms`; `ContainerExited` follows.
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64);
     /// SIGKILL now (a fault: the process died); `ContainerExited` follows at once.

@@ -115,11 +115,11 @@ impl ContainerRuntime for VirtualRuntime {
         "containerd://1.7.22".into()
     }
 
-    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> String {
+    fn run_pod_sandbox(&mut self, wake: &mut Wakeups, config: &SandboxConfig) -> Str {
         let id = Str::format(format_args!("sandbox-{}-{}", config.pod_uid, config.attempt));
         self.sandboxes.insert(id.clone());
         self.wake(wake, SANDBOX_START_MS, Pending::Sandbox(id.clone()));
-        id.to_string()
+        id
     }
 
     fn stop_pod_sandbox(&mut self, sandbox: &str) {
@@ -138,7 +138,7 @@ impl ContainerRuntime for VirtualRuntime {
         self.wake(wake, delay, Pending::Pull(image.to_string()));
     }
 
-    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> String {
+    fn start_container(&mut self, wake: &mut Wakeups, sandbox: &str, config: &ContainerConfig) -> Str {
         let id = self.new_id();
         let mut behavior = self.catalog.lookup(&config.image).cloned().unwrap_or_else(|| {
             ImageCatalog::default().lookup("busybox").cloned().expect("busybox is in the default catalog")
@@ -170,7 +170,7 @@ impl ContainerRuntime for VirtualRuntime {
                 serving: false,
             },
         );
-        id.to_string()
+        id
     }
 
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64) {
@@ -210,9 +210,7 @@ impl VirtualRuntime {
     /// What a due wake-up means now, if it still matters.
     fn due(&mut self, timer: RuntimeTimer) -> Option<RuntimeEvent> {
         match self.pending.remove(&timer.0)? {
-            Pending::Sandbox(id) => {
-                self.sandboxes.contains(&id).then(|| RuntimeEvent::SandboxReady { sandbox: id.to_string() })
-            }
+            Pending::Sandbox(id) => self.sandboxes.contains(&id).then(|| RuntimeEvent::SandboxReady { sandbox: id }),
             Pending::Pull(image) => {
                 let result = match self.catalog.lookup(&image) {
                     Some(b) => {
@@ -229,12 +227,12 @@ impl VirtualRuntime {
                     return None;
                 }
                 c.state = State::Running;
-                Some(RuntimeEvent::ContainerStarted { container: id.to_string() })
+                Some(RuntimeEvent::ContainerStarted { container: id })
             }
             Pending::Serving(id) => {
                 let c = self.containers.get_mut(&id).filter(|c| c.state == State::Running)?;
                 c.serving = true;
-                Some(RuntimeEvent::ContainerServing { container: id.to_string() })
+                Some(RuntimeEvent::ContainerServing { container: id })
             }
             Pending::Exit { container, code, oom } => {
                 let c = self.containers.get_mut(&container)?;
@@ -243,7 +241,7 @@ impl VirtualRuntime {
                     return None;
                 }
                 c.state = State::Exited;
-                Some(RuntimeEvent::ContainerExited { container: container.to_string(), exit_code: code, oom })
+                Some(RuntimeEvent::ContainerExited { container, exit_code: code, oom })
             }
         }
     }
@@ -271,7 +269,7 @@ mod tests {
     }
 
     /// A runtime with one sandbox started, and the wake-ups scheduled so far.
-    fn runtime_with_sandbox() -> (VirtualRuntime, Wakeups, String) {
+    fn runtime_with_sandbox() -> (VirtualRuntime, Wakeups, Str) {
         let mut rt = VirtualRuntime::new(Rc::new(ImageCatalog::default()), rng::stream(0, "t"));
         let mut wake = Vec::new();
         let config = SandboxConfig {
