@@ -106,10 +106,9 @@ impl Trace {
         detail: &str,
     ) -> u64 {
         let text = self.text();
-        let at = text.len();
         text.push_str(object);
         text.push_str(detail);
-        self.push(now, cause, component, action, at, object.len())
+        self.push(now, cause, component, action, object.len())
     }
 
     /// `record`, formatting the object and the detail (whose trailing spaces are
@@ -131,7 +130,7 @@ impl Trace {
         text.write_fmt(detail).expect("writing to a String cannot fail");
         // An empty detail leaves no trailing space; the object itself is never cut.
         text.truncate(text.trim_end().len().max(at + object_len));
-        self.push(now, cause, component, action, at, object_len)
+        self.push(now, cause, component, action, object_len)
     }
 
     /// The text of the chunk the next line goes into (a new one when the last is full).
@@ -142,9 +141,9 @@ impl Trace {
         &mut self.chunks.last_mut().expect("a chunk with room was just ensured").text
     }
 
-    /// Stores the line whose text was just written into the last chunk's text from
-    /// `at`, the object its first `object_len` bytes, and returns its id.
-    fn push(&mut self, now: SimTime, cause: u64, component: &str, action: &str, at: usize, object_len: usize) -> u64 {
+    /// Stores the line whose text was just written at the end of the last chunk's text,
+    /// the object its first `object_len` bytes, and returns its id.
+    fn push(&mut self, now: SimTime, cause: u64, component: &str, action: &str, object_len: usize) -> u64 {
         let component = match self.last_component {
             Some(last) if self.names[last as usize] == component => last,
             _ => {
@@ -155,7 +154,6 @@ impl Trace {
         };
         let action = self.index_of(action);
         let chunk = self.chunks.last_mut().expect("the line's text was written into the last chunk");
-        debug_assert_eq!(at, chunk.lines.last().map_or(0, |l| l.text_end as usize), "texts follow one another");
         let offset = |n: usize| u32::try_from(n).expect("a chunk's text stays under 4 GiB");
         chunk.lines.push(Line {
             t_ms: now.as_ms(),

@@ -120,7 +120,7 @@ pub struct Kubelet {
     /// must not bring them back.
     confirmed_deleted: BTreeSet<Str>,
     /// Images being pulled, and the pods waiting for each.
-    pulls_in_flight: BTreeMap<String, BTreeSet<ObjKey>>,
+    pulls_in_flight: BTreeMap<Str, BTreeSet<ObjKey>>,
     /// Boot generation: wake-ups from before a crash are ignored.
     boot: u32,
     down: bool,
@@ -750,7 +750,7 @@ impl Kubelet {
             }
             ctx.event(&w.pod, reporter, "Normal", "Pulling", &format!("Pulling image \"{image}\""));
             // One pull per image at a time; pods wanting it wait for the same pull.
-            let waiting = self.pulls_in_flight.entry(image.to_string()).or_default();
+            let waiting = self.pulls_in_flight.entry(image.clone()).or_default();
             let first = waiting.is_empty();
             waiting.insert(w.key.clone());
             if first {
@@ -813,7 +813,7 @@ impl Kubelet {
                 self.resume_sync(ctx, &key);
             }
             RuntimeEvent::ImagePulled { image, result } => {
-                let keys = self.pulls_in_flight.remove(&image).unwrap_or_default();
+                let keys = self.pulls_in_flight.remove(image.as_str()).unwrap_or_default();
                 for key in keys {
                     let Some(mut w) = self.workers.remove(&key) else { continue };
                     for i in 0..w.containers.len() {
