@@ -350,7 +350,7 @@ impl Scheduler {
         let mut processed = 0;
         let mut i = self.next_start;
         while processed < all && feasible.len() < wanted {
-            if i == all {
+            if i >= all {
                 i = 0;
             }
             let node = i;

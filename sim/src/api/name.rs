@@ -34,7 +34,16 @@ impl Str {
     /// A literal, shared with every other use of it.
     pub fn lit(s: &'static str) -> Str {
         LITERALS.with_borrow_mut(|literals| {
-            literals.entry((s.as_ptr() as usize, s.len())).or_insert_with(|| Str(ArcStr::from(s))).clone()
+            literals
+                .entry((s.as_ptr() as usize, s.len()))
+                .or_insert_with(|| {
+                    // Kept for the thread's life anyway: static, its clones and drops
+                    // skip the reference count.
+                    let shared = ArcStr::from(s);
+                    shared.leak();
+                    Str(shared)
+                })
+                .clone()
         })
     }
 
@@ -76,7 +85,9 @@ impl AsRef<str> for Str {
 
 impl Default for Str {
     fn default() -> Self {
-        Str::lit("")
+        // arcstr's static empty string: no lookup, no allocation (objects are built
+        // from defaults by the million).
+        Str(ArcStr::new())
     }
 }
 

@@ -145,7 +145,7 @@ impl NodeLifecycle {
                 && c.status != "False"
             {
                 c.status = "False".into();
-                c.last_transition_time = Some(Time::at(now));
+                c.last_transition_time = Some(Time::to_second(now));
             }
             not_ready.metadata.resource_version = Str::default();
             let pod_key = ObjKey::new(Kind::Pod, &pod.metadata.namespace, &pod.metadata.name);

@@ -1041,10 +1041,10 @@ impl Kubelet {
     }
 }
 
-/// A container's `imagePullPolicy` (defaulted by the apiserver), the standard values
-/// shared by every container.
-fn pull_policy(policy: Option<&str>) -> Str {
-    match policy.unwrap_or("IfNotPresent") {
+/// A container's `imagePullPolicy` (defaulted by the apiserver, as here when missing),
+/// the standard values shared by every container.
+fn pull_policy(policy: Option<&str>, image: &str) -> Str {
+    match policy.unwrap_or_else(|| crate::api::defaults::default_pull_policy(image)) {
         "Always" => Str::lit("Always"),
         "IfNotPresent" => Str::lit("IfNotPresent"),
         "Never" => Str::lit("Never"),
@@ -1076,7 +1076,7 @@ fn new_worker(key: ObjKey, pod: Rc<Object>, now: SimTime) -> PodWorker {
                     .and_then(|q| q.milli_value())
                     .map(|milli| (milli / 1000 / (1 << 20)) as u64),
             },
-            pull_policy: pull_policy(c.image_pull_policy.as_deref()),
+            pull_policy: pull_policy(c.image_pull_policy.as_deref(), c.image.as_deref().unwrap_or_default()),
             has_readiness_probe: c.readiness_probe.is_some(),
             state: CState::Waiting { reason: "ContainerCreating".into(), message: None },
             last_terminated: previous(&c.name).map(|s| {

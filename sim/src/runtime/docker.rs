@@ -310,7 +310,7 @@ impl DockerRuntime {
     fn collect(&mut self, done: Done) -> Option<RuntimeEvent> {
         match done {
             Done::SandboxReady(id) => {
-                self.sandboxes.contains_key(&id).then_some(RuntimeEvent::SandboxReady { sandbox: id.into() })
+                self.sandboxes.contains_key(&id).then(|| RuntimeEvent::SandboxReady { sandbox: id.into() })
             }
             Done::Pulled(image, result) => {
                 if result.is_ok() {

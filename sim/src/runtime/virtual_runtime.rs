@@ -81,6 +81,11 @@ impl VirtualRuntime {
         wake.push((delay_ms, RuntimeTimer(self.next_token)));
     }
 
+    /// A known container's id, shared with its table entry.
+    fn id(&self, container: &str) -> Option<Str> {
+        self.containers.get_key_value(container).map(|(id, _)| id.clone())
+    }
+
     fn new_id(&mut self) -> Str {
         let bytes: [u8; 32] = self.rng.random();
         Str::format(format_args!("containerd://{}", crate::engine::hash::to_hex(&bytes)))
@@ -174,17 +179,19 @@ impl ContainerRuntime for VirtualRuntime {
     }
 
     fn stop_container(&mut self, wake: &mut Wakeups, container: &str, grace_ms: u64) {
-        let Some(c) = self.containers.get_mut(container) else { return };
+        let Some(id) = self.id(container) else { return };
+        let c = self.containers.get_mut(container).expect("the id was found there");
         c.stopping = true;
         let (delay, code) = match c.stop_ms {
             Some(ms) if ms <= grace_ms => (ms, 0),
             _ => (grace_ms, 137),
         };
-        self.wake(wake, delay, Pending::Exit { container: container.into(), code, oom: false });
+        self.wake(wake, delay, Pending::Exit { container: id, code, oom: false });
     }
 
     fn kill_container(&mut self, wake: &mut Wakeups, container: &str) {
-        self.wake(wake, 0, Pending::Exit { container: container.into(), code: 137, oom: false });
+        let id = self.id(container).unwrap_or_else(|| container.into());
+        self.wake(wake, 0, Pending::Exit { container: id, code: 137, oom: false });
     }
 
     fn crash(&mut self) {
