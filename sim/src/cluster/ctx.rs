@@ -14,7 +14,7 @@ use crate::engine::time::epoch_unix_s;
 use crate::engine::{EventQueue, SimTime, Trace};
 
 use super::SimEvent;
-use super::recorder::EventRecorders;
+use super::recorder::{COMBINED, Correlated, EventKeys, EventRecorders};
 
 /// Who reports an Event (`source.component` / `source.host`).
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +23,36 @@ pub struct Reporter<'a> {
     pub component: &'a str,
     /// The node, for kubelets.
     pub host: Option<&'a str>,
+    /// Whether it records through client-go's `tools/record`, which aggregates similar
+    /// Events and throttles a chatty source; the scheduler's `tools/events` does not.
+    pub correlated: bool,
+}
+
+impl<'a> Reporter<'a> {
+    /// A component that records through `tools/record`, as all but the scheduler do.
+    pub const fn record(component: &'a str, host: Option<&'a str>) -> Self {
+        Reporter { component, host, correlated: true }
+    }
+}
+
+/// What the correlator compares of an Event. Each component has a correlator of its own,
+/// so the source is implied, and the object's uid stands for the whole reference.
+fn event_keys(uid: &str, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) -> EventKeys {
+    let mut source_object = Fnv64::default();
+    for field in [reporter.component, uid] {
+        source_object.write(field.as_bytes()).write(&[0xff]);
+    }
+    let mut similar = source_object;
+    for field in [type_, reason] {
+        similar.write(field.as_bytes()).write(&[0xff]);
+    }
+    let event = *similar.clone().write(message.as_bytes());
+    EventKeys {
+        event: event.finish(),
+        similar: similar.finish(),
+        message: Fnv64::default().write(message.as_bytes()).finish(),
+        source_object: source_object.finish(),
+    }
 }
 
 /// The shared machinery a handler writes through.
@@ -200,47 +230,43 @@ impl Ctx<'_> {
         }
     }
 
-    /// Records a core/v1 Event about `involved`, or bumps the count of an identical one,
-    /// as client-go's event recorder does.
+    /// Records a core/v1 Event about `involved` through the component's correlator, as
+    /// client-go's event recorder does: a new Event, a bump of an identical or similar
+    /// one's count, or nothing when the source has sent too many about the object.
     pub fn event(&mut self, involved: &Object, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) {
         if self.cut_off().is_err() {
             return; // client-go's recorder drops what it cannot send
         }
         let meta = involved.meta();
-        let mut hash = Fnv64::default();
-        for field in [meta.uid.as_str(), type_, reason, message, reporter.component] {
-            hash.write(field.as_bytes()).write(&[0xff]);
-        }
-        // The dedup key: a hit is checked against the stored Event's own fields.
-        let dedup = hash.finish();
-        let same = |ev: &Event| {
-            ev.involved_object.uid.as_deref() == Some(meta.uid.as_str())
-                && ev.type_.as_deref() == Some(type_)
-                && ev.reason.as_deref() == Some(reason)
-                && ev.message.as_deref() == Some(message)
-                && ev.source.component.as_deref() == Some(reporter.component)
-        };
+        let keys = event_keys(meta.uid.as_str(), reporter, type_, reason, message);
+        let now = self.now;
+        let correlated = self.events.correlate(self.component, reporter.correlated, now, keys, |named| {
+            // client-go names an Event after its object and the time in nanoseconds; the
+            // last digits keep Events named in the same millisecond apart.
+            *named += 1;
+            let unix_nanos =
+                (epoch_unix_s() * 1000).saturating_add(now.as_ms()).saturating_mul(1_000_000).saturating_add(*named);
+            Str::format(format_args!("{}.{unix_nanos:x}", meta.name))
+        });
+        let Correlated::Send { name, count, first, combined } = correlated else { return };
+        let message = if combined { format!("{COMBINED}{message}") } else { message.to_owned() };
         // An Event lives in its object's namespace; a cluster-scoped object's in default.
         let namespace = if meta.namespace.is_empty() { Str::lit("default") } else { meta.namespace.clone() };
-        if let Some(existing) = self
-            .events
-            .recall(self.component, dedup)
-            .and_then(|name| self.api.get(&ObjKey::shared(Kind::Event, &namespace, &name)).cloned())
-            && let Object::Event(mut ev) = (*existing).clone()
-            && same(&ev)
-        {
-            ev.count = Some(ev.count.unwrap_or(1) + 1);
-            ev.last_timestamp = Some(Time::at(self.now));
+        // Sent before: client-go patches the Event by the name its logger remembers.
+        if let Some(Object::Event(ev)) = self.api.get(&ObjKey::shared(Kind::Event, &namespace, &name)).map(|o| &**o) {
+            let mut ev = ev.clone();
+            ev.count = Some(count);
+            ev.last_timestamp = Some(Time::at(now));
+            if ev.message.as_deref() != Some(message.as_str()) {
+                ev.message = Some(Str::from(message.as_str()));
+            }
             let _ = self.update(Object::Event(ev), reason);
             return;
         }
-        self.events.created += 1;
-        let unix_nanos = (epoch_unix_s() * 1000)
-            .saturating_add(self.now.as_ms())
-            .saturating_mul(1_000_000)
-            .saturating_add(self.events.created);
+        // Sent for the first time, or again after the spam filter dropped it or someone
+        // deleted it: client-go creates it, with its count so far.
         let mut ev = Event::default();
-        ev.metadata.name = Str::format(format_args!("{}.{unix_nanos:x}", meta.name));
+        ev.metadata.name = name;
         ev.metadata.namespace = namespace;
         ev.involved_object = ObjectReference {
             api_version: Some(Str::lit(involved.kind().api_version())),
@@ -252,20 +278,21 @@ impl Ctx<'_> {
             field_path: None,
         };
         let shared_reason = self.trace.intern(reason);
-        ev.message = Some(self.events.message(&shared_reason, message));
+        ev.message = Some(self.events.message(&shared_reason, &message));
         ev.reason = Some(shared_reason);
         let component = self.trace.intern(reporter.component);
         let host = reporter.host.map(|h| self.trace.intern(h));
         ev.source = EventSource { component: Some(component.clone()), host: host.clone() };
-        ev.first_timestamp = Some(Time::at(self.now));
-        ev.last_timestamp = Some(Time::at(self.now));
-        ev.count = Some(1);
+        ev.first_timestamp = Some(Time::at(first));
+        ev.last_timestamp = Some(Time::at(now));
+        ev.count = Some(count);
         ev.type_ = Some(self.trace.intern(type_));
-        ev.reporting_component = Some(component);
-        ev.reporting_instance = Some(host.unwrap_or_default());
-        if let Ok(created) = self.create_noted(Object::from(ev), format_args!("{type_} {reason}: {message}")) {
-            self.events.remember(self.component, dedup, created.meta().name.clone());
+        // A combined Event is made afresh by the aggregator, without the reporting fields.
+        if !combined {
+            ev.reporting_component = Some(component);
+            ev.reporting_instance = Some(host.unwrap_or_default());
         }
+        let _ = self.create_noted(Object::from(ev), format_args!("{type_} {reason}: {message}"));
     }
 
     /// Binds a pod to a node (the `pods/binding` subresource): sets `spec.nodeName` and

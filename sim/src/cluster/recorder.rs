@@ -1,83 +1,197 @@
-//! client-go's event correlator, one per component: a recorder remembers the Events it
-//! sent in an LRU cache of 4,096 entries (`maxLruCacheEntries`), and an Event identical
-//! to one found there bumps that one's count instead of making a new one. Each
-//! component's cache is its own, as each process has its own, so a lookup searches a few
-//! hundred entries of one kubelet, not every Event of the cluster.
+//! client-go's event correlator (`tools/record/events_cache.go`), one per component, as
+//! each process has its own. Three caches of 4,096 entries (`maxLruCacheEntries`), each
+//! least recently used out, decide what becomes of an Event:
+//! - the aggregator: Events that differ only in their message (same source, object, type
+//!   and reason) are similar; from the 10th distinct message within 10 minutes of the
+//!   last, an Event becomes one Event under the group's key, whose message says it is
+//!   `(combined from similar events)`;
+//! - the logger: an Event identical to one sent before bumps that one's count;
+//! - the spam filter: a token bucket per source and object lets 25 Events through at
+//!   once, then one every 5 minutes; an Event beyond that is dropped, and the count of
+//!   the next one sent tells how many were.
+//!
+//! The scheduler records through `tools/events` (events.k8s.io), which neither
+//! aggregates nor filters: its recorder only counts repeats.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::api::Str;
+use crate::engine::SimTime;
 
-/// Events a recorder remembers (client-go's `maxLruCacheEntries`).
+/// Entries each cache keeps (client-go's `maxLruCacheEntries`).
 pub const REMEMBERED_EVENTS: usize = 4096;
+
+/// Distinct messages of similar Events before they are combined
+/// (`defaultAggregateMaxEvents`).
+const SIMILAR_BEFORE_COMBINED: usize = 10;
+
+/// How long similar Events stay grouped after the last of them
+/// (`defaultAggregateIntervalInSeconds`).
+const SIMILAR_WINDOW_MS: u64 = 600_000;
+
+/// Events a source may send about one object at once (`defaultSpamBurst`).
+const SPAM_BURST: u64 = 25;
+
+/// And then one every 5 minutes (`defaultSpamQPS` = 1/300).
+const SPAM_REFILL_MS: u64 = 300_000;
+
+/// The prefix of a combined Event's message (`EventAggregatorByReasonMessageFunc`).
+pub const COMBINED: &str = "(combined from similar events): ";
 
 /// Every component's recorder, by the component's trace name, and the sequence that
 /// keeps Event names apart.
 #[derive(Debug, Default)]
 pub struct EventRecorders {
     recorders: BTreeMap<Str, Recorder>,
-    /// Events created so far (the last digits of a new Event's name).
-    pub(super) created: u64,
+    /// Events named so far (the last digits of a new Event's name).
+    pub(super) named: u64,
     /// The last message sent with each reason, shared by the Events that repeat it
     /// (every kubelet's `Created container: app`).
     messages: BTreeMap<Str, Str>,
 }
 
-/// One component's cache: Events by dedup key, least recently used first out.
+/// What identifies an Event to the correlator, as hashes of its fields.
+#[derive(Debug, Clone, Copy)]
+pub struct EventKeys {
+    /// Every field the logger compares (`getEventKey`).
+    pub event: u64,
+    /// The fields similar Events share: all but the message (`EventAggregatorByReasonFunc`).
+    pub similar: u64,
+    /// The message alone.
+    pub message: u64,
+    /// The source and the object (`getSpamKey`).
+    pub source_object: u64,
+}
+
+/// What the correlator made of an Event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Correlated {
+    /// Send it: create the Event `name`, or bump it to `count` if it exists.
+    Send {
+        /// The Event's name: new, or the one the logger remembers.
+        name: Str,
+        /// Occurrences so far, dropped ones included.
+        count: i32,
+        /// When it was first seen.
+        first: SimTime,
+        /// Whether it stands for similar Events (its message is prefixed with [`COMBINED`]).
+        combined: bool,
+    },
+    /// The spam filter drops it.
+    Dropped,
+}
+
+/// One component's correlator.
 #[derive(Debug, Default)]
 struct Recorder {
-    /// The name of the Event sent under each key (its namespace is its involved
-    /// object's), and the tick of its last use.
-    events: BTreeMap<u64, (Str, u64)>,
-    /// Every use as (tick, key), oldest first. A key used again appears again later:
-    /// an entry whose tick is not its key's last use is stale, and skipped.
-    uses: VecDeque<(u64, u64)>,
-    tick: u64,
+    logged: Lru<Logged>,
+    similar: Lru<Similar>,
+    buckets: Lru<Bucket>,
+}
+
+/// The logger's memory of an Event sent (`eventLog`).
+#[derive(Debug)]
+struct Logged {
+    name: Str,
+    count: i32,
+    first: SimTime,
+}
+
+/// The aggregator's memory of a group of similar Events (`aggregateRecord`).
+#[derive(Debug)]
+struct Similar {
+    /// Their distinct messages, as sorted hashes (never more than the threshold less one).
+    messages: Vec<u64>,
+    last: SimTime,
+}
+
+/// A spam filter's token bucket, its tokens counted in milliseconds of refill.
+#[derive(Debug)]
+struct Bucket {
+    credit_ms: u64,
+    at: SimTime,
+}
+
+impl Bucket {
+    const FULL_MS: u64 = SPAM_BURST * SPAM_REFILL_MS;
+
+    /// Takes a token if one has been earned by `now`.
+    fn try_take(&mut self, now: SimTime) -> bool {
+        let earned = now.as_ms().saturating_sub(self.at.as_ms());
+        self.credit_ms = (self.credit_ms + earned).min(Self::FULL_MS);
+        self.at = now;
+        let allowed = self.credit_ms >= SPAM_REFILL_MS;
+        if allowed {
+            self.credit_ms -= SPAM_REFILL_MS;
+        }
+        allowed
+    }
 }
 
 impl Recorder {
-    fn used(&mut self, key: u64) -> u64 {
-        self.tick += 1;
-        self.uses.push_back((self.tick, key));
-        // Stale entries pile up only as Events repeat; sweep them once they outnumber
-        // the live ones, so the log stays within twice the cache.
-        if self.uses.len() > 2 * self.events.len() + 16 {
-            let (events, now) = (&self.events, self.tick);
-            // The use just logged stays: its key may not be stored or stamped yet.
-            self.uses.retain(|(tick, key)| *tick == now || events.get(key).is_some_and(|(_, last)| last == tick));
+    /// The aggregator: the logger's key for this Event, and whether it is combined.
+    fn aggregate(&mut self, now: SimTime, keys: EventKeys) -> (u64, bool) {
+        let fresh = || Similar { messages: Vec::new(), last: now };
+        let group = match self.similar.get_mut(keys.similar) {
+            Some(group) if now.as_ms().saturating_sub(group.last.as_ms()) <= SIMILAR_WINDOW_MS => group,
+            _ => self.similar.insert(keys.similar, fresh()),
+        };
+        group.last = now;
+        if let Err(at) = group.messages.binary_search(&keys.message) {
+            // Most groups keep one message: room for exactly one at first.
+            group.messages.reserve_exact(1);
+            group.messages.insert(at, keys.message);
         }
-        self.tick
+        if group.messages.len() < SIMILAR_BEFORE_COMBINED {
+            return (keys.event, false);
+        }
+        // client-go pops an arbitrary message to stay under the threshold; the first in
+        // order here, so that runs repeat.
+        group.messages.remove(0);
+        (keys.similar, true)
+    }
+
+    /// The spam filter: whether the source may send another Event about the object.
+    fn allows(&mut self, now: SimTime, source_object: u64) -> bool {
+        let bucket = match self.buckets.get_mut(source_object) {
+            Some(bucket) => bucket,
+            None => self.buckets.insert(source_object, Bucket { credit_ms: Bucket::FULL_MS, at: now }),
+        };
+        bucket.try_take(now)
     }
 }
 
 impl EventRecorders {
-    /// The name of the Event `component` sent under `key`, if its recorder still
-    /// remembers it.
-    pub fn recall(&mut self, component: &str, key: u64) -> Option<Str> {
-        let recorder = self.recorders.get_mut(component)?;
-        recorder.events.get(&key)?;
-        let tick = recorder.used(key);
-        let (name, last) = recorder.events.get_mut(&key).expect("found above");
-        *last = tick;
-        Some(name.clone())
-    }
-
-    /// Remembers that `component` sent the Event named `name` under `key`, forgetting
-    /// its least recently used Event beyond [`REMEMBERED_EVENTS`].
-    pub fn remember(&mut self, component: &str, key: u64, name: Str) {
+    /// Runs an Event of `component` through its correlator (the logger alone unless
+    /// `correlated`). `name` names a new Event.
+    pub fn correlate(
+        &mut self,
+        component: &str,
+        correlated: bool,
+        now: SimTime,
+        keys: EventKeys,
+        name: impl FnOnce(&mut u64) -> Str,
+    ) -> Correlated {
         if !self.recorders.contains_key(component) {
             self.recorders.insert(component.into(), Recorder::default());
         }
         let recorder = self.recorders.get_mut(component).expect("inserted above");
-        let tick = recorder.used(key);
-        recorder.events.insert(key, (name, tick));
-        while recorder.events.len() > REMEMBERED_EVENTS
-            && let Some((tick, oldest)) = recorder.uses.pop_front()
-        {
-            if recorder.events.get(&oldest).is_some_and(|(_, last)| *last == tick) {
-                recorder.events.remove(&oldest);
+        let (key, combined) = if correlated { recorder.aggregate(now, keys) } else { (keys.event, false) };
+        let (name, count, first) = match recorder.logged.get_mut(key) {
+            Some(logged) => {
+                logged.count = logged.count.saturating_add(1);
+                (logged.name.clone(), logged.count, logged.first)
             }
+            None => {
+                let logged = Logged { name: name(&mut self.named), count: 1, first: now };
+                let logged = recorder.logged.insert(key, logged);
+                (logged.name.clone(), 1, now)
+            }
+        };
+        if correlated && !recorder.allows(now, keys.source_object) {
+            return Correlated::Dropped;
         }
+        Correlated::Send { name, count, first, combined }
     }
 
     /// `message` as a shared string: the last one sent with `reason` if it is the same.
@@ -92,9 +206,74 @@ impl EventRecorders {
         }
     }
 
-    /// The component's process restarted: its recorder starts with an empty cache.
+    /// The component's process restarted: its recorder starts with empty caches.
     pub fn forget(&mut self, component: &str) {
         self.recorders.remove(component);
+    }
+}
+
+/// A cache of [`REMEMBERED_EVENTS`] entries by key, least recently used out first.
+#[derive(Debug)]
+struct Lru<V> {
+    /// Each entry, and the tick of its last use.
+    entries: BTreeMap<u64, (V, u64)>,
+    /// Every use as (tick, key), oldest first, kept from the first time the cache
+    /// overflows (most never do: a kubelet's hold its pods' few Events). A key used again
+    /// appears again later: an entry whose tick is not its key's last use is stale, and
+    /// skipped.
+    uses: Option<VecDeque<(u64, u64)>>,
+    tick: u64,
+}
+
+impl<V> Default for Lru<V> {
+    fn default() -> Self {
+        Self { entries: BTreeMap::new(), uses: None, tick: 0 }
+    }
+}
+
+impl<V> Lru<V> {
+    /// The entry under `key`, now the most recently used.
+    fn get_mut(&mut self, key: u64) -> Option<&mut V> {
+        let (_, last) = self.entries.get_mut(&key)?;
+        self.tick += 1;
+        *last = self.tick;
+        if let Some(uses) = &mut self.uses {
+            log(uses, &self.entries, self.tick, key);
+        }
+        Some(&mut self.entries.get_mut(&key).expect("found above").0)
+    }
+
+    /// Stores `value` under `key`, forgetting the least recently used entry beyond
+    /// [`REMEMBERED_EVENTS`].
+    fn insert(&mut self, key: u64, value: V) -> &mut V {
+        self.tick += 1;
+        self.entries.insert(key, (value, self.tick));
+        if let Some(uses) = &mut self.uses {
+            log(uses, &self.entries, self.tick, key);
+        } else if self.entries.len() > REMEMBERED_EVENTS {
+            let mut uses: Vec<(u64, u64)> = self.entries.iter().map(|(key, (_, tick))| (*tick, *key)).collect();
+            uses.sort_unstable();
+            self.uses = Some(uses.into());
+        }
+        if let Some(uses) = &mut self.uses {
+            while self.entries.len() > REMEMBERED_EVENTS
+                && let Some((tick, oldest)) = uses.pop_front()
+            {
+                if self.entries.get(&oldest).is_some_and(|(_, last)| *last == tick) {
+                    self.entries.remove(&oldest);
+                }
+            }
+        }
+        &mut self.entries.get_mut(&key).expect("the newest entry stays").0
+    }
+}
+
+/// Logs a use of `key` at `tick`. Stale uses pile up only as keys are used again; they
+/// are swept once they outnumber the live ones, so the log stays within twice the cache.
+fn log<V>(uses: &mut VecDeque<(u64, u64)>, entries: &BTreeMap<u64, (V, u64)>, tick: u64, key: u64) {
+    uses.push_back((tick, key));
+    if uses.len() > 2 * entries.len() + 16 {
+        uses.retain(|(tick, key)| entries.get(key).is_some_and(|(_, last)| last == tick));
     }
 }
 
@@ -102,45 +281,109 @@ impl EventRecorders {
 mod tests {
     use super::*;
 
-    fn event(i: u64) -> Str {
-        Str::format(format_args!("e{i}"))
+    fn keys(event: u64, similar: u64, message: u64, source_object: u64) -> EventKeys {
+        EventKeys { event, similar, message, source_object }
+    }
+
+    fn name(n: &mut u64) -> Str {
+        *n += 1;
+        Str::format(format_args!("e{n}"))
+    }
+
+    fn sent(name: &str, count: i32, first_ms: u64, combined: bool) -> Correlated {
+        Correlated::Send { name: name.into(), count, first: SimTime(first_ms), combined }
     }
 
     #[test]
-    fn a_recorder_forgets_its_least_recently_used_event_first() {
-        let mut recorders = EventRecorders::default();
+    fn a_cache_forgets_its_least_recently_used_entry_first() {
+        let mut lru = Lru::default();
         for i in 0..REMEMBERED_EVENTS as u64 {
-            recorders.remember("kubelet/node-1", i, event(i));
+            lru.insert(i, i);
         }
         // Using the oldest keeps it; the next new one pushes out the second oldest.
-        assert_eq!(recorders.recall("kubelet/node-1", 0), Some(event(0)));
-        recorders.remember("kubelet/node-1", 9_999, event(9_999));
-        assert_eq!(recorders.recall("kubelet/node-1", 1), None);
-        assert_eq!(recorders.recall("kubelet/node-1", 0), Some(event(0)));
-        assert_eq!(recorders.recall("kubelet/node-1", 9_999), Some(event(9_999)));
-        // Another component's cache is its own, and a restart empties one.
-        assert_eq!(recorders.recall("kubelet/node-2", 0), None);
-        recorders.forget("kubelet/node-1");
-        assert_eq!(recorders.recall("kubelet/node-1", 0), None);
+        assert_eq!(lru.get_mut(0), Some(&mut 0));
+        lru.insert(9_999, 9_999);
+        assert_eq!(lru.get_mut(1), None);
+        assert_eq!(lru.get_mut(0), Some(&mut 0));
+        assert_eq!(lru.get_mut(9_999), Some(&mut 9_999));
     }
 
     #[test]
-    fn an_event_repeated_many_times_keeps_the_use_log_short_and_its_place() {
-        let mut recorders = EventRecorders::default();
-        recorders.remember("kubelet/node-1", 1, event(1));
-        recorders.remember("kubelet/node-1", 2, event(2));
+    fn an_entry_used_many_times_keeps_the_use_log_short_and_its_place() {
+        let mut lru = Lru::default();
+        lru.insert(1, 1);
+        lru.insert(2, 2);
         for _ in 0..1_000 {
-            assert_eq!(recorders.recall("kubelet/node-1", 1), Some(event(1)));
+            assert_eq!(lru.get_mut(1), Some(&mut 1));
         }
-        let uses = recorders.recorders["kubelet/node-1"].uses.len();
-        assert!(uses <= 2 * 2 + 17, "{uses} uses logged for 2 Events");
-        // Event 2 is the least recently used: new Events push it out, not event 1.
+        // Nothing is logged before the cache overflows.
+        assert!(lru.uses.is_none());
+        // Entry 2 is the least recently used: new entries push it out, not entry 1.
         for i in 3..=REMEMBERED_EVENTS as u64 + 1 {
-            recorders.remember("kubelet/node-1", i, event(i));
+            lru.insert(i, i);
         }
-        assert_eq!(recorders.recall("kubelet/node-1", 2), None);
-        assert_eq!(recorders.recall("kubelet/node-1", 1), Some(event(1)));
-        assert_eq!(recorders.recorders["kubelet/node-1"].events.len(), REMEMBERED_EVENTS);
+        assert_eq!(lru.get_mut(2), None);
+        assert_eq!(lru.get_mut(1), Some(&mut 1));
+        assert_eq!(lru.entries.len(), REMEMBERED_EVENTS);
+        for _ in 0..10_000 {
+            assert_eq!(lru.get_mut(1), Some(&mut 1));
+        }
+        let logged = lru.uses.as_ref().expect("logged since the overflow").len();
+        assert!(logged <= 2 * REMEMBERED_EVENTS + 17, "{logged} uses logged for {REMEMBERED_EVENTS} entries");
+        // Entry 3 is now the least recently used.
+        lru.insert(0, 0);
+        assert_eq!(lru.get_mut(3), None);
+        assert_eq!(lru.get_mut(1), Some(&mut 1));
+    }
+
+    #[test]
+    fn an_identical_event_is_counted_and_a_restart_forgets_it() {
+        let mut recorders = EventRecorders::default();
+        let at = |ms| SimTime(ms);
+        assert_eq!(recorders.correlate("kubelet/node-1", true, at(0), keys(1, 2, 3, 4), name), sent("e1", 1, 0, false));
+        assert_eq!(recorders.correlate("kubelet/node-1", true, at(5), keys(1, 2, 3, 4), name), sent("e1", 2, 0, false));
+        // Another component's cache is its own, and a restart empties one.
+        assert_eq!(recorders.correlate("kubelet/node-2", true, at(5), keys(1, 2, 3, 4), name), sent("e2", 1, 5, false));
+        recorders.forget("kubelet/node-1");
+        assert_eq!(recorders.correlate("kubelet/node-1", true, at(9), keys(1, 2, 3, 4), name), sent("e3", 1, 9, false));
+    }
+
+    #[test]
+    fn the_tenth_distinct_message_of_similar_events_is_combined_and_counted_on() {
+        let mut recorders = EventRecorders::default();
+        let mut send = |message: u64, ms: u64| {
+            recorders.correlate("replicaset-controller", true, SimTime(ms), keys(100 + message, 7, message, 8), name)
+        };
+        for m in 1..=9 {
+            assert_eq!(send(m, m), sent(&format!("e{m}"), 1, m, false), "message {m}");
+        }
+        assert_eq!(send(10, 10), sent("e10", 1, 10, true));
+        assert_eq!(send(11, 11), sent("e10", 2, 10, true));
+        // A message still among the nine remembered is its own Event again.
+        assert_eq!(send(5, 12), sent("e5", 2, 5, false));
+        // Ten minutes after the last similar Event, the group starts afresh.
+        assert_eq!(send(12, 12 + SIMILAR_WINDOW_MS + 1), sent("e11", 1, 12 + SIMILAR_WINDOW_MS + 1, false));
+    }
+
+    #[test]
+    fn a_source_sends_25_events_about_an_object_then_one_every_5_minutes() {
+        let mut recorders = EventRecorders::default();
+        let mut send = |event: u64, ms: u64| {
+            recorders.correlate("kubelet/node-1", true, SimTime(ms), keys(event, event, event, 9), name)
+        };
+        for i in 0..SPAM_BURST {
+            assert!(matches!(send(i, 0), Correlated::Send { .. }), "event {i}");
+        }
+        assert_eq!(send(0, 1_000), Correlated::Dropped);
+        assert_eq!(send(0, SPAM_REFILL_MS - 1), Correlated::Dropped);
+        // The count of the next one sent includes the dropped ones.
+        assert_eq!(send(0, SPAM_REFILL_MS), sent("e1", 4, 0, false));
+        assert_eq!(send(0, SPAM_REFILL_MS + 1), Correlated::Dropped);
+        // The scheduler's recorder only counts.
+        for i in 0..2 * SPAM_BURST {
+            let correlated = recorders.correlate("default-scheduler", false, SimTime(0), keys(i % 3, 1, i, 9), name);
+            assert!(matches!(correlated, Correlated::Send { combined: false, .. }));
+        }
     }
 
     #[test]

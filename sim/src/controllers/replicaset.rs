@@ -238,3 +238,35 @@ fn matching_sets(pod: &Object, view: &Cache) -> Vec<ObjKey> {
         .map(|o| o.key())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::api::{Kind, Object};
+    use crate::shell::Shell;
+
+    #[test]
+    fn creating_many_pods_combines_their_events_and_the_spam_filter_caps_them() {
+        let mut shell = Shell::for_tests();
+        shell.run_ok("kubectl create deployment web --image=nginx --replicas=30");
+        shell.run_ok("advance 1m");
+        let created: Vec<(String, i32)> = shell
+            .cluster()
+            .api()
+            .list(Kind::Event, None)
+            .filter_map(|obj| match &**obj {
+                Object::Event(e) if e.reason.as_deref() == Some("SuccessfulCreate") => {
+                    Some((e.message.as_deref().unwrap_or("").to_owned(), e.count.unwrap_or(1)))
+                }
+                _ => None,
+            })
+            .collect();
+        // Nine messages of their own; from the tenth on, one Event under the group's key.
+        // 25 Events got through at once: the nine, the combined one and 15 bumps of it.
+        let (combined, single): (Vec<_>, Vec<_>) = created
+            .iter()
+            .partition(|(message, _)| message.starts_with("(combined from similar events): Created pod: web-"));
+        assert_eq!(single.len(), 9, "{created:?}");
+        assert!(single.iter().all(|(message, count)| message.starts_with("Created pod: web-") && *count == 1));
+        assert_eq!(combined.iter().map(|(_, count)| *count).collect::<Vec<_>>(), [16], "{created:?}");
+    }
+}
