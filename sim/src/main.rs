@@ -557,10 +557,10 @@ fn write_html(path: &std::path::Path, timeline: &Timeline) -> Result<(), String>
 fn write_trace(shell: &Shell, path: &Option<PathBuf>) -> Result<(), String> {
     let Some(path) = path else { return Ok(()) };
     let mut text = String::new();
-    for event in shell.cluster().trace().events() {
+    shell.cluster().trace().visit(|event| {
         text.push_str(&event.json());
         text.push('\n');
-    }
+    });
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 

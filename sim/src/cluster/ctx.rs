@@ -95,7 +95,7 @@ impl Ctx<'_> {
 
     /// The component that did what is now the cause, if it is traced.
     pub fn cause_component(&self) -> Option<&str> {
-        self.trace.get(self.cause).map(|e| e.component)
+        self.trace.component(self.cause)
     }
 
     /// Makes the last traced action the cause of what follows (a controller's later

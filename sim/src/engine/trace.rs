@@ -2,6 +2,7 @@
 //! caused it. It is the run's ground truth: determinism tests compare it byte for byte,
 //! and `explain-why` walks its causal links.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -72,12 +73,91 @@ const CHUNK: usize = 1 << 14;
 /// touched): lines average about 100 bytes.
 const CHUNK_TEXT: usize = CHUNK * 128;
 
-/// `CHUNK` lines and their texts, one after another in one string: a line costs no
-/// allocation of its own.
+/// `CHUNK` lines and their texts, one after another: a line costs no allocation of its
+/// own.
 #[derive(Debug)]
 struct Chunk {
     lines: Vec<Line>,
-    text: String,
+    text: Text,
+}
+
+/// A chunk's text: one string while lines are written into it, then packed with LZ4. The
+/// text is most of a large run's trace and repeats itself (names, verbs, field names):
+/// packed, it takes about a sixth of the memory.
+#[derive(Debug)]
+enum Text {
+    Open(String),
+    Packed {
+        lz4: Box<[u8]>,
+        /// The text, once something read a line of the chunk (a few chunks at most,
+        /// except for front ends that show the whole trace of a small run).
+        unpacked: OnceCell<Box<str>>,
+    },
+}
+
+impl Chunk {
+    /// The chunk's whole text: its length is where its last line ends.
+    fn text_len(&self) -> usize {
+        self.lines.last().map_or(0, |line| line.text_end as usize)
+    }
+
+    /// The text of the last chunk, which lines are written into.
+    fn open(&mut self) -> &mut String {
+        match &mut self.text {
+            Text::Open(text) => text,
+            Text::Packed { .. } => unreachable!("a chunk is packed only once another follows it"),
+        }
+    }
+
+    /// The chunk's text, unpacked (and kept) if it is packed.
+    fn text(&self) -> &str {
+        match &self.text {
+            Text::Open(text) => text,
+            Text::Packed { lz4, unpacked } => unpacked.get_or_init(|| {
+                let mut text = String::new();
+                unpack(lz4, self.text_len(), &mut text);
+                text.into_boxed_str()
+            }),
+        }
+    }
+
+    /// The chunk's text, unpacked into `scratch` (and not kept) if it is packed and was
+    /// not unpacked before.
+    fn text_in<'a>(&'a self, scratch: &'a mut String) -> &'a str {
+        match &self.text {
+            Text::Packed { lz4, unpacked } if unpacked.get().is_none() => {
+                unpack(lz4, self.text_len(), scratch);
+                scratch
+            }
+            _ => self.text(),
+        }
+    }
+
+    /// Line `i`, whose id is `id`, with `names` for its component and action and `text`
+    /// the chunk's.
+    fn view<'a>(&'a self, names: &'a [Str], text: &'a str, id: u64, i: usize) -> TraceEvent<'a> {
+        let line = &self.lines[i];
+        let at = i.checked_sub(1).map_or(0, |before| self.lines[before].text_end as usize);
+        let (object, detail) = text[at..line.text_end as usize].split_at(line.object_len as usize);
+        TraceEvent {
+            id,
+            t_ms: line.t_ms,
+            cause: line.cause,
+            component: &names[line.component as usize],
+            action: &names[line.action as usize],
+            object,
+            detail,
+        }
+    }
+}
+
+/// Unpacks `len` bytes of text packed by `Trace::text` into `text`.
+fn unpack(lz4: &[u8], len: usize, text: &mut String) {
+    let mut bytes = std::mem::take(text).into_bytes();
+    bytes.resize(len, 0);
+    let unpacked = lz4_flex::block::decompress_into(lz4, &mut bytes).expect("the trace packed this text itself");
+    assert_eq!(unpacked, len, "a packed chunk unpacks to the text it was");
+    *text = String::from_utf8(bytes).expect("the trace packed a string");
 }
 
 /// All events of a run, in order.
@@ -133,12 +213,20 @@ impl Trace {
         self.push(now, cause, component, action, object_len)
     }
 
-    /// The text of the chunk the next line goes into (a new one when the last is full).
+    /// The text of the chunk the next line goes into (a new one when the last is full,
+    /// which is then packed).
     fn text(&mut self) -> &mut String {
         if self.chunks.last().is_none_or(|c| c.lines.len() == CHUNK) {
-            self.chunks.push(Chunk { lines: Vec::with_capacity(CHUNK), text: String::with_capacity(CHUNK_TEXT) });
+            if let Some(full) = self.chunks.last_mut()
+                && let Text::Open(text) = &full.text
+            {
+                let lz4 = lz4_flex::block::compress(text.as_bytes()).into_boxed_slice();
+                full.text = Text::Packed { lz4, unpacked: OnceCell::new() };
+            }
+            let text = Text::Open(String::with_capacity(CHUNK_TEXT));
+            self.chunks.push(Chunk { lines: Vec::with_capacity(CHUNK), text });
         }
-        &mut self.chunks.last_mut().expect("a chunk with room was just ensured").text
+        self.chunks.last_mut().expect("a chunk with room was just ensured").open()
     }
 
     /// Stores the line whose text was just written at the end of the last chunk's text,
@@ -155,12 +243,13 @@ impl Trace {
         let action = self.index_of(action);
         let chunk = self.chunks.last_mut().expect("the line's text was written into the last chunk");
         let offset = |n: usize| u32::try_from(n).expect("a chunk's text stays under 4 GiB");
+        let text_end = offset(chunk.open().len());
         chunk.lines.push(Line {
             t_ms: now.as_ms(),
             cause,
             component,
             action,
-            text_end: offset(chunk.text.len()),
+            text_end,
             object_len: offset(object_len),
         });
         self.len += 1;
@@ -185,23 +274,6 @@ impl Trace {
         self.names[index as usize].clone()
     }
 
-    /// Line `i` of `chunk`, whose id is `id`.
-    fn view<'a>(&'a self, id: u64, chunk: &'a Chunk, i: usize) -> TraceEvent<'a> {
-        let line = &chunk.lines[i];
-        let at = i.checked_sub(1).map_or(0, |before| chunk.lines[before].text_end as usize);
-        let text = &chunk.text[at..line.text_end as usize];
-        let (object, detail) = text.split_at(line.object_len as usize);
-        TraceEvent {
-            id,
-            t_ms: line.t_ms,
-            cause: line.cause,
-            component: &self.names[line.component as usize],
-            action: &self.names[line.action as usize],
-            object,
-            detail,
-        }
-    }
-
     /// How many events there are.
     pub fn len(&self) -> usize {
         self.len
@@ -212,11 +284,32 @@ impl Trace {
         self.len == 0
     }
 
-    /// Every event so far, in order.
+    /// Every event so far, in order. The packed text read is kept unpacked: for front
+    /// ends that show a small run's whole trace; [`Trace::visit`] keeps nothing.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = TraceEvent<'_>> + Clone {
         self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
-            (0..chunk.lines.len()).map(move |i| self.view((c * CHUNK + i + 1) as u64, chunk, i))
+            let text = chunk.text();
+            (0..chunk.lines.len()).map(move |i| chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i))
         })
+    }
+
+    /// Calls `f` with every event so far, in order, unpacking one chunk at a time into
+    /// the same buffer: reading a large run's trace costs no more memory than a chunk.
+    pub fn visit(&self, mut f: impl FnMut(TraceEvent<'_>)) {
+        let mut scratch = String::new();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let text = chunk.text_in(&mut scratch);
+            for i in 0..chunk.lines.len() {
+                f(chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i));
+            }
+        }
+    }
+
+    /// Who did event `id`, without reading its text.
+    pub fn component(&self, id: u64) -> Option<&str> {
+        let i = usize::try_from(id.checked_sub(1)?).ok()?;
+        let line = self.chunks.get(i / CHUNK)?.lines.get(i % CHUNK)?;
+        Some(&self.names[line.component as usize])
     }
 
     /// The last event's id; 0 before the first.
@@ -229,9 +322,7 @@ impl Trace {
     pub fn hash_hex(&self) -> String {
         use std::fmt::Write;
         let mut hash = super::hash::Fnv64::default();
-        for e in self.events() {
-            writeln!(hash, "{e}").expect("hashing cannot fail");
-        }
+        self.visit(|e| writeln!(hash, "{e}").expect("hashing cannot fail"));
         format!("{:016x}", hash.finish())
     }
 
@@ -239,7 +330,7 @@ impl Trace {
     pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
         let chunk = self.chunks.get(i / CHUNK)?;
-        (i % CHUNK < chunk.lines.len()).then(|| self.view(id, chunk, i % CHUNK))
+        (i % CHUNK < chunk.lines.len()).then(|| chunk.view(&self.names, chunk.text(), id, i % CHUNK))
     }
 
     /// The causal chain ending at `id`, oldest first.
@@ -287,6 +378,45 @@ mod tests {
         assert_eq!((e.id, e.object, e.detail), (id, format!("Pod {CHUNK}").as_str(), " detail"));
         assert_eq!(trace.events().nth(CHUNK).unwrap(), e);
         assert_eq!(trace.events().count(), trace.len());
+    }
+
+    #[test]
+    fn full_chunks_are_packed_and_read_back_the_same_every_way() {
+        let mut trace = Trace::default();
+        let component = |i: usize| if i.is_multiple_of(2) { "user" } else { "kubelet/node-1" };
+        for i in 0..2 * CHUNK + 3 {
+            trace.record(
+                SimTime(i as u64),
+                i as u64,
+                component(i),
+                "noop",
+                &format!("Pod a/web-{i}"),
+                &format!(" rv={i}"),
+            );
+        }
+        let packed = |trace: &Trace| -> Vec<bool> {
+            trace
+                .chunks
+                .iter()
+                .map(|c| matches!(&c.text, Text::Packed { unpacked, .. } if unpacked.get().is_none()))
+                .collect()
+        };
+        assert_eq!(packed(&trace), [true, true, false]);
+        let mut visited = Vec::new();
+        trace.visit(|e| visited.push(e.line()));
+        // Visiting keeps nothing unpacked; who did what needs no text at all.
+        assert_eq!(packed(&trace), [true, true, false]);
+        assert_eq!((trace.component(1), trace.component(CHUNK as u64 + 2)), (Some("user"), Some("kubelet/node-1")));
+        for (i, line) in visited.iter().enumerate() {
+            let (t, id, who) = (SimTime(i as u64), i + 1, component(i));
+            assert_eq!(line, &format!("{t} #{id} <#{i} {who} noop Pod a/web-{i}  rv={i}"));
+        }
+        assert_eq!(trace.events().map(|e| e.line()).collect::<Vec<_>>(), visited);
+        let last_of_first = trace.get(CHUNK as u64).unwrap();
+        assert_eq!(
+            (last_of_first.object, last_of_first.detail),
+            (format!("Pod a/web-{}", CHUNK - 1).as_str(), format!(" rv={}", CHUNK - 1).as_str())
+        );
     }
 
     #[test]
