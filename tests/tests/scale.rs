@@ -11,13 +11,14 @@ fn a_pod_costs_a_bounded_number_of_events_and_trace_lines() {
     let report = bench::run(10, pods, Then::Nothing, 0);
     assert!(report.phases.iter().all(|p| p.done), "{report:?}");
     assert_eq!(report.running, pods);
-    // Measured: 13.3 events and 12.2 trace lines per pod (create, bind, two status
-    // writes, five Events, watch deliveries, container wake-ups). A regression that
-    // adds a delivery or a write per pod crosses these.
+    // Measured: 13.3 events and 11.3 trace lines per pod (create, bind, two status
+    // writes, four Events of its own, watch deliveries, container wake-ups; the
+    // ReplicaSet's SuccessfulCreate Events are combined, as client-go's recorder
+    // does). A regression that adds a delivery or a write per pod crosses these.
     let events_per_pod = report.events as f64 / pods as f64;
     let lines_per_pod = report.trace_lines as f64 / pods as f64;
     assert!(events_per_pod < 14.5, "{events_per_pod} events per pod");
-    assert!(lines_per_pod < 13.0, "{lines_per_pod} trace lines per pod");
+    assert!(lines_per_pod < 12.0, "{lines_per_pod} trace lines per pod");
 }
 
 #[test]
