@@ -252,8 +252,10 @@ impl Ctx<'_> {
         let message = if combined { format!("{COMBINED}{message}") } else { message.to_owned() };
         // An Event lives in its object's namespace; a cluster-scoped object's in default.
         let namespace = if meta.namespace.is_empty() { Str::lit("default") } else { meta.namespace.clone() };
-        // Sent before: client-go patches the Event by the name its logger remembers.
-        if let Some(Object::Event(ev)) = self.api.get(&ObjKey::shared(Kind::Event, &namespace, &name)).map(|o| &**o) {
+        // Sent before: client-go patches the Event by the name its logger remembers (a
+        // first one has a new name: nothing to look up).
+        let stored = if count > 1 { self.api.get(&ObjKey::shared(Kind::Event, &namespace, &name)) } else { None };
+        if let Some(Object::Event(ev)) = stored.map(|o| &**o) {
             let mut ev = ev.clone();
             ev.count = Some(count);
             ev.last_timestamp = Some(Time::at(now));

@@ -42,7 +42,9 @@ pub const COMBINED: &str = "(combined from similar events): ";
 /// keeps Event names apart.
 #[derive(Debug, Default)]
 pub struct EventRecorders {
-    recorders: BTreeMap<Str, Recorder>,
+    /// By a hash of the name, then the name: a large cluster has thousands of kubelets,
+    /// whose names differ only in their last characters.
+    recorders: BTreeMap<u64, Vec<(Str, Recorder)>>,
     /// Events named so far (the last digits of a new Event's name).
     pub(super) named: u64,
     /// The last message sent with each reason, shared by the Events that repeat it
@@ -172,10 +174,15 @@ impl EventRecorders {
         keys: EventKeys,
         name: impl FnOnce(&mut u64) -> Str,
     ) -> Correlated {
-        if !self.recorders.contains_key(component) {
-            self.recorders.insert(component.into(), Recorder::default());
-        }
-        let recorder = self.recorders.get_mut(component).expect("inserted above");
+        let named_alike = self.recorders.entry(name_hash(component)).or_default();
+        let at = match named_alike.iter().position(|(name, _)| **name == *component) {
+            Some(at) => at,
+            None => {
+                named_alike.push((component.into(), Recorder::default()));
+                named_alike.len() - 1
+            }
+        };
+        let recorder = &mut named_alike[at].1;
         let (key, combined) = if correlated { recorder.aggregate(now, keys) } else { (keys.event, false) };
         let (name, count, first) = match recorder.logged.get_mut(key) {
             Some(logged) => {
@@ -208,8 +215,14 @@ impl EventRecorders {
 
     /// The component's process restarted: its recorder starts with empty caches.
     pub fn forget(&mut self, component: &str) {
-        self.recorders.remove(component);
+        if let Some(named_alike) = self.recorders.get_mut(&name_hash(component)) {
+            named_alike.retain(|(name, _)| **name != *component);
+        }
     }
+}
+
+fn name_hash(component: &str) -> u64 {
+    crate::engine::hash::Fnv64::default().write(component.as_bytes()).finish()
 }
 
 /// A cache of [`REMEMBERED_EVENTS`] entries by key, least recently used out first.
