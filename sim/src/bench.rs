@@ -2,7 +2,7 @@
 //! runs, then optionally rolled out to a new image or put through the loss of a tenth of
 //! the nodes. The binary times them; the simulation itself never reads a clock.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::apps::Deployment;
 use crate::api::{Kind, ObjKey, Object};
@@ -105,15 +105,15 @@ pub fn peak_rss_kib() -> Option<u64> {
 }
 
 /// One phase of a run: what it waited for, and how long that took.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Phase {
     /// `start`, `rollout`, `node-failure` or `recovery`.
-    pub name: &'static str,
+    pub name: String,
     /// Whether what it waited for happened within the limit.
     pub done: bool,
     /// Simulated time it took.
-    #[serde(rename = "simulatedMs", serialize_with = "as_ms")]
+    #[serde(rename = "simulatedMs", serialize_with = "as_ms", deserialize_with = "from_ms")]
     pub simulated: SimTime,
     /// Events the loop processed in it.
     pub events: u64,
@@ -123,7 +123,7 @@ pub struct Phase {
 
 /// What a benchmark run did. Everything but the wall-clock figures is a function of
 /// the seed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Nodes in the run.
@@ -147,7 +147,7 @@ pub struct Report {
 }
 
 /// A run with the figures only the machine can give.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Timed {
     /// What the simulation did.
@@ -191,6 +191,96 @@ impl Timed {
             self.baseline_s,
             wall / self.baseline_s.max(1e-9)
         );
+        out
+    }
+}
+
+/// Several runs of one benchmark, each in a process of its own (so that each peak RSS is
+/// its run's): the median and the spread of each phase's wall time on a noisy machine,
+/// and the proof that the simulation repeats itself across processes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Runs {
+    /// Each phase's wall time over the runs.
+    pub phases: Vec<Spread>,
+    /// The highest peak RSS of any run, in KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// The trace hash every run printed.
+    pub trace_hash: String,
+    /// The runs, in order.
+    pub runs: Vec<Timed>,
+}
+
+/// A phase's wall time over several runs, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spread {
+    /// The phase.
+    pub name: String,
+    /// The median (of an even number of runs, the mean of the middle two).
+    pub median_s: f64,
+    /// The fastest run.
+    pub min_s: f64,
+    /// The slowest run.
+    pub max_s: f64,
+}
+
+impl Runs {
+    /// Summarizes `runs`, which must have simulated the same thing: an error names the
+    /// first run whose simulation (anything but its wall-clock figures) differs.
+    pub fn of(runs: Vec<Timed>) -> Result<Runs, String> {
+        let first = runs.first().ok_or("no runs to summarize")?;
+        let simulated = |r: &Report| Report {
+            phases: r.phases.iter().map(|p| Phase { wall_s: 0.0, ..p.clone() }).collect(),
+            ..r.clone()
+        };
+        let expected = simulated(&first.report);
+        if let Some((i, differs)) = runs.iter().enumerate().find(|(_, t)| simulated(&t.report) != expected) {
+            return Err(format!(
+                "run {} simulated something else than run 1 (trace hash {} against {}): the simulation is not deterministic",
+                i + 1,
+                differs.report.trace_hash,
+                expected.trace_hash
+            ));
+        }
+        let phases = expected
+            .phases
+            .iter()
+            .enumerate()
+            .map(|(at, phase)| {
+                let mut walls: Vec<f64> = runs.iter().map(|t| t.report.phases[at].wall_s).collect();
+                walls.sort_by(f64::total_cmp);
+                let middle = walls.len() / 2;
+                let median_s =
+                    if walls.len() % 2 == 1 { walls[middle] } else { (walls[middle - 1] + walls[middle]) / 2.0 };
+                Spread { name: phase.name.clone(), median_s, min_s: walls[0], max_s: walls[walls.len() - 1] }
+            })
+            .collect();
+        let peak_rss_kib = runs.iter().filter_map(|t| t.peak_rss_kib).max();
+        Ok(Runs { phases, peak_rss_kib, trace_hash: expected.trace_hash, runs })
+    }
+
+    /// The figures: a line per run, then each phase's spread.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        for (i, t) in self.runs.iter().enumerate() {
+            let walls: Vec<String> = t.report.phases.iter().map(|p| format!("{} {:.3} s", p.name, p.wall_s)).collect();
+            let rss = t.peak_rss_kib.map_or_else(|| "unknown".to_string(), |k| format!("{} MiB", k >> 10));
+            out += &format!("  run {}: {}, peak RSS {rss}\n", i + 1, walls.join(", "));
+        }
+        let n = self.runs.len();
+        for p in &self.phases {
+            out += &format!(
+                "  {:<13} median {:.3} s wall over {n} runs (fastest {:.3} s, slowest {:.3} s)\n",
+                format!("{}:", p.name),
+                p.median_s,
+                p.min_s,
+                p.max_s
+            );
+        }
+        let rss = self.peak_rss_kib.map_or_else(|| "unknown".to_string(), |k| format!("{} MiB", k >> 10));
+        out += &format!("  peak RSS:     {rss} (the highest of the runs)\n");
+        out += &format!("  trace hash:   {} in all {n} runs\n", self.trace_hash);
         out
     }
 }
@@ -332,9 +422,13 @@ fn as_ms<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(t.0)
 }
 
-fn phase(name: &'static str, done: bool, cluster: &Cluster, events: u64, at: SimTime, wall_s: f64) -> Phase {
+fn from_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SimTime, D::Error> {
+    u64::deserialize(d).map(SimTime)
+}
+
+fn phase(name: &str, done: bool, cluster: &Cluster, events: u64, at: SimTime, wall_s: f64) -> Phase {
     Phase {
-        name,
+        name: name.to_string(),
         done,
         simulated: SimTime(cluster.now().0 - at.0),
         events: cluster.events_processed() - events,
@@ -443,7 +537,7 @@ mod tests {
     #[test]
     fn a_rollout_replaces_every_pod() {
         let report = run(10, 200, Then::Rollout, 0);
-        let names: Vec<&str> = report.phases.iter().map(|p| p.name).collect();
+        let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["start", "rollout"]);
         assert!(report.phases.iter().all(|p| p.done), "{report:?}");
         assert_eq!(report.running, 200);
@@ -454,7 +548,7 @@ mod tests {
     #[test]
     fn a_node_failure_is_healed_elsewhere_then_cleaned_up() {
         let report = run(20, 200, Then::NodeFailure, 0);
-        let names: Vec<&str> = report.phases.iter().map(|p| p.name).collect();
+        let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["start", "node-failure", "recovery"]);
         assert!(report.phases.iter().all(|p| p.done), "{report:?}");
         assert_eq!(report.running, 200);
@@ -470,6 +564,27 @@ mod tests {
         assert_eq!(replicas(3_000), [3_000]);
         assert_eq!(replicas(150_000).len(), 50);
         assert_eq!(replicas(7_000), [2_334, 2_333, 2_333]);
+    }
+
+    #[test]
+    fn runs_are_summarized_by_their_median_and_must_simulate_the_same() {
+        let timed = |wall_s: f64, rss: u64| {
+            let mut report = run(3, 30, Then::Nothing, 0);
+            report.phases[0].wall_s = wall_s;
+            Timed { report, baseline_s: 0.1, peak_rss_kib: Some(rss) }
+        };
+        let runs = Runs::of(vec![timed(3.0, 10), timed(1.0, 30), timed(2.0, 20)]).unwrap();
+        assert_eq!(runs.phases, [Spread { name: "start".into(), median_s: 2.0, min_s: 1.0, max_s: 3.0 }]);
+        assert_eq!(runs.peak_rss_kib, Some(30));
+        let even = Runs::of(vec![timed(4.0, 1), timed(1.0, 1), timed(2.0, 1), timed(9.0, 1)]).unwrap();
+        assert_eq!(even.phases[0].median_s, 3.0);
+        assert!(even.summary().contains("median 3.000 s wall over 4 runs (fastest 1.000 s, slowest 9.000 s)"));
+        // A run that simulated something else is named.
+        let mut other = timed(1.0, 1);
+        other.report.events += 1;
+        let err = Runs::of(vec![timed(1.0, 1), timed(1.0, 1), other]).unwrap_err();
+        assert!(err.starts_with("run 3 simulated something else than run 1"), "{err}");
+        assert!(Runs::of(Vec::new()).is_err());
     }
 
     #[test]

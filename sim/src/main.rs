@@ -92,7 +92,7 @@ enum Command {
     Report(ReportArgs),
     /// Measure the simulator: Deployments of many pods on many nodes, until all run (and more, by preset).
     #[command(
-        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench --runtime docker --nodes 2 --pods 10"
+        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full --runs 5       # the median of five, each run a process of its own\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench --runtime docker --nodes 2 --pods 10\n\nExit status: 0 every pod ran (and, with --runs, every run simulated the same), 1 not, 2 bad arguments."
     )]
     Bench(BenchArgs),
 }
@@ -314,6 +314,10 @@ struct BenchArgs {
     /// containers, through kubesim and bare, in one run; try --nodes 2 --pods 10).
     #[arg(long, value_parser = ["virtual", "docker"], default_value = "virtual")]
     runtime: String,
+    /// Runs, each in a process of its own: prints each, the median and spread of the wall
+    /// times, and fails if any run simulated something else (virtual runtime only).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    runs: u32,
 }
 
 fn main() -> ExitCode {
@@ -860,6 +864,9 @@ fn fuzz(args: FuzzArgs) -> Result<ExitCode, String> {
 
 fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     if args.runtime == "docker" {
+        if args.runs > 1 {
+            return Err("--runs is for the virtual runtime: a Docker run measures pod start latency once".into());
+        }
         return docker_bench(&args);
     }
     use kubesim::bench;
@@ -868,6 +875,9 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
         None => (args.nodes, args.pods, args.then),
     };
     bench::check_size(nodes, pods, bench::available_memory())?;
+    if args.runs > 1 {
+        return bench_runs(&args);
+    }
     let json = args.output == "json";
     if !json {
         let name = args.preset.as_deref().unwrap_or("custom");
@@ -894,4 +904,52 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     }
     let report = &timed.report;
     Ok(status(report.running < pods || report.phases.iter().any(|p| !p.done)))
+}
+
+/// `kubesim bench --runs N`: runs this same binary N times with `--runs 1 -o json`, one
+/// process after another, and summarizes what they print.
+fn bench_runs(args: &BenchArgs) -> Result<ExitCode, String> {
+    use kubesim::bench::{Runs, Timed};
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program to run it again: {e}"))?;
+    let mut child_args: Vec<String> = vec!["bench".into()];
+    match &args.preset {
+        Some(preset) => child_args.push(preset.clone()),
+        None => {
+            let then = clap::ValueEnum::to_possible_value(&args.then).expect("every Then has a name");
+            child_args.extend(["--nodes".into(), args.nodes.to_string(), "--pods".into(), args.pods.to_string()]);
+            child_args.extend(["--then".into(), then.get_name().to_string()]);
+        }
+    }
+    child_args.extend(["--seed".into(), args.seed.to_string(), "-o".into(), "json".into()]);
+    let json = args.output == "json";
+    if !json {
+        let name = args.preset.as_deref().unwrap_or("custom");
+        println!("kubesim bench {name} --runs {} (seed {}), each run a process of its own:", args.runs, args.seed);
+    }
+    let mut runs = Vec::new();
+    for i in 1..=args.runs {
+        eprintln!("  run {i}/{}", args.runs);
+        let out = std::process::Command::new(&me)
+            .args(&child_args)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", me.display()))?;
+        let timed: Timed = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("run {i} printed no report ({}; exit status {})", e, out.status))?;
+        runs.push(timed);
+    }
+    let all_ran = runs.iter().all(|t| t.report.running == t.report.pods && t.report.phases.iter().all(|p| p.done));
+    let runs = match Runs::of(runs) {
+        Ok(runs) => runs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&runs).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", runs.summary());
+    }
+    Ok(status(!all_ran))
 }
