@@ -506,7 +506,7 @@ fn replay_record(args: &ReplayArgs, text: &str) -> Result<ExitCode, String> {
         let cluster = shell.cluster();
         let title = format!("kubesim serve session {name}");
         let subtitle = format!("replayed on {}", header.describe());
-        let timeline = Timeline::new(&title, &subtitle, cluster.now().as_ms(), cluster.trace().events(), &changes);
+        let timeline = Timeline::new(&title, &subtitle, cluster.now().as_ms(), cluster.trace(), &changes);
         write_html(path, &timeline)?;
     }
     Ok(ExitCode::SUCCESS)
@@ -534,7 +534,7 @@ fn draw(
     let changes = shell.cluster_mut().take_changes();
     let cluster = shell.cluster();
     let end = cluster.now().as_ms();
-    let mut timeline = Timeline::new(&scenario.header.title, &subtitle, end, cluster.trace().events(), &changes);
+    let mut timeline = Timeline::new(&scenario.header.title, &subtitle, end, cluster.trace(), &changes);
     timeline.tell(&report.transcript, &report.checks);
     if let Some(path) = trace {
         std::fs::write(path, timeline.trace_jsonl()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

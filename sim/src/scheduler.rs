@@ -44,7 +44,7 @@ pub fn feasible_nodes_to_find(all_nodes: usize) -> usize {
     (all_nodes * percentage / 100).max(MIN_FEASIBLE_NODES_TO_FIND)
 }
 
-const REPORTER: Reporter<'static> = Reporter { component: "default-scheduler", host: None, correlated: false };
+const REPORTER: Reporter<'static> = Reporter::uncorrelated("default-scheduler");
 
 /// A scheduler wake-up.
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! The `kubesim shell`: kubectl lines plus the simulator's own verbs (advance time,
 //! crash and recover nodes, kill containers, explain why an object is as it is).
 
+use std::ops::ControlFlow;
+
 use crate::api::decode::closest;
 use crate::api::{Kind, ObjKey};
 use crate::cluster::Cluster;
@@ -315,11 +317,19 @@ impl Shell {
         let (namespace, name) = name.split_once('/').unwrap_or(("default", name));
         let key = ObjKey::new(kind, namespace, name).to_string();
         let trace = self.cluster.trace();
-        let Some(last) = trace.events().rev().find(|e| e.object == key && e.component != "user") else {
+        let mut last = None;
+        trace.visit_back(|e| {
+            if e.object == key && e.component != "user" {
+                last = Some(e.id);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        let Some(last) = last else {
             return LineOutput::err(format!("error: nothing in this run touched {key}"));
         };
         let mut text = format!("Why {key} is as it is: the chain of causes behind its last change\n");
-        for event in trace.chain(last.id) {
+        for event in trace.chain(last) {
             let what = if event.component == "user" {
                 format!("you: {}", event.detail)
             } else {

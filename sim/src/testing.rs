@@ -655,7 +655,8 @@ fn converged(cluster: &Cluster) -> Result<(), String> {
 /// Pods created stay within a bound: a few times what the workload asks for, plus what
 /// faults can destroy. A reconciler acting on a stale view creates far more.
 fn bounded_churn(cluster: &Cluster) -> Result<(), String> {
-    let created = cluster.trace().events().filter(|e| e.action == "create" && e.object.starts_with("Pod ")).count();
+    let mut created = 0;
+    cluster.trace().visit(|e| created += usize::from(e.action == "create" && e.object.starts_with("Pod ")));
     let wanted: i32 = cluster
         .api()
         .list(Kind::ReplicaSet, None)

@@ -9,7 +9,8 @@ fn run(seed: u64, nodes: usize, script: &str) -> (String, String) {
     let mut shell = Shell::new(cluster, 1_000);
     let (transcript, _) = shell.transcript(script);
     assert_eq!(shell.cluster().violations(), &[], "invariants broken by:\n{script}");
-    let trace: String = shell.cluster().trace().events().map(|e| e.json() + "\n").collect();
+    let mut trace = String::new();
+    shell.cluster().trace().visit(|e| trace += &(e.json() + "\n"));
     (transcript, trace)
 }
 

@@ -96,7 +96,9 @@ fn comparisons_are_byte_identical_run_twice() {
 #[test]
 fn scenarios_are_byte_identical_run_twice_on_20_seeds() {
     let trace = |shell: &kubesim::shell::Shell| -> String {
-        shell.cluster().trace().events().map(|e| e.json() + "\n").collect()
+        let mut trace = String::new();
+        shell.cluster().trace().visit(|e| trace += &(e.json() + "\n"));
+        trace
     };
     for path in all_scenarios() {
         let scenario = load(&path);

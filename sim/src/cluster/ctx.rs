@@ -1,6 +1,7 @@
 //! `Ctx`: what a component may touch while it handles one event. Every write goes
 //! through here to the apiserver, is traced with its cause, and becomes a watch event.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::rc::Rc;
@@ -30,13 +31,20 @@ pub struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     /// A component that records through `tools/record`, as all but the scheduler do.
-    pub const fn record(component: &'a str, host: Option<&'a str>) -> Self {
+    pub const fn correlated(component: &'a str, host: Option<&'a str>) -> Self {
         Reporter { component, host, correlated: true }
+    }
+
+    /// A component that records through `tools/events`, as the scheduler does.
+    pub const fn uncorrelated(component: &'a str) -> Self {
+        Reporter { component, host: None, correlated: false }
     }
 }
 
-/// What the correlator compares of an Event. Each component has a correlator of its own,
-/// so the source is implied, and the object's uid stands for the whole reference.
+/// What the correlator compares of an Event, hashed. Each component has a correlator of
+/// its own, so the source is implied, and the object's uid stands for the whole
+/// reference. client-go compares the strings themselves; two Events whose 64-bit keys
+/// collided would be counted as one, which is negligible beside everything else.
 fn event_keys(uid: &str, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) -> EventKeys {
     let mut source_object = Fnv64::default();
     for field in [reporter.component, uid] {
@@ -234,9 +242,6 @@ impl Ctx<'_> {
     /// client-go's event recorder does: a new Event, a bump of an identical or similar
     /// one's count, or nothing when the source has sent too many about the object.
     pub fn event(&mut self, involved: &Object, reporter: Reporter<'_>, type_: &str, reason: &str, message: &str) {
-        if self.cut_off().is_err() {
-            return; // client-go's recorder drops what it cannot send
-        }
         let meta = involved.meta();
         let keys = event_keys(meta.uid.as_str(), reporter, type_, reason, message);
         let now = self.now;
@@ -249,7 +254,12 @@ impl Ctx<'_> {
             Str::format(format_args!("{}.{unix_nanos:x}", meta.name))
         });
         let Correlated::Send { name, count, first, combined } = correlated else { return };
-        let message = if combined { format!("{COMBINED}{message}") } else { message.to_owned() };
+        // The correlator has counted it: client-go correlates before it sends, and drops
+        // what it cannot send (after retries that kubesim does not model).
+        if self.cut_off().is_err() {
+            return;
+        }
+        let message: Cow<'_, str> = if combined { format!("{COMBINED}{message}").into() } else { message.into() };
         // An Event lives in its object's namespace; a cluster-scoped object's in default.
         let namespace = if meta.namespace.is_empty() { Str::lit("default") } else { meta.namespace.clone() };
         // Sent before: client-go patches the Event by the name its logger remembers (a
@@ -259,8 +269,8 @@ impl Ctx<'_> {
             let mut ev = ev.clone();
             ev.count = Some(count);
             ev.last_timestamp = Some(Time::at(now));
-            if ev.message.as_deref() != Some(message.as_str()) {
-                ev.message = Some(Str::from(message.as_str()));
+            if ev.message.as_deref() != Some(&*message) {
+                ev.message = Some(self.events.message(ev.reason.as_ref().unwrap_or(&Str::default()), &message));
             }
             let _ = self.update(Object::Event(ev), reason);
             return;

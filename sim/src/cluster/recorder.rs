@@ -7,8 +7,12 @@
 //!   `(combined from similar events)`;
 //! - the logger: an Event identical to one sent before bumps that one's count;
 //! - the spam filter: a token bucket per source and object lets 25 Events through at
-//!   once, then one every 5 minutes; an Event beyond that is dropped, and the count of
-//!   the next one sent tells how many were.
+//!   once, then one every 5 minutes; an Event beyond that is dropped, but the logger
+//!   has counted it, so a repeat sent later carries the count of those dropped.
+//!
+//! client-go's sender also logs each Event the server returns under that Event's own
+//! key (`UpdateState`), a second entry for a combined Event; kubesim does not, so its
+//! logger holds a little more before it forgets.
 //!
 //! The scheduler records through `tools/events` (events.k8s.io), which neither
 //! aggregates nor filters: its recorder only counts repeats.
@@ -120,7 +124,7 @@ impl Bucket {
     /// Takes a token if one has been earned by `now`.
     fn try_take(&mut self, now: SimTime) -> bool {
         let earned = now.as_ms().saturating_sub(self.at.as_ms());
-        self.credit_ms = (self.credit_ms + earned).min(Self::FULL_MS);
+        self.credit_ms = self.credit_ms.saturating_add(earned).min(Self::FULL_MS);
         self.at = now;
         let allowed = self.credit_ms >= SPAM_REFILL_MS;
         if allowed {
@@ -133,15 +137,14 @@ impl Bucket {
 impl Recorder {
     /// The aggregator: the logger's key for this Event, and whether it is combined.
     fn aggregate(&mut self, now: SimTime, keys: EventKeys) -> (u64, bool) {
-        let fresh = || Similar { messages: Vec::new(), last: now };
+        // Most groups keep one message: room for exactly one at first.
+        let fresh = || Similar { messages: Vec::with_capacity(1), last: now };
         let group = match self.similar.get_mut(keys.similar) {
             Some(group) if now.as_ms().saturating_sub(group.last.as_ms()) <= SIMILAR_WINDOW_MS => group,
             _ => self.similar.insert(keys.similar, fresh()),
         };
         group.last = now;
         if let Err(at) = group.messages.binary_search(&keys.message) {
-            // Most groups keep one message: room for exactly one at first.
-            group.messages.reserve_exact(1);
             group.messages.insert(at, keys.message);
         }
         if group.messages.len() < SIMILAR_BEFORE_COMBINED {
@@ -215,8 +218,12 @@ impl EventRecorders {
 
     /// The component's process restarted: its recorder starts with empty caches.
     pub fn forget(&mut self, component: &str) {
-        if let Some(named_alike) = self.recorders.get_mut(&name_hash(component)) {
+        let hash = name_hash(component);
+        if let Some(named_alike) = self.recorders.get_mut(&hash) {
             named_alike.retain(|(name, _)| **name != *component);
+            if named_alike.is_empty() {
+                self.recorders.remove(&hash);
+            }
         }
     }
 }

@@ -392,7 +392,7 @@ fn process(
 /// successful write becomes the cause of the rest. Stops early (fewer outcomes than
 /// requests) when the process crashes.
 fn execute(ctx: &mut Ctx<'_>, c: &mut Running, why: &str, requests: &[ApiRequest], chain: bool) -> Vec<Outcome> {
-    let reporter = Reporter::record(c.reconciler.name(), None);
+    let reporter = Reporter::correlated(c.reconciler.name(), None);
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(requests.len());
     let mut wrote = false;
     for request in requests {

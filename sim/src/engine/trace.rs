@@ -5,6 +5,7 @@
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::ControlFlow;
 
 use serde::Serialize;
 
@@ -89,8 +90,8 @@ enum Text {
     Open(String),
     Packed {
         lz4: Box<[u8]>,
-        /// The text, once something read a line of the chunk (a few chunks at most,
-        /// except for front ends that show the whole trace of a small run).
+        /// The text, once `Trace::get` read a line of the chunk (the few chunks a
+        /// causal chain runs through).
         unpacked: OnceCell<Box<str>>,
     },
 }
@@ -284,15 +285,6 @@ impl Trace {
         self.len == 0
     }
 
-    /// Every event so far, in order. The packed text read is kept unpacked: for front
-    /// ends that show a small run's whole trace; [`Trace::visit`] keeps nothing.
-    pub fn events(&self) -> impl DoubleEndedIterator<Item = TraceEvent<'_>> + Clone {
-        self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
-            let text = chunk.text();
-            (0..chunk.lines.len()).map(move |i| chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i))
-        })
-    }
-
     /// Calls `f` with every event so far, in order, unpacking one chunk at a time into
     /// the same buffer: reading a large run's trace costs no more memory than a chunk.
     pub fn visit(&self, mut f: impl FnMut(TraceEvent<'_>)) {
@@ -301,6 +293,20 @@ impl Trace {
             let text = chunk.text_in(&mut scratch);
             for i in 0..chunk.lines.len() {
                 f(chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i));
+            }
+        }
+    }
+
+    /// Calls `f` with the events so far, newest first, until it breaks; unpacks as
+    /// `visit` does.
+    pub fn visit_back(&self, mut f: impl FnMut(TraceEvent<'_>) -> ControlFlow<()>) {
+        let mut scratch = String::new();
+        for (c, chunk) in self.chunks.iter().enumerate().rev() {
+            let text = chunk.text_in(&mut scratch);
+            for i in (0..chunk.lines.len()).rev() {
+                if f(chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i)).is_break() {
+                    return;
+                }
             }
         }
     }
@@ -326,7 +332,7 @@ impl Trace {
         format!("{:016x}", hash.finish())
     }
 
-    /// The event with this id.
+    /// The event with this id. A packed chunk read here is kept unpacked.
     pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
         let chunk = self.chunks.get(i / CHUNK)?;
@@ -362,9 +368,14 @@ mod tests {
         let b = trace.record(SimTime(2), a, "node-controller", "update", "Node node-1", "");
         let ids: Vec<u64> = trace.chain(b).iter().map(|e| e.id).collect();
         assert_eq!(ids, [a, b]);
-        assert!(trace.events().next().unwrap().line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
+        assert!(trace.get(1).unwrap().line().starts_with("00:00:00 #1 <#0 user crash Node node-1"));
         assert_eq!(trace.get(b).unwrap().object, "Node node-1");
-        assert_eq!(trace.events().next_back().unwrap().id, trace.last_id());
+        let mut newest_first = Vec::new();
+        trace.visit_back(|e| {
+            newest_first.push(e.id);
+            if e.id == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        assert_eq!(newest_first, [3, 2]);
     }
 
     #[test]
@@ -376,8 +387,14 @@ mod tests {
         let id = CHUNK as u64 + 1;
         let e = trace.get(id).unwrap();
         assert_eq!((e.id, e.object, e.detail), (id, format!("Pod {CHUNK}").as_str(), " detail"));
-        assert_eq!(trace.events().nth(CHUNK).unwrap(), e);
-        assert_eq!(trace.events().count(), trace.len());
+        let mut count = 0;
+        trace.visit(|v| {
+            if v.id == id {
+                assert_eq!(v, e);
+            }
+            count += 1;
+        });
+        assert_eq!(count, trace.len());
     }
 
     #[test]
@@ -411,7 +428,14 @@ mod tests {
             let (t, id, who) = (SimTime(i as u64), i + 1, component(i));
             assert_eq!(line, &format!("{t} #{id} <#{i} {who} noop Pod a/web-{i}  rv={i}"));
         }
-        assert_eq!(trace.events().map(|e| e.line()).collect::<Vec<_>>(), visited);
+        let mut back = Vec::new();
+        trace.visit_back(|e| {
+            back.push(e.line());
+            ControlFlow::Continue(())
+        });
+        back.reverse();
+        assert_eq!(back, visited);
+        assert_eq!(packed(&trace), [true, true, false]);
         let last_of_first = trace.get(CHUNK as u64).unwrap();
         assert_eq!(
             (last_of_first.object, last_of_first.detail),
@@ -425,7 +449,11 @@ mod tests {
         trace.record(SimTime(0), 0, "user", "noop", "Pod a", " kept ");
         trace.record_fmt(SimTime(0), 1, "user", "noop", &"", format_args!("   "));
         trace.record_fmt(SimTime(0), 2, "user", "noop", &"Pod b ", format_args!(" {} ", "x"));
-        let lines: Vec<_> = trace.events().map(|e| (e.object, e.detail)).collect();
-        assert_eq!(lines, [("Pod a", " kept "), ("", ""), ("Pod b ", " x")]);
+        let mut lines = Vec::new();
+        trace.visit(|e| lines.push((e.object.to_string(), e.detail.to_string())));
+        assert_eq!(
+            lines,
+            [("Pod a", " kept "), ("", ""), ("Pod b ", " x")].map(|(o, d)| (o.to_string(), d.to_string()))
+        );
     }
 }

@@ -188,7 +188,7 @@ impl Kubelet {
     }
 
     fn reporter(&self) -> Reporter<'_> {
-        Reporter::record("kubelet", Some(&self.machine.name))
+        Reporter::correlated("kubelet", Some(&self.machine.name))
     }
 
     fn schedule(&self, ctx: &mut Ctx<'_>, delay_ms: u64, timer: Timer) {
@@ -621,7 +621,13 @@ impl Kubelet {
                         continue;
                     }
                     let msg = format!("Stopping container {}", c.config.name);
-                    ctx.event(&w.pod, Reporter::record("kubelet", Some(&self.machine.name)), "Normal", "Killing", &msg);
+                    ctx.event(
+                        &w.pod,
+                        Reporter::correlated("kubelet", Some(&self.machine.name)),
+                        "Normal",
+                        "Killing",
+                        &msg,
+                    );
                     self.runtime.stop_container(&mut wake, &id, grace_ms);
                     c.op = Op::Stopping;
                 }
@@ -669,7 +675,7 @@ impl Kubelet {
     }
 
     fn advance_container(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker, i: usize) {
-        let reporter = Reporter::record("kubelet", Some(&self.machine.name));
+        let reporter = Reporter::correlated("kubelet", Some(&self.machine.name));
         let c = &w.containers[i];
         if c.op != Op::Idle || matches!(c.state, CState::Running { .. }) {
             return;
@@ -840,7 +846,7 @@ impl Kubelet {
                     ctx.trace("container-started", &w.key, format_args!("{}", c.config.name));
                     ctx.event(
                         &w.pod,
-                        Reporter::record("kubelet", w.pod().spec.node_name.as_deref()),
+                        Reporter::correlated("kubelet", w.pod().spec.node_name.as_deref()),
                         "Normal",
                         "Started",
                         &msg,
@@ -893,7 +899,7 @@ impl Kubelet {
         image: &str,
         result: &Result<crate::runtime::PulledImage, String>,
     ) {
-        let reporter = Reporter::record("kubelet", Some(&self.machine.name));
+        let reporter = Reporter::correlated("kubelet", Some(&self.machine.name));
         let c = &mut w.containers[i];
         c.op = Op::Idle;
         c.pulling_image = None;

@@ -10,7 +10,7 @@ mod views;
 use serde::{Deserialize, Serialize};
 
 use crate::apiserver::Change;
-use crate::engine::trace::TraceEvent;
+use crate::engine::Trace;
 
 /// The page, with `/*KUBESIM-DATA*/` where the timeline's JSON goes.
 const PAGE: &str = include_str!("page.html");
@@ -72,15 +72,10 @@ pub struct Timeline {
 impl Timeline {
     /// A timeline from a run's trace and the changes it logged (each with its trace
     /// event's id).
-    pub fn new<'a>(
-        title: &str,
-        subtitle: &str,
-        end_ms: u64,
-        trace: impl Iterator<Item = TraceEvent<'a>>,
-        changes: &[(u64, Change)],
-    ) -> Timeline {
-        let mut events: Vec<Event> = trace
-            .map(|e| Event {
+    pub fn new(title: &str, subtitle: &str, end_ms: u64, trace: &Trace, changes: &[(u64, Change)]) -> Timeline {
+        let mut events: Vec<Event> = Vec::with_capacity(trace.len());
+        trace.visit(|e| {
+            events.push(Event {
                 id: e.id,
                 t_ms: e.t_ms,
                 cause: e.cause,
@@ -90,7 +85,7 @@ impl Timeline {
                 detail: e.detail.to_string(),
                 view: None,
             })
-            .collect();
+        });
         for (id, change) in changes {
             let view = views::view(change);
             if let (Some(view), Some(event)) = (view, id.checked_sub(1).and_then(|i| events.get_mut(i as usize))) {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 
 use serde::Serialize;
 
@@ -130,11 +131,16 @@ impl TrackRun<'_> {
         let start = self.runner.shell.cluster().now();
         let played = self.play(track);
         let objects_changed = {
-            let events = self.runner.shell.cluster().trace().events();
-            let written: std::collections::BTreeSet<&str> = events
-                .filter(|e| e.id > first_write && e.component == "kubectl" && e.action != "rejected")
-                .map(|e| e.object)
-                .collect();
+            let mut written = std::collections::BTreeSet::new();
+            self.runner.shell.cluster().trace().visit_back(|e| {
+                if e.id <= first_write {
+                    return ControlFlow::Break(());
+                }
+                if e.component == "kubectl" && e.action != "rejected" {
+                    written.insert(e.object.to_string());
+                }
+                ControlFlow::Continue(())
+            });
             written.len()
         };
         let cluster = self.runner.shell.cluster_mut();
@@ -161,8 +167,8 @@ impl TrackRun<'_> {
             let cluster = self.runner.shell.cluster();
             let title = format!("{} — the {name} track", scenario.header.title);
             let subtitle = format!("kubesim compare {} · seed {}", scenario.file, cluster.config().seed);
-            let trace = cluster.trace().events();
-            let mut timeline = crate::report::Timeline::new(&title, &subtitle, cluster.now().as_ms(), trace, &changes);
+            let mut timeline =
+                crate::report::Timeline::new(&title, &subtitle, cluster.now().as_ms(), cluster.trace(), &changes);
             timeline.tell(&transcript, &self.runner.checks);
             timeline
         });
