@@ -106,9 +106,43 @@ struct Logged {
 /// The aggregator's memory of a group of similar Events (`aggregateRecord`).
 #[derive(Debug)]
 struct Similar {
-    /// Their distinct messages, as sorted hashes (never more than the threshold less one).
-    messages: Vec<u64>,
+    messages: Messages,
     last: SimTime,
+}
+
+/// A group's distinct messages, as hashes (never more than the threshold less one).
+/// Almost every group has one (a kubelet's Pulled, Created or Started about a pod): it
+/// is kept in place, and more spill into a sorted list.
+#[derive(Debug)]
+enum Messages {
+    One(u64),
+    Many(Box<Vec<u64>>),
+}
+
+impl Messages {
+    /// Adds `message` if it is new; returns how many distinct messages there are.
+    fn add(&mut self, message: u64) -> usize {
+        match self {
+            Messages::One(only) if *only == message => 1,
+            Messages::One(only) => {
+                *self = Messages::Many(Box::new(vec![(*only).min(message), (*only).max(message)]));
+                2
+            }
+            Messages::Many(all) => {
+                if let Err(at) = all.binary_search(&message) {
+                    all.insert(at, message);
+                }
+                all.len()
+            }
+        }
+    }
+
+    /// Forgets the first message in order.
+    fn pop_first(&mut self) {
+        if let Messages::Many(all) = self {
+            all.remove(0);
+        }
+    }
 }
 
 /// A spam filter's token bucket, its tokens counted in milliseconds of refill.
@@ -137,22 +171,18 @@ impl Bucket {
 impl Recorder {
     /// The aggregator: the logger's key for this Event, and whether it is combined.
     fn aggregate(&mut self, now: SimTime, keys: EventKeys) -> (u64, bool) {
-        // Most groups keep one message: room for exactly one at first.
-        let fresh = || Similar { messages: Vec::with_capacity(1), last: now };
+        let fresh = Similar { messages: Messages::One(keys.message), last: now };
         let group = match self.similar.get_mut(keys.similar) {
             Some(group) if now.as_ms().saturating_sub(group.last.as_ms()) <= SIMILAR_WINDOW_MS => group,
-            _ => self.similar.insert(keys.similar, fresh()),
+            _ => self.similar.insert(keys.similar, fresh),
         };
         group.last = now;
-        if let Err(at) = group.messages.binary_search(&keys.message) {
-            group.messages.insert(at, keys.message);
-        }
-        if group.messages.len() < SIMILAR_BEFORE_COMBINED {
+        if group.messages.add(keys.message) < SIMILAR_BEFORE_COMBINED {
             return (keys.event, false);
         }
         // client-go pops an arbitrary message to stay under the threshold; the first in
         // order here, so that runs repeat.
-        group.messages.remove(0);
+        group.messages.pop_first();
         (keys.similar, true)
     }
 
@@ -383,6 +413,17 @@ mod tests {
         assert_eq!(send(5, 12), sent("e5", 2, 5, false));
         // Ten minutes after the last similar Event, the group starts afresh.
         assert_eq!(send(12, 12 + SIMILAR_WINDOW_MS + 1), sent("e11", 1, 12 + SIMILAR_WINDOW_MS + 1, false));
+    }
+
+    #[test]
+    fn a_group_keeps_one_message_in_place_and_more_in_order() {
+        assert_eq!(std::mem::size_of::<Messages>(), 16);
+        let mut messages = Messages::One(5);
+        assert_eq!(messages.add(5), 1);
+        assert!(matches!(messages, Messages::One(5)));
+        assert_eq!((messages.add(3), messages.add(9), messages.add(3)), (2, 3, 3));
+        messages.pop_first();
+        assert!(matches!(&messages, Messages::Many(all) if **all == [5, 9]));
     }
 
     #[test]
