@@ -112,35 +112,36 @@ struct Similar {
 
 /// A group's distinct messages, as hashes (never more than the threshold less one).
 /// Almost every group has one (a kubelet's Pulled, Created or Started about a pod): it
-/// is kept in place, and more spill into a sorted list.
+/// is kept in place, and more spill into a sorted slice (rebuilt on a new message:
+/// at most nine, and rare).
 #[derive(Debug)]
 enum Messages {
     One(u64),
-    Many(Box<Vec<u64>>),
+    Many(Box<[u64]>),
 }
 
 impl Messages {
     /// Adds `message` if it is new; returns how many distinct messages there are.
     fn add(&mut self, message: u64) -> usize {
-        match self {
-            Messages::One(only) if *only == message => 1,
-            Messages::One(only) => {
-                *self = Messages::Many(Box::new(vec![(*only).min(message), (*only).max(message)]));
-                2
-            }
-            Messages::Many(all) => {
-                if let Err(at) = all.binary_search(&message) {
-                    all.insert(at, message);
-                }
-                all.len()
-            }
-        }
+        let mut all = match self {
+            Messages::One(only) if *only == message => return 1,
+            Messages::One(only) => vec![*only],
+            Messages::Many(all) => match all.binary_search(&message) {
+                Ok(_) => return all.len(),
+                Err(_) => all.to_vec(),
+            },
+        };
+        let at = all.binary_search(&message).unwrap_or_else(|at| at);
+        all.insert(at, message);
+        let len = all.len();
+        *self = Messages::Many(all.into_boxed_slice());
+        len
     }
 
     /// Forgets the first message in order.
     fn pop_first(&mut self) {
         if let Messages::Many(all) = self {
-            all.remove(0);
+            *all = all[1..].into();
         }
     }
 }
