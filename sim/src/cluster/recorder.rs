@@ -123,15 +123,14 @@ enum Messages {
 impl Messages {
     /// Adds `message` if it is new; returns how many distinct messages there are.
     fn add(&mut self, message: u64) -> usize {
-        let mut all = match self {
+        let (mut all, at) = match self {
             Messages::One(only) if *only == message => return 1,
-            Messages::One(only) => vec![*only],
+            Messages::One(only) => (vec![*only], usize::from(*only < message)),
             Messages::Many(all) => match all.binary_search(&message) {
                 Ok(_) => return all.len(),
-                Err(_) => all.to_vec(),
+                Err(at) => (all.to_vec(), at),
             },
         };
-        let at = all.binary_search(&message).unwrap_or_else(|at| at);
         all.insert(at, message);
         let len = all.len();
         *self = Messages::Many(all.into_boxed_slice());
