@@ -52,9 +52,10 @@ impl TraceEvent<'_> {
     }
 }
 
-/// A stored line: 32 bytes, its text in its chunk's text. The component and action are
-/// indexes into the trace's names; the object and the detail are one string there.
-#[derive(Debug)]
+/// A line as the open chunk holds it: 32 bytes, its text in the chunk's text. The
+/// component and action are indexes into the trace's names; the object and the detail
+/// are one string there.
+#[derive(Debug, Clone, Copy)]
 struct Line {
     t_ms: u64,
     cause: u64,
@@ -75,71 +76,44 @@ const CHUNK: usize = 1 << 14;
 const CHUNK_TEXT: usize = CHUNK * 128;
 
 /// `CHUNK` lines and their texts, one after another: a line costs no allocation of its
-/// own.
+/// own. The last chunk is open for writing; a full one is packed.
 #[derive(Debug)]
-struct Chunk {
+enum Chunk {
+    Open(Lines),
+    Packed(Packed),
+}
+
+/// A chunk's lines and their text, unpacked.
+#[derive(Debug, Default)]
+struct Lines {
     lines: Vec<Line>,
-    text: Text,
+    text: String,
 }
 
-/// A chunk's text: one string while lines are written into it, then packed with LZ4. The
-/// text is most of a large run's trace and repeats itself (names, verbs, field names):
-/// packed, it takes about a sixth of the memory.
+/// A full chunk, packed with LZ4: its text, then its lines as varints of what changes
+/// from one line to the next. Text and lines repeat themselves (names, verbs, field
+/// names, times, causes a few lines back): packed, a chunk takes about a sixth of the
+/// memory.
 #[derive(Debug)]
-enum Text {
-    Open(String),
-    Packed {
-        lz4: Box<[u8]>,
-        /// The text, once `Trace::get` read a line of the chunk (the few chunks a
-        /// causal chain runs through).
-        unpacked: OnceCell<Box<str>>,
-    },
+struct Packed {
+    lz4: Box<[u8]>,
+    /// Unpacked sizes: the text's, and the text's and the lines' together.
+    text_len: u32,
+    raw_len: u32,
+    /// Each line's component, kept unpacked: a controller asks who caused what it
+    /// reconciles, without reading the text (see [`Trace::component`]).
+    components: Box<[u32]>,
+    /// The chunk, once `Trace::get` read a line of it (the few chunks a causal chain
+    /// runs through).
+    unpacked: OnceCell<Lines>,
 }
 
-impl Chunk {
-    /// The chunk's whole text: its length is where its last line ends.
-    fn text_len(&self) -> usize {
-        self.lines.last().map_or(0, |line| line.text_end as usize)
-    }
-
-    /// The text of the last chunk, which lines are written into.
-    fn open(&mut self) -> &mut String {
-        match &mut self.text {
-            Text::Open(text) => text,
-            Text::Packed { .. } => unreachable!("a chunk is packed only once another follows it"),
-        }
-    }
-
-    /// The chunk's text, unpacked (and kept) if it is packed.
-    fn text(&self) -> &str {
-        match &self.text {
-            Text::Open(text) => text,
-            Text::Packed { lz4, unpacked } => unpacked.get_or_init(|| {
-                let mut text = String::new();
-                unpack(lz4, self.text_len(), &mut text);
-                text.into_boxed_str()
-            }),
-        }
-    }
-
-    /// The chunk's text, unpacked into `scratch` (and not kept) if it is packed and was
-    /// not unpacked before.
-    fn text_in<'a>(&'a self, scratch: &'a mut String) -> &'a str {
-        match &self.text {
-            Text::Packed { lz4, unpacked } if unpacked.get().is_none() => {
-                unpack(lz4, self.text_len(), scratch);
-                scratch
-            }
-            _ => self.text(),
-        }
-    }
-
-    /// Line `i`, whose id is `id`, with `names` for its component and action and `text`
-    /// the chunk's.
-    fn view<'a>(&'a self, names: &'a [Str], text: &'a str, id: u64, i: usize) -> TraceEvent<'a> {
+impl Lines {
+    /// Line `i`, whose id is `id`, with `names` for its component and action.
+    fn view<'a>(&'a self, names: &'a [Str], id: u64, i: usize) -> TraceEvent<'a> {
         let line = &self.lines[i];
         let at = i.checked_sub(1).map_or(0, |before| self.lines[before].text_end as usize);
-        let (object, detail) = text[at..line.text_end as usize].split_at(line.object_len as usize);
+        let (object, detail) = self.text[at..line.text_end as usize].split_at(line.object_len as usize);
         TraceEvent {
             id,
             t_ms: line.t_ms,
@@ -150,15 +124,82 @@ impl Chunk {
             detail,
         }
     }
+
+    /// Packs a full chunk, whose first line's id is `first_id`.
+    fn pack(&self, first_id: u64) -> Packed {
+        let mut raw = self.text.as_bytes().to_vec();
+        let (mut t_ms, mut text_end) = (0, 0);
+        for (id, line) in (first_id..).zip(&self.lines) {
+            // Wrapping differences keep any value exactly; the usual ones are small.
+            for value in [
+                line.t_ms.wrapping_sub(t_ms),
+                id.wrapping_sub(line.cause),
+                u64::from(line.action),
+                u64::from(line.text_end - text_end),
+                u64::from(line.object_len),
+            ] {
+                put_varint(&mut raw, value);
+            }
+            (t_ms, text_end) = (line.t_ms, line.text_end);
+        }
+        let size = |n: usize| u32::try_from(n).expect("a chunk stays under 4 GiB");
+        Packed {
+            lz4: lz4_flex::block::compress(&raw).into_boxed_slice(),
+            text_len: size(self.text.len()),
+            raw_len: size(raw.len()),
+            components: self.lines.iter().map(|line| line.component).collect(),
+            unpacked: OnceCell::new(),
+        }
+    }
 }
 
-/// Unpacks `len` bytes of text packed by `Trace::text` into `text`.
-fn unpack(lz4: &[u8], len: usize, text: &mut String) {
-    let mut bytes = std::mem::take(text).into_bytes();
-    bytes.resize(len, 0);
-    let unpacked = lz4_flex::block::decompress_into(lz4, &mut bytes).expect("the trace packed this text itself");
-    assert_eq!(unpacked, len, "a packed chunk unpacks to the text it was");
-    *text = String::from_utf8(bytes).expect("the trace packed a string");
+impl Packed {
+    /// Unpacks the chunk, whose first line's id is `first_id`, into `into`'s buffers.
+    fn unpack(&self, first_id: u64, into: &mut Lines) {
+        let mut raw = std::mem::take(&mut into.text).into_bytes();
+        raw.resize(self.raw_len as usize, 0);
+        let unpacked =
+            lz4_flex::block::decompress_into(&self.lz4, &mut raw).expect("the trace packed this chunk itself");
+        assert_eq!(unpacked, raw.len(), "a packed chunk unpacks to what it was");
+        let mut varints = &raw[self.text_len as usize..];
+        let mut next = || take_varint(&mut varints);
+        let narrow = |n: u64| u32::try_from(n).expect("the trace packed a u32 here");
+        into.lines.clear();
+        let (mut t_ms, mut text_end) = (0u64, 0u32);
+        for (id, component) in (first_id..).zip(&self.components) {
+            t_ms = t_ms.wrapping_add(next());
+            let cause = id.wrapping_sub(next());
+            let action = narrow(next());
+            text_end += narrow(next());
+            let object_len = narrow(next());
+            into.lines.push(Line { t_ms, cause, component: *component, action, text_end, object_len });
+        }
+        raw.truncate(self.text_len as usize);
+        into.text = String::from_utf8(raw).expect("the trace packed a string");
+    }
+}
+
+/// Appends `value` as a LEB128 varint: seven bits a byte, low bits first.
+fn put_varint(bytes: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        bytes.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    bytes.push(value as u8);
+}
+
+/// Takes a varint written by `put_varint` off the front of `bytes`.
+fn take_varint(bytes: &mut &[u8]) -> u64 {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&byte, rest) = bytes.split_first().expect("the trace packed a whole varint");
+        *bytes = rest;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            break;
+        }
+    }
+    value
 }
 
 /// All events of a run, in order.
@@ -217,17 +258,26 @@ impl Trace {
     /// The text of the chunk the next line goes into (a new one when the last is full,
     /// which is then packed).
     fn text(&mut self) -> &mut String {
-        if self.chunks.last().is_none_or(|c| c.lines.len() == CHUNK) {
-            if let Some(full) = self.chunks.last_mut()
-                && let Text::Open(text) = &full.text
-            {
-                let lz4 = lz4_flex::block::compress(text.as_bytes()).into_boxed_slice();
-                full.text = Text::Packed { lz4, unpacked: OnceCell::new() };
-            }
-            let text = Text::Open(String::with_capacity(CHUNK_TEXT));
-            self.chunks.push(Chunk { lines: Vec::with_capacity(CHUNK), text });
+        &mut self.open().text
+    }
+
+    /// The open chunk, the last (a new one when the last is full, which is then packed).
+    fn open(&mut self) -> &mut Lines {
+        let first_id = (self.chunks.len().saturating_sub(1) * CHUNK + 1) as u64;
+        if let Some(Chunk::Open(full)) = self.chunks.last_mut()
+            && full.lines.len() == CHUNK
+        {
+            let packed = full.pack(first_id);
+            *self.chunks.last_mut().expect("just seen") = Chunk::Packed(packed);
         }
-        self.chunks.last_mut().expect("a chunk with room was just ensured").open()
+        if !matches!(self.chunks.last(), Some(Chunk::Open(_))) {
+            let lines = Lines { lines: Vec::with_capacity(CHUNK), text: String::with_capacity(CHUNK_TEXT) };
+            self.chunks.push(Chunk::Open(lines));
+        }
+        match self.chunks.last_mut() {
+            Some(Chunk::Open(open)) => open,
+            _ => unreachable!("an open chunk was just ensured"),
+        }
     }
 
     /// Stores the line whose text was just written at the end of the last chunk's text,
@@ -242,9 +292,9 @@ impl Trace {
             }
         };
         let action = self.index_of(action);
-        let chunk = self.chunks.last_mut().expect("the line's text was written into the last chunk");
+        let chunk = self.open();
         let offset = |n: usize| u32::try_from(n).expect("a chunk's text stays under 4 GiB");
-        let text_end = offset(chunk.open().len());
+        let text_end = offset(chunk.text.len());
         chunk.lines.push(Line {
             t_ms: now.as_ms(),
             cause,
@@ -286,13 +336,13 @@ impl Trace {
     }
 
     /// Calls `f` with every event so far, in order, unpacking one chunk at a time into
-    /// the same buffer: reading a large run's trace costs no more memory than a chunk.
+    /// the same buffers: reading a large run's trace costs no more memory than a chunk.
     pub fn visit(&self, mut f: impl FnMut(TraceEvent<'_>)) {
-        let mut scratch = String::new();
-        for (c, chunk) in self.chunks.iter().enumerate() {
-            let text = chunk.text_in(&mut scratch);
-            for i in 0..chunk.lines.len() {
-                f(chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i));
+        let mut scratch = Lines::default();
+        for c in 0..self.chunks.len() {
+            let lines = self.lines_in(c, &mut scratch);
+            for i in 0..lines.lines.len() {
+                f(lines.view(&self.names, (c * CHUNK + i + 1) as u64, i));
             }
         }
     }
@@ -300,22 +350,40 @@ impl Trace {
     /// Calls `f` with the events so far, newest first, until it breaks; unpacks as
     /// `visit` does.
     pub fn visit_back(&self, mut f: impl FnMut(TraceEvent<'_>) -> ControlFlow<()>) {
-        let mut scratch = String::new();
-        for (c, chunk) in self.chunks.iter().enumerate().rev() {
-            let text = chunk.text_in(&mut scratch);
-            for i in (0..chunk.lines.len()).rev() {
-                if f(chunk.view(&self.names, text, (c * CHUNK + i + 1) as u64, i)).is_break() {
+        let mut scratch = Lines::default();
+        for c in (0..self.chunks.len()).rev() {
+            let lines = self.lines_in(c, &mut scratch);
+            for i in (0..lines.lines.len()).rev() {
+                if f(lines.view(&self.names, (c * CHUNK + i + 1) as u64, i)).is_break() {
                     return;
                 }
             }
         }
     }
 
+    /// Chunk `c`'s lines, unpacked into `scratch` (and not kept) if it is packed and was
+    /// not unpacked before.
+    fn lines_in<'a>(&'a self, c: usize, scratch: &'a mut Lines) -> &'a Lines {
+        match &self.chunks[c] {
+            Chunk::Open(lines) => lines,
+            Chunk::Packed(packed) => match packed.unpacked.get() {
+                Some(lines) => lines,
+                None => {
+                    packed.unpack((c * CHUNK + 1) as u64, scratch);
+                    scratch
+                }
+            },
+        }
+    }
+
     /// Who did event `id`, without reading its text.
     pub fn component(&self, id: u64) -> Option<&str> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
-        let line = self.chunks.get(i / CHUNK)?.lines.get(i % CHUNK)?;
-        Some(&self.names[line.component as usize])
+        let component = match self.chunks.get(i / CHUNK)? {
+            Chunk::Open(open) => open.lines.get(i % CHUNK)?.component,
+            Chunk::Packed(packed) => *packed.components.get(i % CHUNK)?,
+        };
+        Some(&self.names[component as usize])
     }
 
     /// The last event's id; 0 before the first.
@@ -335,8 +403,16 @@ impl Trace {
     /// The event with this id. A packed chunk read here is kept unpacked.
     pub fn get(&self, id: u64) -> Option<TraceEvent<'_>> {
         let i = usize::try_from(id.checked_sub(1)?).ok()?;
-        let chunk = self.chunks.get(i / CHUNK)?;
-        (i % CHUNK < chunk.lines.len()).then(|| chunk.view(&self.names, chunk.text(), id, i % CHUNK))
+        let c = i / CHUNK;
+        let lines = match self.chunks.get(c)? {
+            Chunk::Open(lines) => lines,
+            Chunk::Packed(packed) => packed.unpacked.get_or_init(|| {
+                let mut lines = Lines::default();
+                packed.unpack((c * CHUNK + 1) as u64, &mut lines);
+                lines
+            }),
+        };
+        (i % CHUNK < lines.lines.len()).then(|| lines.view(&self.names, id, i % CHUNK))
     }
 
     /// The causal chain ending at `id`, oldest first.
@@ -401,21 +477,19 @@ mod tests {
     fn full_chunks_are_packed_and_read_back_the_same_every_way() {
         let mut trace = Trace::default();
         let component = |i: usize| if i.is_multiple_of(2) { "user" } else { "kubelet/node-1" };
+        // Packed lines keep what is unusual exactly: no cause, a cause after the line,
+        // time going back or leaping ahead.
+        let cause = |i: usize| [0, i as u64, u64::MAX - i as u64][i % 3];
+        let time = |i: usize| SimTime(if i % 5 == 4 { (1 << 40) - i as u64 } else { i as u64 });
+        let action = |i: usize| if i.is_multiple_of(7) { "create" } else { "noop" };
         for i in 0..2 * CHUNK + 3 {
-            trace.record(
-                SimTime(i as u64),
-                i as u64,
-                component(i),
-                "noop",
-                &format!("Pod a/web-{i}"),
-                &format!(" rv={i}"),
-            );
+            trace.record(time(i), cause(i), component(i), action(i), &format!("Pod a/web-{i}"), &format!(" rv={i}"));
         }
         let packed = |trace: &Trace| -> Vec<bool> {
             trace
                 .chunks
                 .iter()
-                .map(|c| matches!(&c.text, Text::Packed { unpacked, .. } if unpacked.get().is_none()))
+                .map(|c| matches!(c, Chunk::Packed(Packed { unpacked, .. }) if unpacked.get().is_none()))
                 .collect()
         };
         assert_eq!(packed(&trace), [true, true, false]);
@@ -425,8 +499,8 @@ mod tests {
         assert_eq!(packed(&trace), [true, true, false]);
         assert_eq!((trace.component(1), trace.component(CHUNK as u64 + 2)), (Some("user"), Some("kubelet/node-1")));
         for (i, line) in visited.iter().enumerate() {
-            let (t, id, who) = (SimTime(i as u64), i + 1, component(i));
-            assert_eq!(line, &format!("{t} #{id} <#{i} {who} noop Pod a/web-{i}  rv={i}"));
+            let (t, id, cause, who, action) = (time(i), i + 1, cause(i), component(i), action(i));
+            assert_eq!(line, &format!("{t} #{id} <#{cause} {who} {action} Pod a/web-{i}  rv={i}"));
         }
         let mut back = Vec::new();
         trace.visit_back(|e| {
