@@ -115,7 +115,9 @@ pub struct Kubelet {
     component: Rc<str>,
     runtime: Box<dyn ContainerRuntime>,
     cache: Cache,
-    workers: BTreeMap<ObjKey, PodWorker>,
+    /// Boxed: a B-tree's nodes hold room for 11 entries and are two-thirds full, so
+    /// large entries in place cost more than the boxes (a worker is 170 bytes).
+    workers: BTreeMap<ObjKey, Box<PodWorker>>,
     /// UIDs of pods whose deletion this kubelet confirmed; late watch events about them
     /// must not bring them back.
     confirmed_deleted: BTreeSet<Str>,
@@ -300,7 +302,7 @@ impl Kubelet {
             }
             None => {
                 let worker = new_worker(key.clone(), change.object.clone(), ctx.now);
-                self.workers.insert(key.clone(), worker);
+                self.workers.insert(key.clone(), Box::new(worker));
             }
         }
         self.sync_pod(ctx, &key);
