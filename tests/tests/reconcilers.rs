@@ -157,7 +157,7 @@ impl Reconciler for UserReplicaSets {
         };
         for _ in have..want {
             let mut pod = Pod::default();
-            pod.metadata.generate_name = Some(format!("{}-", rs.metadata.name).into());
+            pod.metadata.rare.generate_name = Some(format!("{}-", rs.metadata.name).into());
             pod.metadata.namespace = rs.metadata.namespace.clone();
             pod.metadata.labels = rs.spec.template.metadata.labels.clone();
             pod.metadata.owner_references = vec![owner_ref(&rs)].into();

@@ -242,67 +242,163 @@ pub struct OwnerReference {
 }
 
 /// Metadata every object has: its name, namespace, labels and annotations, and the identity
-/// and bookkeeping fields the apiserver manages.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// and bookkeeping fields the apiserver manages. It reads and writes as Kubernetes'
+/// `ObjectMeta` (each field's meaning is there: see `kubectl explain pod.metadata`); the
+/// fields few objects set are kept apart, in [`RareMeta`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "ObjectMetaJson", into = "ObjectMetaJson")]
+#[allow(missing_docs)] // The fields are `ObjectMetaJson`'s, documented there for the schema.
 pub struct ObjectMeta {
+    pub name: Str,
+    pub namespace: Str,
+    pub uid: Str,
+    pub resource_version: Str,
+    pub generation: Option<i64>,
+    pub creation_timestamp: Option<Time>,
+    pub deletion_timestamp: Option<Time>,
+    // Shared by the object's versions (a status write does not copy them).
+    pub labels: Shared<BTreeMap<String, String>>,
+    pub annotations: Shared<BTreeMap<String, String>>,
+    pub owner_references: Shared<Vec<OwnerReference>>,
+    /// The fields few objects set, shared by the objects without them: an Event or a
+    /// Pod is then a size smaller in memory (the store holds hundreds of thousands).
+    pub rare: Shared<RareMeta>,
+}
+
+/// The metadata fields few objects set (see [`ObjectMeta`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[allow(missing_docs)] // As in `ObjectMetaJson`.
+pub struct RareMeta {
+    pub generate_name: Option<Str>,
+    pub deletion_grace_period_seconds: Option<i64>,
+    pub finalizers: Shared<Vec<String>>,
+    pub managed_fields: Option<Box<serde_json::Value>>,
+}
+
+impl From<ObjectMetaJson> for ObjectMeta {
+    fn from(json: ObjectMetaJson) -> ObjectMeta {
+        let rare = RareMeta {
+            generate_name: json.generate_name,
+            deletion_grace_period_seconds: json.deletion_grace_period_seconds,
+            finalizers: json.finalizers,
+            managed_fields: json.managed_fields,
+        };
+        ObjectMeta {
+            name: json.name,
+            namespace: json.namespace,
+            uid: json.uid,
+            resource_version: json.resource_version,
+            generation: json.generation,
+            creation_timestamp: json.creation_timestamp,
+            deletion_timestamp: json.deletion_timestamp,
+            labels: json.labels,
+            annotations: json.annotations,
+            owner_references: json.owner_references,
+            rare: if rare == RareMeta::default() { Shared::default() } else { Shared::from(rare) },
+        }
+    }
+}
+
+impl From<ObjectMeta> for ObjectMetaJson {
+    fn from(meta: ObjectMeta) -> ObjectMetaJson {
+        let RareMeta { generate_name, deletion_grace_period_seconds, finalizers, managed_fields } =
+            (*meta.rare).clone();
+        ObjectMetaJson {
+            name: meta.name,
+            generate_name,
+            namespace: meta.namespace,
+            uid: meta.uid,
+            resource_version: meta.resource_version,
+            generation: meta.generation,
+            creation_timestamp: meta.creation_timestamp,
+            deletion_timestamp: meta.deletion_timestamp,
+            deletion_grace_period_seconds,
+            labels: meta.labels,
+            annotations: meta.annotations,
+            owner_references: meta.owner_references,
+            finalizers,
+            managed_fields,
+        }
+    }
+}
+
+/// Its schema is the one it is written in.
+impl JsonSchema for ObjectMeta {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        ObjectMetaJson::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        ObjectMetaJson::schema_id()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        ObjectMetaJson::json_schema(generator)
+    }
+}
+
+/// Metadata every object has: its name, namespace, labels and annotations, and the identity
+/// and bookkeeping fields the apiserver manages.
+// `ObjectMeta` as it is written and read, field for field; held as an `ObjectMeta`.
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "ObjectMeta")]
+struct ObjectMetaJson {
     /// The object's name, unique among objects of its kind in its namespace. Cannot be
     /// changed later.
     #[serde(default, skip_serializing_if = "str::is_empty")]
-    pub name: Str,
+    name: Str,
     /// When name is empty, a prefix to which the apiserver appends random characters to
     /// make a unique name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generate_name: Option<Str>,
+    generate_name: Option<Str>,
     /// The namespace the object lives in; empty for cluster-wide kinds such as Node.
     /// Defaults to the client's current namespace, usually default.
     #[serde(default, skip_serializing_if = "str::is_empty")]
-    pub namespace: Str,
+    namespace: Str,
     /// An ID the apiserver gives the object when it is created, unique across time and
     /// never reused. Set by the system.
     #[serde(default, skip_serializing_if = "str::is_empty")]
-    pub uid: Str,
+    uid: Str,
     /// An opaque version string that changes whenever the object changes; clients use it to
     /// detect conflicting updates and to resume watches. Set by the system.
     #[serde(default, skip_serializing_if = "str::is_empty")]
-    pub resource_version: Str,
+    resource_version: Str,
     /// A counter the apiserver increments whenever the object's desired state changes. Set
     /// by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generation: Option<i64>,
+    generation: Option<i64>,
     /// When the object was created. Set by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_timestamp: Option<Time>,
+    creation_timestamp: Option<Time>,
     /// When the object's deletion was requested. Once set, the object goes away as soon as
     /// its finalizers are done and, for a pod, its grace period has passed. Set by the
     /// system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletion_timestamp: Option<Time>,
+    deletion_timestamp: Option<Time>,
     /// How many seconds the object was given to shut down when its deletion was requested.
     /// Set by the system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deletion_grace_period_seconds: Option<i64>,
+    deletion_grace_period_seconds: Option<i64>,
     /// Key/value pairs for grouping objects, which selectors (in Services, ReplicaSets,
     /// kubectl -l) match on.
     // Shared by the object's versions (a status write does not copy them).
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_map")]
-    pub labels: Shared<BTreeMap<String, String>>,
+    labels: Shared<BTreeMap<String, String>>,
     /// Key/value pairs for arbitrary extra information read by tools and people; unlike
     /// labels, they cannot be selected on.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "is_empty_map")]
-    pub annotations: Shared<BTreeMap<String, String>>,
+    annotations: Shared<BTreeMap<String, String>>,
     /// The objects this one belongs to. When all of them have been deleted, the garbage
     /// collector deletes this one too.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
-    pub owner_references: Shared<Vec<OwnerReference>>,
+    owner_references: Shared<Vec<OwnerReference>>,
     /// Cleanup steps that must finish before the object is removed; a deleted object stays,
     /// marked for deletion, until this list is empty.
     #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
-    pub finalizers: Shared<Vec<String>>,
+    finalizers: Shared<Vec<String>>,
     /// Server-side apply bookkeeping: which manager set which fields. Accepted and kept,
     /// not interpreted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_fields: Option<Box<serde_json::Value>>,
+    managed_fields: Option<Box<serde_json::Value>>,
 }
 
 fn is_empty_map(map: &Shared<BTreeMap<String, String>>) -> bool {
@@ -435,6 +531,33 @@ pub fn set_condition(conditions: &mut Vec<Condition>, mut new: Condition) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rare_fields_read_and_write_in_place_and_are_shared_when_absent() {
+        let json = serde_json::json!({
+            "name": "web-abcde", "generateName": "web-", "namespace": "default",
+            "deletionGracePeriodSeconds": 0, "finalizers": ["example.com/keep"],
+            "managedFields": [{"manager": "kubectl"}],
+        });
+        let meta: ObjectMeta = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(meta.rare.generate_name.as_deref(), Some("web-"));
+        assert_eq!(meta.rare.deletion_grace_period_seconds, Some(0));
+        assert_eq!(serde_json::to_value(&meta).unwrap(), json);
+        let plain: ObjectMeta = serde_json::from_value(serde_json::json!({"name": "a"})).unwrap();
+        assert!(Shared::ptr_eq(&plain.rare, &ObjectMeta::default().rare));
+        assert_eq!(serde_json::to_value(&plain).unwrap(), serde_json::json!({"name": "a"}));
+        let unknown = serde_json::from_value::<ObjectMeta>(serde_json::json!({"nmae": "a"})).unwrap_err();
+        assert!(unknown.to_string().contains("unknown field `nmae`"), "{unknown}");
+    }
+
+    /// The allocator's size classes near them are 128, 160, 256 and 320 bytes: an Event
+    /// or a Pod a few bytes larger costs a class more, for each of hundreds of thousands.
+    #[test]
+    fn events_and_pods_fit_their_size_classes() {
+        use crate::api::core::{Event, Pod};
+        assert!(std::mem::size_of::<Event>() <= 256, "Event: {}", std::mem::size_of::<Event>());
+        assert!(std::mem::size_of::<Pod>() <= 128, "Pod: {}", std::mem::size_of::<Pod>());
+    }
 
     #[test]
     fn an_optional_time_is_one_word_and_keeps_its_moment_and_order() {

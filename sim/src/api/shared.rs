@@ -8,7 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::core::{Container, PodSpec, PodStatus, Toleration};
-use super::meta::{Condition, OwnerReference};
+use super::meta::{Condition, OwnerReference, RareMeta};
 
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
 /// if someone else holds it. Reads and writes look like those of a plain `T`, and it
@@ -40,6 +40,7 @@ default_shares_one_empty!(
     Vec<String>,
     PodSpec,
     PodStatus,
+    RareMeta,
 );
 
 /// Two versions that share the part are equal without a look inside: the common case

@@ -151,7 +151,7 @@ impl ApiServer {
             }
         }
         if obj.meta().name.is_empty() {
-            match obj.meta().generate_name.clone() {
+            match obj.meta().rare.generate_name.clone() {
                 Some(prefix) if !prefix.is_empty() => {
                     // Upstream truncates the base to 58 characters (63 - 5).
                     let base = &prefix[..prefix.char_indices().nth(58).map_or(prefix.len(), |(at, _)| at)];
@@ -274,9 +274,16 @@ impl ApiServer {
             nm.uid = om.uid.clone();
             nm.creation_timestamp = om.creation_timestamp;
             nm.deletion_timestamp = om.deletion_timestamp;
-            nm.deletion_grace_period_seconds = om.deletion_grace_period_seconds;
             nm.generation = om.generation;
-            nm.generate_name = om.generate_name.clone();
+            // Written only when they differ: most updates keep sharing one empty part.
+            let (og, nr) = (&om.rare, &nm.rare);
+            if (&nr.generate_name, nr.deletion_grace_period_seconds)
+                != (&og.generate_name, og.deletion_grace_period_seconds)
+            {
+                let rare = &mut *nm.rare;
+                rare.generate_name = og.generate_name.clone();
+                rare.deletion_grace_period_seconds = og.deletion_grace_period_seconds;
+            }
             // A rejected update must not keep the ports it allocated: work on a copy.
             let allocators = match (&mut obj, &*old) {
                 (Object::Service(new_svc), Object::Service(old_svc)) => {
@@ -310,8 +317,8 @@ impl ApiServer {
         }
         // The last finalizer of an object being deleted is gone: delete it now.
         let finalized = old.meta().deletion_timestamp.is_some()
-            && !old.meta().finalizers.is_empty()
-            && new.meta().finalizers.is_empty()
+            && !old.meta().rare.finalizers.is_empty()
+            && new.meta().rare.finalizers.is_empty()
             && graceful_pod_pending(&new).is_none();
         if finalized {
             return Ok(Some(self.remove(&key, &new)));
@@ -410,17 +417,17 @@ impl ApiServer {
             }
             _ => None,
         };
-        let mut finalizers = old.meta().finalizers.clone();
+        let mut finalizers = old.meta().rare.finalizers.clone();
         if let Some(f) = propagation.finalizer().filter(|f| !finalizers.iter().any(|x| x == f)) {
             finalizers.push(f.to_string());
         }
         let has_finalizers = !finalizers.is_empty() && key.kind != Kind::Namespace;
         if graceful.is_some() || has_finalizers {
             let already = old.meta().deletion_timestamp.is_some();
-            let current_grace = old.meta().deletion_grace_period_seconds;
+            let current_grace = old.meta().rare.deletion_grace_period_seconds;
             // A second delete may only shorten the grace period or add a finalizer.
             let shorter = graceful.is_some() && graceful < current_grace;
-            if already && !shorter && finalizers == old.meta().finalizers {
+            if already && !shorter && finalizers == old.meta().rare.finalizers {
                 return Ok(None);
             }
             let mut new = (*old).clone();
@@ -428,12 +435,12 @@ impl ApiServer {
             let meta = new.meta_mut();
             if !already || shorter {
                 meta.deletion_timestamp = Some(Time::at(now.plus_ms(crate::engine::time::secs_to_ms(grace))));
-                meta.deletion_grace_period_seconds = Some(grace);
+                meta.rare.deletion_grace_period_seconds = Some(grace);
                 if let Some(g) = meta.generation.as_mut() {
                     *g += 1;
                 }
             }
-            meta.finalizers = finalizers;
+            meta.rare.finalizers = finalizers;
             meta.resource_version = self.next_rv();
             let new = Rc::new(new);
             self.store(key.clone(), new.clone());
@@ -525,7 +532,7 @@ pub const ORPHAN_FINALIZER: &str = "orphan";
 fn graceful_pod_pending(obj: &Object) -> Option<&str> {
     let pod = obj.as_pod()?;
     let terminal = matches!(pod.status.phase.as_deref(), Some("Succeeded" | "Failed"));
-    let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
+    let grace = pod.metadata.rare.deletion_grace_period_seconds.unwrap_or(0);
     pod.spec.node_name.as_deref().filter(|_| !terminal && grace > 0)
 }
 

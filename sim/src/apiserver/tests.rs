@@ -82,14 +82,14 @@ fn no_op_updates_do_not_bump_the_resource_version() {
 fn generate_name_appends_five_seeded_characters() {
     let mut api = server();
     let mut p = pod("");
-    p.meta_mut().generate_name = Some("web-".into());
+    p.meta_mut().rare.generate_name = Some("web-".into());
     let name = api.create(SimTime::ZERO, p).unwrap().object.meta().name.clone();
     assert_eq!(name.len(), 9);
     assert!(name[4..].bytes().all(|b| NAME_ALPHABET.contains(&b)), "{name}");
     let again = {
         let mut api = server();
         let mut p = pod("");
-        p.meta_mut().generate_name = Some("web-".into());
+        p.meta_mut().rare.generate_name = Some("web-".into());
         api.create(SimTime::ZERO, p).unwrap().object.meta().name.clone()
     };
     assert_eq!(name, again, "same seed, same name");
@@ -114,7 +114,7 @@ fn bound_pods_are_deleted_gracefully() {
     let key = api.create(SimTime::ZERO, p).unwrap().object.key();
     let change = api.delete(SimTime(1000), &key, None, Propagation::Background).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Modified);
-    assert_eq!(change.object.meta().deletion_grace_period_seconds, Some(30));
+    assert_eq!(change.object.meta().rare.deletion_grace_period_seconds, Some(30));
     let change = api.delete(SimTime(2000), &key, Some(0), Propagation::Background).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Deleted);
     assert!(api.get(&key).is_none());
@@ -151,10 +151,10 @@ fn foreground_deletion_waits_for_the_finalizer() {
     let key = api.create(SimTime::ZERO, pod("web")).unwrap().object.key();
     let change = api.delete(SimTime(1), &key, None, Propagation::Foreground).unwrap().expect("a change");
     assert_eq!(change.type_, ChangeType::Modified);
-    assert_eq!(*change.object.meta().finalizers, [FOREGROUND_FINALIZER]);
+    assert_eq!(*change.object.meta().rare.finalizers, [FOREGROUND_FINALIZER]);
     assert!(api.delete(SimTime(2), &key, None, Propagation::Foreground).unwrap().is_none(), "idempotent");
     let mut done = (*change.object).clone();
-    done.meta_mut().finalizers.clear();
+    done.meta_mut().rare.finalizers.clear();
     let gone = api.update(done).unwrap().expect("a change");
     assert_eq!(gone.type_, ChangeType::Deleted);
     assert!(api.get(&key).is_none());

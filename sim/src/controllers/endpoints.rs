@@ -12,7 +12,7 @@ use crate::api::core::{ObjectReference, Pod, Service};
 use crate::api::discovery::{
     Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
 };
-use crate::api::meta::{IntOrString, ObjectMeta};
+use crate::api::meta::{IntOrString, ObjectMeta, RareMeta};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::Change;
 use crate::cluster::Cache;
@@ -257,7 +257,11 @@ impl Reconciler for EndpointsController {
                 self.creating.insert(key.clone(), now);
                 requests.push(ApiRequest::Create(Object::from(EndpointSlice {
                     metadata: ObjectMeta {
-                        generate_name: Some(format!("{}-", svc.metadata.name).into()),
+                        rare: RareMeta {
+                            generate_name: Some(format!("{}-", svc.metadata.name).into()),
+                            ..Default::default()
+                        }
+                        .into(),
                         namespace: svc.metadata.namespace.clone(),
                         labels: BTreeMap::from([
                             (SERVICE_NAME_LABEL.to_string(), svc.metadata.name.to_string()),

@@ -27,7 +27,7 @@ fn owner_key(uid: &str) -> ObjKey {
 const GONE_NAMESPACE: &str = "kubesim:deleted-owner";
 
 fn deleting_with(obj: &Object, finalizer: &str) -> bool {
-    obj.meta().deletion_timestamp.is_some() && obj.meta().finalizers.iter().any(|f| f == finalizer)
+    obj.meta().deletion_timestamp.is_some() && obj.meta().rare.finalizers.iter().any(|f| f == finalizer)
 }
 
 /// The owner a reference names, if its kind is one kubesim serves. The kind must be
@@ -173,6 +173,6 @@ fn without_owner(dep: &Object, uid: &str) -> Object {
 
 fn without_finalizer(obj: &Object, finalizer: &str) -> Object {
     let mut o = obj.clone();
-    o.meta_mut().finalizers.retain(|f| f != finalizer);
+    o.meta_mut().rare.finalizers.retain(|f| f != finalizer);
     o
 }

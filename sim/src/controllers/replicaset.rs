@@ -11,7 +11,7 @@ use super::reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};
 use crate::api::Str;
 use crate::api::apps::{ReplicaSet, ReplicaSetStatus};
 use crate::api::core::Pod;
-use crate::api::meta::ObjectMeta;
+use crate::api::meta::{ObjectMeta, RareMeta};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::Cache;
@@ -52,7 +52,8 @@ fn pod_from_template(rs: &Object, template: &crate::api::apps::PodTemplateSpec) 
     let meta = rs.meta();
     Object::from(Pod {
         metadata: ObjectMeta {
-            generate_name: Some(Str::format(format_args!("{}-", meta.name))),
+            rare: RareMeta { generate_name: Some(Str::format(format_args!("{}-", meta.name))), ..Default::default() }
+                .into(),
             namespace: meta.namespace.clone(),
             labels: template.metadata.labels.clone(),
             annotations: template.metadata.annotations.clone(),

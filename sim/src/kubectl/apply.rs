@@ -361,7 +361,7 @@ pub(super) fn wait_for_deletion(cluster: &mut Cluster, keys: &[ObjKey], out: &mu
     let max_grace_s = keys
         .iter()
         .filter_map(|k| cluster.api().get(k))
-        .filter_map(|o| o.meta().deletion_grace_period_seconds)
+        .filter_map(|o| o.meta().rare.deletion_grace_period_seconds)
         .max()
         .unwrap_or(0);
     let budget = crate::engine::time::secs_to_ms(max_grace_s).saturating_add(DELETE_WAIT_EXTRA_MS);

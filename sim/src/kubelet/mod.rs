@@ -608,7 +608,7 @@ impl Kubelet {
     /// Stops the pod's containers; once all have stopped, confirms the deletion.
     /// Returns true when the pod is gone.
     fn terminate(&mut self, ctx: &mut Ctx<'_>, w: &mut PodWorker) -> bool {
-        let grace_ms = secs_to_ms(w.pod.meta().deletion_grace_period_seconds.unwrap_or(30));
+        let grace_ms = secs_to_ms(w.pod.meta().rare.deletion_grace_period_seconds.unwrap_or(30));
         // A second delete with a shorter grace period cuts the wait short.
         let shorter = w.stop_grace_ms.is_some_and(|applied| grace_ms < applied);
         if !w.terminating || shorter {
@@ -1130,7 +1130,7 @@ fn differ_semantically(old: &Pod, new: &Pod) -> bool {
         || old.metadata.labels != new.metadata.labels
         || old.metadata.annotations != new.metadata.annotations
         || old.metadata.deletion_timestamp != new.metadata.deletion_timestamp
-        || old.metadata.deletion_grace_period_seconds != new.metadata.deletion_grace_period_seconds
+        || old.metadata.rare.deletion_grace_period_seconds != new.metadata.rare.deletion_grace_period_seconds
 }
 
 /// The node conditions a healthy kubelet reports, keeping transition times.

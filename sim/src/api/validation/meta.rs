@@ -14,7 +14,7 @@ const STANDARD_FINALIZERS: &[&str] = &["kubernetes", "orphan", "foregroundDeleti
 
 /// `ValidateObjectMeta` (core flavour, which also checks finalizer names).
 pub(super) fn object_meta(e: &mut Errs, meta: &ObjectMeta, namespaced: bool, names: NameFormat, path: &Path) {
-    if let Some(prefix) = meta.generate_name.as_deref().filter(|g| !g.is_empty()) {
+    if let Some(prefix) = meta.rare.generate_name.as_deref().filter(|g| !g.is_empty()) {
         e.invalid_each(&path.child("generateName"), prefix, names.check(prefix, true));
     }
     if meta.name.is_empty() {
@@ -37,10 +37,10 @@ pub(super) fn object_meta(e: &mut Errs, meta: &ObjectMeta, namespaced: bool, nam
     labels(e, &meta.labels, &path.child("labels"));
     annotations(e, &meta.annotations, &path.child("annotations"));
     owner_references(e, &meta.owner_references, &path.child("ownerReferences"));
-    for finalizer in &meta.finalizers {
+    for finalizer in &meta.rare.finalizers {
         e.invalid_each(&path.child("finalizers"), finalizer, qualified_name(finalizer));
     }
-    kube_finalizers(e, &meta.finalizers, &path.child("finalizers"));
+    kube_finalizers(e, &meta.rare.finalizers, &path.child("finalizers"));
 }
 
 /// `ValidateObjectMetaUpdate` (core flavour). The apiserver copies uid, timestamps and
@@ -55,7 +55,7 @@ pub(super) fn object_meta_update(e: &mut Errs, new: &ObjectMeta, old: &ObjectMet
     labels(e, &new.labels, &path.child("labels"));
     annotations(e, &new.annotations, &path.child("annotations"));
     owner_references(e, &new.owner_references, &path.child("ownerReferences"));
-    kube_finalizers(e, &new.finalizers, &path.child("finalizers"));
+    kube_finalizers(e, &new.rare.finalizers, &path.child("finalizers"));
 }
 
 /// `validateKubeFinalizerName` for each finalizer, at its index.
@@ -207,10 +207,10 @@ mod tests {
     #[test]
     fn generate_name_is_checked_as_a_prefix() {
         let mut m = meta("web-abcde", "default");
-        m.generate_name = Some("Web-".into());
+        m.rare.generate_name = Some("Web-".into());
         let got = run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata")));
         assert_eq!(got, [format!("metadata.generateName: Invalid value: \"Web-\": {SUBDOMAIN_MSG}")]);
-        m.generate_name = Some("web-".into());
+        m.rare.generate_name = Some("web-".into());
         assert!(run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata"))).is_empty());
     }
 
@@ -275,7 +275,7 @@ mod tests {
     #[test]
     fn finalizers_must_be_standard_or_qualified() {
         let mut m = meta("a", "default");
-        m.finalizers =
+        m.rare.finalizers =
             vec!["kubernetes".into(), "example.com/cleanup".into(), "cleanup".into(), "bad name".into()].into();
         let got = run(|e| object_meta(e, &m, true, NameFormat::Subdomain, &Path::new("metadata")));
         assert_eq!(got.len(), 3);

@@ -199,10 +199,10 @@ mod tests {
             let mut p = Pod::default();
             p.metadata.name = w.into();
             p.metadata.namespace = w.into();
-            p.metadata.generate_name = Some(w.into());
+            p.metadata.rare.generate_name = Some(w.into());
             p.metadata.labels.insert(w.into(), w.into());
             p.metadata.annotations.insert(w.into(), w.into());
-            p.metadata.finalizers.push(w.into());
+            p.metadata.rare.finalizers.push(w.into());
             let mut c = Container { name: w.into(), image: Some(w.into()), ..Default::default() };
             c.resources = Some(crate::api::core::ResourceRequirements {
                 requests: [(w.to_string(), crate::api::meta::Quantity(w.into()))].into(),

@@ -343,7 +343,7 @@ fn pod_status_lines(w: &mut Writer, pod: &Pod) {
         Some(deleted) if !terminal => {
             let lasts = w.since(Some(deleted.moment()));
             w.line(0, &format!("Status:\tTerminating (lasts {lasts})"));
-            let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
+            let grace = pod.metadata.rare.deletion_grace_period_seconds.unwrap_or(0);
             w.line(0, &format!("Termination Grace Period:\t{grace}s"));
         }
         _ => w.line(0, &format!("Status:\t{phase}")),

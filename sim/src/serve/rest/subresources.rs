@@ -108,7 +108,7 @@ fn scale(cluster: &mut Cluster, req: &Request, path: &ResourcePath, name: &str) 
     // The scaler owns `spec.replicas` now, through the subresource.
     let mut after = obj.to_json();
     record_update(Some(&current.to_json()), &mut after, &writer(cluster, req, path.kind, "Update", Some("scale")));
-    obj.meta_mut().managed_fields = after["metadata"].get("managedFields").cloned().map(Box::new);
+    obj.meta_mut().rare.managed_fields = after["metadata"].get("managedFields").cloned().map(Box::new);
     // The Scale's resourceVersion is the object's: a stale one is a conflict.
     let rv = scale["metadata"]["resourceVersion"].as_str().unwrap_or("").into();
     obj.meta_mut().resource_version = rv;
