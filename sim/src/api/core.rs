@@ -254,8 +254,8 @@ pub struct PodSpec {
     pub containers: Shared<Vec<Container>>,
     /// Containers that run one at a time, each until it exits successfully, before the
     /// regular containers start. Stored; kubesim does not simulate it.
-    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub init_containers: Vec<Container>,
+    #[serde(default, deserialize_with = "null_as_default", skip_serializing_if = "Shared::is_empty_list")]
+    pub init_containers: Shared<Vec<Container>>,
     /// What the kubelet does when a container exits: Always (restart it), OnFailure
     /// (restart it only after a non-zero exit) or Never. Defaults to Always.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -605,15 +605,25 @@ pub struct PodStatus {
     #[serde(rename = "hostIP")]
     pub host_ip: Option<Str>,
     /// All IP addresses of the pod's node, the first being hostIP. Set by the kubelet.
-    #[serde(rename = "hostIPs", default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub host_ips: Vec<PodIp>,
+    #[serde(
+        rename = "hostIPs",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Shared::is_empty_list"
+    )]
+    pub host_ips: Shared<Vec<PodIp>>,
     /// The pod's own IP address, taken from its node's pod range. Set by the kubelet.
     #[serde(rename = "podIP", default, skip_serializing_if = "Option::is_none")]
     pub pod_ip: Option<Str>,
     /// All of the pod's IP addresses, at most one per IP family, the first being podIP. Set
     /// by the kubelet.
-    #[serde(rename = "podIPs", default, deserialize_with = "null_as_default", skip_serializing_if = "Vec::is_empty")]
-    pub pod_ips: Vec<PodIp>,
+    #[serde(
+        rename = "podIPs",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Shared::is_empty_list"
+    )]
+    pub pod_ips: Shared<Vec<PodIp>>,
     /// When the kubelet accepted the pod, before any image was pulled. Set by the kubelet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<Time>,
@@ -677,7 +687,7 @@ pub struct ContainerStatus {
 pub struct ContainerState {
     /// Set while the container has not started yet, or is between restarts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiting: Option<ContainerStateWaiting>,
+    pub waiting: Option<Box<ContainerStateWaiting>>,
     /// Set while the container is running.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub running: Option<ContainerStateRunning>,

@@ -82,10 +82,11 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
     spec.priority.get_or_insert(0);
     // Containers are shared with the template a pod was made from: copy them only if
     // one lacks a default.
-    if spec.containers.iter().any(lacks_defaults) {
-        spec.containers.iter_mut().for_each(default_container);
+    for containers in [&mut spec.containers, &mut spec.init_containers] {
+        if containers.iter().any(lacks_defaults) {
+            containers.iter_mut().for_each(default_container);
+        }
     }
-    spec.init_containers.iter_mut().for_each(default_container);
 }
 
 /// Whether `default_container` would change `c`.

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::core::{Container, PodSpec, PodStatus, Toleration};
+use super::core::{Container, PodIp, PodSpec, PodStatus, Toleration};
 use super::meta::{Condition, OwnerReference, RareMeta};
 
 /// A copy-on-write `T`: cloning shares it; the first write through `DerefMut` copies it
@@ -35,6 +35,7 @@ default_shares_one_empty!(
     BTreeMap<String, String>,
     Vec<OwnerReference>,
     Vec<Container>,
+    Vec<PodIp>,
     Vec<Condition>,
     Vec<Toleration>,
     Vec<String>,

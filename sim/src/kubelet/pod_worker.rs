@@ -269,12 +269,12 @@ impl PodWorker {
             phase: Some(Str::lit(self.phase())),
             qos_class: current.qos_class.clone(),
             host_ip: Some(host_ip.clone()),
-            host_ips: vec![PodIp { ip: host_ip.clone() }],
+            host_ips: ip_list(Some(host_ip), &current.host_ips),
             pod_ip: self.ip.clone().filter(|_| matches!(self.sandbox, Sandbox::Ready(_))),
             start_time: Some(Time::at(self.start_time)),
             ..Default::default()
         };
-        status.pod_ips = status.pod_ip.iter().map(|ip| PodIp { ip: ip.clone() }).collect();
+        status.pod_ips = ip_list(status.pod_ip.as_ref(), &current.pod_ips);
         status.container_statuses = self.containers.iter().map(container_status).collect();
         // Sorted by name, as the kubelet reports them (`kubetypes.SortedContainerStatuses`
         // in `convertToAPIContainerStatuses`), whatever the spec's order.
@@ -315,10 +315,20 @@ impl PodWorker {
     }
 }
 
+/// The list of `ip`, or none: `current` if it is that already (shared by the statuses
+/// the pod's worker posts).
+fn ip_list(ip: Option<&Str>, current: &Shared<Vec<PodIp>>) -> Shared<Vec<PodIp>> {
+    match ip {
+        Some(ip) if !matches!(&current[..], [only] if only.ip == *ip) => vec![PodIp { ip: ip.clone() }].into(),
+        Some(_) => current.clone(),
+        None => Shared::default(),
+    }
+}
+
 fn container_status(c: &ContainerWorker) -> ContainerStatus {
     let state = match &c.state {
         CState::Waiting { reason, message } => ContainerState {
-            waiting: Some(ContainerStateWaiting { reason: Some(reason.clone()), message: message.clone() }),
+            waiting: Some(Box::new(ContainerStateWaiting { reason: Some(reason.clone()), message: message.clone() })),
             ..Default::default()
         },
         CState::Running { since } => ContainerState {
@@ -337,5 +347,21 @@ fn container_status(c: &ContainerWorker) -> ContainerStatus {
         image_id: c.image_id.clone().unwrap_or_default(),
         container_id: c.id.clone(),
         started: Some(matches!(c.state, CState::Running { .. })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_shares_the_ip_list_it_repeats() {
+        let ip = Str::from("10.244.1.5");
+        let fresh = ip_list(Some(&ip), &Shared::default());
+        assert_eq!(fresh.iter().map(|p| p.ip.as_str()).collect::<Vec<_>>(), ["10.244.1.5"]);
+        assert!(Shared::ptr_eq(&ip_list(Some(&ip), &fresh), &fresh));
+        let moved = ip_list(Some(&Str::from("10.244.1.6")), &fresh);
+        assert!(!Shared::ptr_eq(&moved, &fresh) && moved[0].ip == "10.244.1.6");
+        assert!(ip_list(None, &fresh).is_empty());
     }
 }

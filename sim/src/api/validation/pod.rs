@@ -661,7 +661,7 @@ mod tests {
         let mut init = container("web", "busybox");
         init.liveness_probe = Some(serde_json::json!({}));
         let mut p = pod(vec![container("web", "nginx")]);
-        p.spec.init_containers = vec![init, container("", "busybox")];
+        p.spec.init_containers = vec![init, container("", "busybox")].into();
         let mut obj = Object::from(p);
         apply_defaults(&mut obj);
         let Object::Pod(p) = obj else { unreachable!() };

@@ -540,7 +540,7 @@ mod tests {
         p.spec.containers = vec![Default::default()].into();
         p.spec.node_name = Some("node-1".into());
         p.status.phase = Some("Running".into());
-        p.status.pod_ips = vec![PodIp { ip: "10.244.1.5".into() }];
+        p.status.pod_ips = vec![PodIp { ip: "10.244.1.5".into() }].into();
         p.status.container_statuses = vec![ContainerStatus {
             ready: true,
             state: ContainerState { running: Some(ContainerStateRunning::default()), ..Default::default() },

@@ -183,7 +183,7 @@ mod tests {
         ContainerStatus {
             name: "c".into(),
             state: ContainerState {
-                waiting: Some(ContainerStateWaiting { reason: Some(reason.into()), message: None }),
+                waiting: Some(Box::new(ContainerStateWaiting { reason: Some(reason.into()), message: None })),
                 ..Default::default()
             },
             ..Default::default()
@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn init_containers() {
         let mut p = pod("Pending", 1);
-        p.spec.init_containers = vec![Container::default(), Container::default()];
+        p.spec.init_containers = vec![Container::default(), Container::default()].into();
         p.status.init_container_statuses = vec![terminated(Some("Completed"), 0, None), running(false)];
         assert_eq!(pod_status(&p), "Init:1/2");
         p.status.init_container_statuses[1] = waiting("CrashLoopBackOff");

@@ -102,7 +102,7 @@ fn web_pod(api: &mut ApiServer, resources: Option<ResourceRequirements>) -> Obje
     p.status.phase = Some("Running".into());
     p.status.host_ip = Some("172.18.0.3".into());
     p.status.pod_ip = Some("10.244.2.7".into());
-    p.status.pod_ips = vec![PodIp { ip: "10.244.2.7".into() }];
+    p.status.pod_ips = vec![PodIp { ip: "10.244.2.7".into() }].into();
     p.status.start_time = t(S);
     p.status.conditions = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
         .iter()
@@ -331,7 +331,7 @@ fn rich_pod(api: &mut ApiServer) -> Object {
         {"name": "data", "mountPath": "/var/lib/data"},
         {"name": "config", "mountPath": "/etc/app", "readOnly": true}
     ]));
-    p.spec.init_containers = vec![init];
+    p.spec.init_containers = vec![init].into();
     p.spec.containers = vec![app].into();
     p.spec.volumes = Some(Box::new(serde_json::json!([
         {"name": "data", "emptyDir": {}},
