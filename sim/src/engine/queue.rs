@@ -30,42 +30,54 @@ struct Waiting<E> {
 /// heap's, (time, sequence number), since a FIFO keeps the order of scheduling.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    instants: BTreeMap<SimTime, VecDeque<Waiting<E>>>,
-    /// Emptied FIFOs, kept for reuse: a run passes through millions of instants.
+    instants: BTreeMap<SimTime, Fifo<E>>,
+    /// Emptied small FIFOs, kept for reuse: a run passes through millions of instants.
     spare: Vec<VecDeque<Waiting<E>>>,
-    /// Emptied FIFOs of bursts (a Deployment's thousands of pods are written at one
-    /// instant), kept so that the next burst grows into memory already in use instead
-    /// of copying itself over and over into fresh pages.
-    spare_large: Vec<VecDeque<Waiting<E>>>,
+    /// Emptied blocks, kept so that the next burst fills memory already in use instead
+    /// of fresh pages.
+    spare_blocks: Vec<VecDeque<Waiting<E>>>,
     len: usize,
 }
 
-/// How many emptied FIFOs are kept, and the largest kept among them.
+/// An instant's events: one FIFO that grows as usual up to a block, then further
+/// blocks of [`BLOCK`]. A burst (a Deployment's thousands of pods are written at one
+/// instant, and each write is delivered to several watchers) then costs its events and
+/// at most one partly filled block, not a doubling vector's spare half, and each block
+/// is given back as soon as it has been popped.
+#[derive(Debug)]
+struct Fifo<E> {
+    head: VecDeque<Waiting<E>>,
+    /// Full blocks and the last one being filled, after `head`.
+    rest: VecDeque<VecDeque<Waiting<E>>>,
+}
+
+/// Events in a block of a burst.
+const BLOCK: usize = 4096;
+/// How many emptied small FIFOs are kept, and the largest kept among them.
 const SPARE_FIFOS: usize = 64;
 const SPARE_CAPACITY: usize = 256;
-/// How many emptied FIFOs larger than that are kept.
-const SPARE_LARGE_FIFOS: usize = 2;
+/// How many emptied blocks are kept.
+const SPARE_BLOCKS: usize = 8;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), spare_large: Vec::new(), len: 0 }
+        EventQueue { instants: BTreeMap::new(), spare: Vec::new(), spare_blocks: Vec::new(), len: 0 }
     }
 }
 
 impl<E> EventQueue<E> {
     /// Schedules `event` at `at`, caused by trace event `cause`.
     pub fn push(&mut self, at: SimTime, cause: u64, event: E) {
-        let fifo = self.instants.entry(at).or_insert_with(|| self.spare.pop().unwrap_or_default());
-        // A FIFO outgrowing the small ones moves into a burst's kept FIFO, if there is one.
-        if fifo.len() == fifo.capacity()
-            && fifo.len() >= SPARE_CAPACITY
-            && let Some(mut large) = self.spare_large.pop()
-        {
-            large.extend(fifo.drain(..));
-            let outgrown = std::mem::replace(fifo, large);
-            keep(&mut self.spare, &mut self.spare_large, outgrown);
+        let fifo = self
+            .instants
+            .entry(at)
+            .or_insert_with(|| Fifo { head: self.spare.pop().unwrap_or_default(), rest: VecDeque::new() });
+        let last = fifo.rest.back_mut().unwrap_or(&mut fifo.head);
+        if last.len() >= BLOCK {
+            let block = self.spare_blocks.pop().unwrap_or_else(|| VecDeque::with_capacity(BLOCK));
+            fifo.rest.push_back(block);
         }
-        fifo.push_back(Waiting { cause, event });
+        fifo.rest.back_mut().unwrap_or(&mut fifo.head).push_back(Waiting { cause, event });
         self.len += 1;
     }
 
@@ -81,9 +93,19 @@ impl<E> EventQueue<E> {
             return None;
         }
         let at = *earliest.key();
-        let Waiting { cause, event } = earliest.get_mut().pop_front().expect("an instant in the queue holds events");
-        if earliest.get().is_empty() {
-            keep(&mut self.spare, &mut self.spare_large, earliest.remove());
+        let fifo = earliest.get_mut();
+        let Waiting { cause, event } = fifo.head.pop_front().expect("an instant in the queue holds events");
+        if fifo.head.is_empty() {
+            match fifo.rest.pop_front() {
+                Some(next) => {
+                    let popped = std::mem::replace(&mut fifo.head, next);
+                    self.keep(popped);
+                }
+                None => {
+                    let emptied = earliest.remove().head;
+                    self.keep(emptied);
+                }
+            }
         }
         self.len -= 1;
         Some(Scheduled { at, cause, event })
@@ -98,17 +120,17 @@ impl<E> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-}
 
-/// Keeps an emptied (or outgrown) FIFO for reuse, among the small or the large ones by
-/// its capacity, if there is room.
-fn keep<T>(spare: &mut Vec<VecDeque<T>>, spare_large: &mut Vec<VecDeque<T>>, fifo: VecDeque<T>) {
-    if fifo.capacity() <= SPARE_CAPACITY {
-        if spare.len() < SPARE_FIFOS {
-            spare.push(fifo);
+    /// Keeps an emptied FIFO or block for reuse, among the small ones or the blocks by
+    /// its capacity, if there is room; frees it otherwise.
+    fn keep(&mut self, emptied: VecDeque<Waiting<E>>) {
+        if emptied.capacity() <= SPARE_CAPACITY {
+            if self.spare.len() < SPARE_FIFOS {
+                self.spare.push(emptied);
+            }
+        } else if emptied.capacity() == BLOCK && self.spare_blocks.len() < SPARE_BLOCKS {
+            self.spare_blocks.push(emptied);
         }
-    } else if spare_large.len() < SPARE_LARGE_FIFOS {
-        spare_large.push(fifo);
     }
 }
 
@@ -143,21 +165,30 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_moving_into_a_kept_fifo_keeps_its_order() {
+    fn a_burst_spans_blocks_in_order_and_gives_them_back() {
         let mut q = EventQueue::default();
-        for i in 0..1_000 {
+        let burst = 2 * BLOCK + BLOCK / 2;
+        for i in 0..burst {
             q.push(SimTime(1), 0, i);
         }
-        assert_eq!(std::iter::from_fn(|| q.pop_due(SimTime(1))).count(), 1_000);
-        assert_eq!(q.spare_large.len(), 1, "the burst's FIFO is kept");
-        // The next burst outgrows a small FIFO and moves into the kept one mid-way.
-        for i in 0..600 {
+        q.push(SimTime(0), 0, usize::MAX);
+        let fifo = &q.instants[&SimTime(1)];
+        assert_eq!(fifo.rest.len(), 2, "two blocks after a head grown to one");
+        assert!(fifo.rest.iter().all(|block| block.capacity() == BLOCK));
+        assert_eq!(q.pop_due(SimTime(1)).unwrap().event, usize::MAX);
+        let order: Vec<usize> = std::iter::from_fn(|| q.pop_due(SimTime(1))).map(|s| s.event).collect();
+        assert_eq!(order, (0..burst).collect::<Vec<_>>());
+        assert!(q.is_empty() && q.instants.is_empty());
+        // The full blocks are kept for the next burst (and the head too, if it grew to
+        // a block's size), which fills them again, in order.
+        let kept = q.spare_blocks.len();
+        assert!(kept >= 2, "{kept} blocks kept");
+        for i in 0..burst {
             q.push(SimTime(2), 0, i);
         }
-        q.push(SimTime(3), 0, 600);
-        assert!(q.spare_large.is_empty(), "the kept FIFO is in use");
-        let order: Vec<i32> = std::iter::from_fn(|| q.pop_due(SimTime(3))).map(|s| s.event).collect();
-        assert_eq!(order, (0..=600).collect::<Vec<_>>());
+        assert_eq!(q.spare_blocks.len(), kept - 2);
+        let order: Vec<usize> = std::iter::from_fn(|| q.pop_due(SimTime(2))).map(|s| s.event).collect();
+        assert_eq!(order, (0..burst).collect::<Vec<_>>());
     }
 
     #[test]
