@@ -106,7 +106,7 @@ pub enum Watcher {
     Controller(usize),
     /// The controllers that share the controller manager's view, in delivery order:
     /// the view is updated once, then each handles the event.
-    Controllers(Vec<usize>),
+    Controllers(Rc<[usize]>),
     /// kube-proxy (one shared view for all nodes).
     KubeProxy,
 }
@@ -177,6 +177,10 @@ pub struct Cluster {
     watch_delays: BTreeMap<usize, u64>,
     /// When the last watch event to each controller is due, to keep them in order.
     last_delivery: BTreeMap<usize, SimTime>,
+    /// Every delivery order of the controllers sharing a view so far, shared by the
+    /// deliveries in that order: a burst's hundreds of thousands of watch events
+    /// hold one of a few lists.
+    delivery_orders: BTreeSet<Rc<[usize]>>,
     /// Set to stop the clock (see [`Cluster::stop_switch`]).
     stop: Rc<std::cell::Cell<bool>>,
     /// Every accepted write since the last [`Cluster::take_changes`], with the id of its
@@ -233,6 +237,7 @@ impl Cluster {
             transport: None,
             watch_delays: BTreeMap::new(),
             last_delivery: BTreeMap::new(),
+            delivery_orders: BTreeSet::new(),
             stop: Rc::default(),
             change_log: None,
         };
@@ -382,7 +387,7 @@ impl Cluster {
         }
         let at = self.now.plus_ms(self.config.watch_latency_ms);
         // Reused for every write: most batches hold many.
-        let (mut to, mut interested) = (Vec::new(), Vec::new());
+        let (mut to, mut interested, mut sharing) = (Vec::new(), Vec::new(), Vec::new());
         for (change, trace_id) in changes {
             match &*change.object {
                 Object::Pod(pod) => {
@@ -404,8 +409,16 @@ impl Cluster {
             interested.shuffle(&mut self.controller_order);
             // The controllers sharing the view get the event in one delivery, where the
             // first of them would have had it.
-            let shared: Vec<usize> = interested.iter().copied().filter(|i| self.controllers.shares_view(*i)).collect();
-            let mut shared = Some(shared).filter(|s| !s.is_empty());
+            sharing.clear();
+            sharing.extend(interested.iter().copied().filter(|i| self.controllers.shares_view(*i)));
+            let mut shared = (!sharing.is_empty()).then(|| match self.delivery_orders.get(&sharing[..]) {
+                Some(order) => order.clone(),
+                None => {
+                    let order: Rc<[usize]> = sharing.as_slice().into();
+                    self.delivery_orders.insert(order.clone());
+                    order
+                }
+            });
             for i in interested.drain(..) {
                 if !self.controllers.shares_view(i) {
                     to.push(Watcher::Controller(i));
@@ -572,7 +585,7 @@ impl Cluster {
             }
             SimEvent::Deliver { to: Watcher::Controllers(indexes), change } => {
                 controllers.observe(&change);
-                for index in indexes {
+                for &index in indexes.iter() {
                     let name = controllers.name(index);
                     controllers.on_change(&mut ctx!(name), index, &change)
                 }
