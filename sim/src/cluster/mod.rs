@@ -141,6 +141,11 @@ pub enum SimEvent {
     },
 }
 
+/// How many controller delivery orders are kept for sharing (under a megabyte): the
+/// seven built-in controllers that watch pods make 5,040 (every order, shuffled), and
+/// controllers a user adds could make factorially many.
+const KEPT_DELIVERY_ORDERS: usize = 8192;
+
 /// Called with each event's time before it runs (see [`Cluster::set_pacer`]).
 pub type Pacer = Box<dyn FnMut(&Cluster, SimTime)>;
 
@@ -177,9 +182,9 @@ pub struct Cluster {
     watch_delays: BTreeMap<usize, u64>,
     /// When the last watch event to each controller is due, to keep them in order.
     last_delivery: BTreeMap<usize, SimTime>,
-    /// Every delivery order of the controllers sharing a view so far, shared by the
-    /// deliveries in that order: a burst's hundreds of thousands of watch events
-    /// hold one of a few lists.
+    /// The delivery orders of the controllers sharing a view seen so far (up to
+    /// [`KEPT_DELIVERY_ORDERS`]), shared by the deliveries in that order: a burst's
+    /// hundreds of thousands of watch events hold one of a few lists.
     delivery_orders: BTreeSet<Rc<[usize]>>,
     /// Set to stop the clock (see [`Cluster::stop_switch`]).
     stop: Rc<std::cell::Cell<bool>>,
@@ -415,7 +420,9 @@ impl Cluster {
                 Some(order) => order.clone(),
                 None => {
                     let order: Rc<[usize]> = sharing.as_slice().into();
-                    self.delivery_orders.insert(order.clone());
+                    if self.delivery_orders.len() < KEPT_DELIVERY_ORDERS {
+                        self.delivery_orders.insert(order.clone());
+                    }
                     order
                 }
             });
