@@ -1,6 +1,10 @@
 //! `ObjectMap`: objects by key, kept per kind and per namespace, so that a lookup
-//! compares names only (a store holds hundreds of thousands of Events beside the pods),
-//! and iterated in key order (kind, namespace, name) like one sorted map.
+//! hashes the name only, and iterated in key order (kind, namespace, name) like one
+//! sorted map.
+//!
+//! A namespace's names are in a [`LookupMap`]: a store holds hundreds of thousands of
+//! Events beside the pods, looked up on every write. Listing sorts what it lists, and
+//! is rare where the tables are large.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -8,8 +12,9 @@ use std::rc::Rc;
 
 use super::name::Str;
 use super::{Kind, ObjKey, Object};
+use crate::engine::lookup::LookupMap;
 
-type Names = BTreeMap<Str, Rc<Object>>;
+type Names = LookupMap<Str, Rc<Object>>;
 
 /// Objects by key, in key order.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +57,10 @@ impl ObjectMap {
 
     /// Every object, in key order.
     pub fn values(&self) -> impl Iterator<Item = &Rc<Object>> {
-        self.kinds.values().flat_map(|namespaces| namespaces.values()).flat_map(|names| names.values())
+        self.kinds
+            .values()
+            .flat_map(|namespaces| namespaces.values())
+            .flat_map(|names| names.sorted().map(|(_, object)| object))
     }
 
     /// The objects of `kind`, in `namespace` if given, in key order.
@@ -66,7 +74,7 @@ impl ObjectMap {
             .get(&kind)
             .into_iter()
             .flat_map(move |namespaces| namespaces.range::<str, _>(bounds))
-            .flat_map(|(_, names)| names.values())
+            .flat_map(|(_, names)| names.sorted().map(|(_, object)| object))
     }
 
     /// Forgets everything.
@@ -112,5 +120,21 @@ mod tests {
         assert!(map.remove(&key).is_some());
         assert!(map.get(&key).is_none() && map.remove(&key).is_none());
         assert_eq!(names(&mut map.list(Kind::Pod, None)), ["y", "z"]);
+    }
+
+    #[test]
+    fn lists_a_large_namespace_in_name_order_whatever_the_hash_order() {
+        let mut map = ObjectMap::default();
+        // Inserted out of order: 7 is coprime to 500, so this visits every number once.
+        for i in (0..500).map(|i| (i * 7) % 500) {
+            let (key, obj) = pod("default", &format!("web-{i:03}"));
+            map.insert(key, obj);
+        }
+        let listed: Vec<String> = map.list(Kind::Pod, Some("default")).map(|o| o.meta().name.to_string()).collect();
+        let expected: Vec<String> = (0..500).map(|i| format!("web-{i:03}")).collect();
+        assert_eq!(listed, expected);
+        assert_eq!(map.values().count(), 500);
+        assert!(map.find(Kind::Pod, "default", "web-123").is_some());
+        assert!(map.find(Kind::Pod, "default", "web-500").is_none());
     }
 }

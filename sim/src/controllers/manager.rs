@@ -94,7 +94,7 @@ impl Default for ControllerManager {
     fn default() -> Self {
         ControllerManager {
             controllers: Vec::new(),
-            shared: Cache::indexed_by_owner(),
+            shared: Cache::indexed(),
             unconditional_updates: Vec::new(),
             foreign_writes: Vec::new(),
         }
@@ -175,7 +175,7 @@ impl ControllerManager {
             return;
         }
         let watched = c.reconciler.watches();
-        let mut own = Cache::indexed_by_owner();
+        let mut own = Cache::indexed();
         for object in self.shared.all().filter(|o| watched.contains(&o.kind())) {
             own.apply(&Change { type_: ChangeType::Added, object: object.clone() });
         }
@@ -287,7 +287,7 @@ impl ControllerManager {
 /// Rebuilds a controller's view from the apiserver, as an informer's list does, and
 /// queues every key the listed objects concern.
 fn relist(c: &mut Running, ctx: &mut Ctx<'_>, index: usize) {
-    let view = c.view.insert(Cache::indexed_by_owner());
+    let view = c.view.insert(Cache::indexed());
     // Kind by kind, in the store's order (not a pass over every Event of the store).
     let mut watched = c.reconciler.watches().to_vec();
     watched.sort();

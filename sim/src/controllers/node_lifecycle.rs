@@ -136,10 +136,7 @@ impl NodeLifecycle {
         requests.push(ApiRequest::Update(with_taints(node, &["NoSchedule"], now)));
         // Only the pods' Ready condition changes (`MarkPodsNotReady`): their containers'
         // readiness stays what the silent kubelet last reported.
-        for pod in view.list(Kind::Pod).filter_map(|o| o.as_pod()) {
-            if pod.spec.node_name.as_deref() != Some(&**name) {
-                continue;
-            }
+        for pod in view.pods_on(name).filter_map(|o| o.as_pod()) {
             let mut not_ready = pod.clone();
             if let Some(c) = not_ready.status.conditions.iter_mut().find(|c| c.type_ == "Ready")
                 && c.status != "False"

@@ -35,10 +35,7 @@ impl Reconciler for PodGc {
     fn keys_for(&mut self, change: &Change, view: &Cache) -> Vec<ObjKey> {
         let obj = &change.object;
         match (obj.kind(), change.type_) {
-            (Kind::Node, ChangeType::Deleted) => {
-                let node = &*obj.meta().name;
-                view.list(Kind::Pod).filter(|p| node_of(p) == Some(node)).map(|p| p.key()).collect()
-            }
+            (Kind::Node, ChangeType::Deleted) => view.pods_on(&obj.meta().name).map(|p| p.key()).collect(),
             (Kind::Pod, ChangeType::Deleted) => {
                 self.orphaned_since.remove(&obj.key());
                 Vec::new()

@@ -55,11 +55,9 @@ impl Reconciler for TaintEviction {
         match (&**obj, change.type_) {
             (_, ChangeType::Deleted) => Vec::new(),
             // A tainted node: each of its pods starts its toleration clock.
-            (Object::Node(node), _) if tainted_since(node).is_some() => view
-                .list(Kind::Pod)
-                .filter(|p| p.as_pod().is_some_and(|p| p.spec.node_name.as_deref() == Some(&node.metadata.name)))
-                .map(|p| p.key())
-                .collect(),
+            (Object::Node(node), _) if tainted_since(node).is_some() => {
+                view.pods_on(&node.metadata.name).map(|p| p.key()).collect()
+            }
             (Object::Pod(pod), _) if node_of(pod, view).and_then(tainted_since).is_some() => vec![obj.key()],
             _ => Vec::new(),
         }

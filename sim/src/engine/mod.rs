@@ -2,6 +2,7 @@
 //! named random streams and the trace.
 
 pub mod hash;
+pub mod lookup;
 pub mod queue;
 pub mod rng;
 pub mod time;
