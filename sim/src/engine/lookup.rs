@@ -30,6 +30,14 @@ impl<K: Hash + Eq + Ord, V> LookupMap<K, V> {
         self.0.get(key)
     }
 
+    /// Whether there is a value at `key`.
+    pub fn contains_key<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.0.contains_key(key)
+    }
+
     /// The value at `key`, to change.
     pub fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
@@ -66,6 +74,12 @@ impl<K: Hash + Eq + Ord, V> LookupMap<K, V> {
         let mut entries: Vec<(&K, &V)> = self.0.iter().collect();
         entries.sort_unstable_by_key(|&(key, _)| key);
         entries.into_iter()
+    }
+}
+
+impl<K: Hash + Eq, V> FromIterator<(K, V)> for LookupMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        LookupMap(entries.into_iter().collect())
     }
 }
 
@@ -146,6 +160,7 @@ mod tests {
         *map.get_mut("web-123").expect("there") = -1;
         assert_eq!(map.remove("web-123"), Some(-1));
         assert_eq!(map.len(), 499);
+        assert!(map.contains_key("web-124") && !map.contains_key("web-123"));
         assert!(!map.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! and `explain-why` walks its causal links.
 
 use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use super::lookup::LookupMap;
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -211,7 +211,7 @@ pub struct Trace {
     /// of a run: event reasons, node names), shared by the lines that carry them.
     names: Vec<Str>,
     /// Each name's index in `names`.
-    index: BTreeMap<Str, u32>,
+    index: LookupMap<Str, u32>,
     /// The last component named: one component usually records several lines in a row.
     last_component: Option<u32>,
 }
