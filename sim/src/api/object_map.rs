@@ -3,8 +3,10 @@
 //! sorted map.
 //!
 //! A namespace's names are in a [`LookupMap`]: a store holds hundreds of thousands of
-//! Events beside the pods, looked up on every write. Listing sorts what it lists, and
-//! is rare where the tables are large.
+//! Events beside the pods, looked up on every write. Listing sorts what it lists: the
+//! hot paths look up, or use an index (pods by node, dependents by owner); what lists a
+//! namespace's pods (the endpoints controller, per Service) pays a sort on top of the
+//! walk upstream's pays too.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;

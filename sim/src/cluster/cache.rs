@@ -103,7 +103,7 @@ impl Cache {
     }
 
     /// Drops the object at `key`, for a component that keeps only some of what it
-    /// watches (in a view without the owner index).
+    /// watches (in a view without the indexes).
     pub fn forget(&mut self, key: &ObjKey) {
         debug_assert!(!self.indexed, "forgetting would leave the indexes stale");
         self.objects.remove(key);

@@ -4,20 +4,28 @@
 //!
 //! Hash order must never reach output (its values depend on the platform's byte order,
 //! and on nothing meaningful), so this is the one place a hashed collection is allowed:
-//! it can be looked up, or walked in key order, which sorts.
-#![allow(clippy::disallowed_types)]
+//! it can be looked up, or walked in key order, which sorts (its `Debug` too).
 
 use std::borrow::Borrow;
+#[expect(clippy::disallowed_types, reason = "wrapped: only lookups and sorted walks are offered")]
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// A map that is looked up by hash and walked in key order.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
+#[expect(clippy::disallowed_types, reason = "wrapped: only lookups and sorted walks are offered")]
 pub struct LookupMap<K, V>(HashMap<K, V, BuildHasherDefault<WordHasher>>);
+
+impl<K: Hash + Eq + Ord + fmt::Debug, V: fmt::Debug> fmt::Debug for LookupMap<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.sorted()).finish()
+    }
+}
 
 impl<K, V> Default for LookupMap<K, V> {
     fn default() -> Self {
-        LookupMap(HashMap::default())
+        LookupMap(Default::default())
     }
 }
 
@@ -83,14 +91,17 @@ impl<K: Hash + Eq, V> FromIterator<(K, V)> for LookupMap<K, V> {
     }
 }
 
-/// FxHash's step (rustc's hasher), eight bytes at a time where FNV takes one: a name is
-/// hashed on every lookup, and this is enough to spread names and keys.
+/// A folded multiply per eight bytes (foldhash's and rustc-hash 2's step: the high half
+/// of the product folded into the low one, so every input bit reaches every output bit),
+/// and MurmurHash3's finalizer: names that differ in one character, wherever it is,
+/// land in different buckets. A name is hashed on every lookup; FNV takes a byte a step.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WordHasher(u64);
 
 impl WordHasher {
     fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+        let product = u128::from(self.0 ^ word) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
     }
 }
 
@@ -121,9 +132,10 @@ impl Hasher for WordHasher {
     }
 
     fn finish(&self) -> u64 {
-        // The multiply mixes upwards only; a table picks its bucket by the low bits, so
-        // the well-mixed high ones are brought down.
-        self.0.rotate_left(26)
+        let mut h = self.0;
+        h = (h ^ (h >> 33)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h = (h ^ (h >> 33)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -136,14 +148,33 @@ mod tests {
         BuildHasherDefault::<WordHasher>::default().hash_one(s)
     }
 
+    /// How many of `names` fall in distinct buckets of a table of 1,024 (picked by the
+    /// low bits), and how many distinct 7-bit tags (the top bits) they carry.
+    fn spread(names: &[String]) -> (usize, usize) {
+        let hashes: Vec<u64> = names.iter().map(|n| hash(n)).collect();
+        let buckets: std::collections::BTreeSet<u64> = hashes.iter().map(|h| h & 1023).collect();
+        let tags: std::collections::BTreeSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        (buckets.len(), tags.len())
+    }
+
     #[test]
-    fn names_that_differ_in_one_byte_spread_over_the_low_bits() {
-        // Pod names share all but their last characters; a table of 1,024 buckets picks
-        // by the low ten bits, which must still tell them apart.
-        let buckets: std::collections::BTreeSet<u64> =
-            (0..256u32).map(|i| hash(&format!("web-7d4b9c5f8-abc{i:02x}")) & 1023).collect();
-        assert!(buckets.len() > 200, "only {} of 256 names in distinct buckets", buckets.len());
-        assert_eq!(hash("a"), hash("a"));
+    fn names_that_differ_in_a_character_or_two_spread_over_buckets_and_tags() {
+        // 512 names fill about 400 of 1,024 buckets at random, and all 128 tags.
+        let families: [&dyn Fn(u32) -> String; 4] = [
+            // Pods: alike but for their last characters, at any length.
+            &|i| format!("web-7d4b9c5f8-abc{i:02x}"),
+            &|i| format!("mysql-{i:02}"),
+            &|i| format!("0123456789abc{i:03}"),
+            // Nodes and Events.
+            &|i| format!("node-{i}"),
+        ];
+        for family in families {
+            let names: Vec<String> = (0..512).map(family).collect();
+            let (buckets, tags) = spread(&names);
+            assert!(buckets > 350 && tags > 120, "{}…: {buckets} buckets, {tags} tags", names[0]);
+        }
+        let collisions = (0..20_000).map(|i| hash(&format!("xxx-{i}"))).collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(collisions.len(), 20_000, "no two of 20,000 names share a hash");
         assert_ne!(hash("ab"), hash("ba"));
     }
 
@@ -162,5 +193,7 @@ mod tests {
         assert_eq!(map.len(), 499);
         assert!(map.contains_key("web-124") && !map.contains_key("web-123"));
         assert!(!map.is_empty());
+        let small: LookupMap<&str, i32> = [("b", 2), ("a", 1)].into_iter().collect();
+        assert_eq!(format!("{small:?}"), r#"{"a": 1, "b": 2}"#);
     }
 }
