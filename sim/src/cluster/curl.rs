@@ -31,7 +31,7 @@ impl Cluster {
             format!("curl: (28) Failed to connect to {} port {} after 10000 ms: Timeout was reached", t.host, t.port)
         };
         let node_ips: BTreeMap<String, String> =
-            self.kubelets.values().map(|k| (k.machine().internal_ip(), k.node_name().to_string())).collect();
+            self.kubelets.sorted().map(|(_, k)| (k.machine().internal_ip(), k.node_name().to_string())).collect();
         let entry_node =
             node_ips.get(&t.host).cloned().or_else(|| self.kubelets.contains_key(&t.host).then(|| t.host.clone()));
         // Where the request enters the cluster: a node (by IP or name), or the caller pod.

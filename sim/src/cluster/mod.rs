@@ -34,6 +34,7 @@ use crate::controllers::pod_gc::PodGc;
 use crate::controllers::replicaset::ReplicaSetController;
 use crate::controllers::taint_eviction::TaintEviction;
 use crate::controllers::{self, ControllerManager};
+use crate::engine::lookup::LookupMap;
 use crate::engine::{EventQueue, SimRng, SimTime, Trace, rng};
 use crate::kubelet::{self, Kubelet, Machine};
 use crate::network::ProxyView;
@@ -163,7 +164,7 @@ pub struct Cluster {
     proxy: ProxyView,
     /// Orders the controllers' deliveries of one change, from the seed.
     controller_order: SimRng,
-    kubelets: BTreeMap<String, Kubelet>,
+    kubelets: LookupMap<String, Kubelet>,
     events_processed: u64,
     /// Crashed or partitioned nodes and the trace id of the fault, for causal links.
     silenced: BTreeMap<String, u64>,
@@ -308,7 +309,7 @@ impl Cluster {
             slice.ports = vec![https];
             ctx.create(Object::from(slice), "bootstrap").expect("the kubernetes EndpointSlice is valid");
         });
-        let nodes: Vec<Str> = self.kubelets.values().map(|k| k.machine().name.clone()).collect();
+        let nodes: Vec<Str> = self.kubelets.sorted().map(|(_, k)| k.machine().name.clone()).collect();
         for node in nodes {
             self.queue.push(self.now, 0, SimEvent::Kubelet { node, boot: 0, timer: kubelet::Timer::Boot });
         }
@@ -348,7 +349,7 @@ impl Cluster {
 
     /// Names of the nodes with kubelets.
     pub fn node_names(&self) -> impl Iterator<Item = &String> {
-        self.kubelets.keys()
+        self.kubelets.sorted().map(|(name, _)| name)
     }
 
     /// The kubelet of `node`.
@@ -643,7 +644,7 @@ impl Cluster {
     /// Powers a node off: its kubelet and containers stop, nothing is reported.
     pub fn crash_node(&mut self, node: &str) -> Result<u64, String> {
         if !self.kubelets.contains_key(node) {
-            return Err(unknown_node(node, self.kubelets.keys()));
+            return Err(unknown_node(node, self.node_names()));
         }
         let kubelet = self.kubelets.get_mut(node).expect("checked above");
         if kubelet.is_down() {
@@ -659,7 +660,7 @@ impl Cluster {
 
     /// Powers a node back on: a fresh kubelet boots and relists its pods.
     pub fn recover_node(&mut self, node: &str) -> Result<u64, String> {
-        if !self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.kubelets.keys()))?.is_down() {
+        if !self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.node_names()))?.is_down() {
             return Err(format!("node {node} is not down"));
         }
         let id = self.record_input("recover-node", &format!("Node {node}"), &format!("recover node {node}"));
@@ -692,7 +693,7 @@ impl Cluster {
     /// heartbeats, no status, no watch), its pods can no longer be reached, but it keeps
     /// running them.
     pub fn partition_node(&mut self, node: &str) -> Result<u64, String> {
-        if self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.kubelets.keys()))?.is_down() {
+        if self.kubelets.get(node).ok_or_else(|| unknown_node(node, self.node_names()))?.is_down() {
             return Err(format!("node {node} is down"));
         }
         if self.partitioned.contains(node) {
@@ -709,7 +710,7 @@ impl Cluster {
     /// reflector does after a broken watch: it learns of the pods deleted meanwhile.
     pub fn heal_node(&mut self, node: &str) -> Result<u64, String> {
         if !self.kubelets.contains_key(node) {
-            return Err(unknown_node(node, self.kubelets.keys()));
+            return Err(unknown_node(node, self.node_names()));
         }
         if !self.partitioned.remove(node) {
             return Err(format!("node {node} is not partitioned"));
@@ -718,7 +719,10 @@ impl Cluster {
         let id = self.record_input("heal-node", &format!("Node {node}"), &format!("heal node {node}"));
         self.silenced.remove(node);
         let current: Vec<Rc<Object>> = self.kubelet_list(node).cloned().collect();
-        let gone: Vec<Rc<Object>> = self.kubelets[node]
+        let gone: Vec<Rc<Object>> = self
+            .kubelets
+            .get(node)
+            .expect("checked above")
             .cached_pods()
             .filter(|cached| self.api.get(&cached.key()).is_none_or(|now| now.meta().uid != cached.meta().uid))
             .cloned()

@@ -2,8 +2,8 @@
 //! caused it. It is the run's ground truth: determinism tests compare it byte for byte,
 //! and `explain-why` walks its causal links.
 
-use std::cell::OnceCell;
 use super::lookup::LookupMap;
+use std::cell::OnceCell;
 use std::fmt;
 use std::ops::ControlFlow;
 
