@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::api::{Kind, Object, Str};
+use crate::api::{Kind, ObjKey, Object, Str};
 use crate::apiserver::ApiServer;
 use crate::controllers::deployment::{DESIRED_REPLICAS, fenceposts};
 
@@ -42,11 +42,18 @@ pub fn check(api: &ApiServer) -> Vec<Violation> {
     let mut violation = |invariant: &'static str, obj: &Object, detail: String| {
         found.push(Violation { invariant, object: obj.key().to_string(), detail });
     };
-    for obj in api.all() {
-        let controllers = obj.meta().owner_references.iter().filter(|r| r.controller == Some(true)).count();
-        if controllers > 1 {
-            violation("one-controller-owner", obj, format!("{controllers} controller owners"));
-        }
+    // Checked after every event of a debug run: the store is walked unsorted, and what
+    // it finds is sorted by key.
+    let mut owned_twice: Vec<(ObjKey, &Object, usize)> = api
+        .all_unordered()
+        .filter_map(|obj| {
+            let controllers = obj.meta().owner_references.iter().filter(|r| r.controller == Some(true)).count();
+            (controllers > 1).then(|| (obj.key(), &**obj, controllers))
+        })
+        .collect();
+    owned_twice.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, obj, controllers) in owned_twice {
+        violation("one-controller-owner", obj, format!("{controllers} controller owners"));
     }
     // Per owning Deployment: the pods its ReplicaSets ask for, and the replica counts
     // they were last scaled for.
@@ -200,16 +207,23 @@ fn endpoint_violations(api: &ApiServer) -> Vec<Violation> {
 }
 
 fn pods_on_missing_nodes(api: &ApiServer) -> Vec<Violation> {
-    api.list(Kind::Pod, None)
+    // Unsorted, as the owner check above, and sorted by key once found.
+    let mut found: Vec<(ObjKey, Violation)> = api
+        .all_unordered()
         .filter_map(|obj| {
             let node = obj.as_pod()?.spec.node_name.as_ref()?;
-            api.get(&crate::api::ObjKey::new(Kind::Node, "", node)).is_none().then(|| Violation {
-                invariant: "pods-on-existing-nodes",
-                object: obj.key().to_string(),
-                detail: format!("bound to node {node}, which does not exist"),
+            api.get(&ObjKey::new(Kind::Node, "", node)).is_none().then(|| {
+                let violation = Violation {
+                    invariant: "pods-on-existing-nodes",
+                    object: obj.key().to_string(),
+                    detail: format!("bound to node {node}, which does not exist"),
+                };
+                (obj.key(), violation)
             })
         })
-        .collect()
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.into_iter().map(|(_, violation)| violation).collect()
 }
 
 #[cfg(test)]

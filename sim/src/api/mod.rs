@@ -12,6 +12,7 @@ pub mod name;
 pub mod object;
 pub mod object_map;
 pub mod patch;
+pub mod pods_by_node;
 pub mod shared;
 pub mod validation;
 
@@ -19,4 +20,5 @@ pub use kinds::Kind;
 pub use name::{Str, or_empty};
 pub use object::{ObjKey, Object};
 pub use object_map::ObjectMap;
+pub use pods_by_node::PodsByNode;
 pub use shared::{LastShared, Shared};

@@ -65,6 +65,12 @@ impl ObjectMap {
             .flat_map(|names| names.sorted().map(|(_, object)| object))
     }
 
+    /// Every object in no meaningful order, without the sort: for counts and checks
+    /// whose findings are sorted (see [`LookupMap::values_unordered`]).
+    pub fn values_unordered(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.kinds.values().flat_map(|namespaces| namespaces.values()).flat_map(|names| names.values_unordered())
+    }
+
     /// The objects of `kind`, in `namespace` if given, in key order.
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Rc<Object>> {
         // One namespace is the range from it to itself; none bounds the range at all.

@@ -6,7 +6,6 @@ mod allocators;
 pub mod error;
 pub mod field_manager;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use rand::RngExt;
@@ -15,7 +14,7 @@ use crate::api::core::Toleration;
 use crate::api::defaults::apply_defaults;
 use crate::api::meta::{Condition, Time, set_condition};
 use crate::api::validation::{FieldError, validate_create, validate_update};
-use crate::api::{Kind, LastShared, ObjKey, Object, ObjectMap, Str};
+use crate::api::{Kind, LastShared, ObjKey, Object, ObjectMap, PodsByNode, Str};
 use crate::engine::{SimRng, SimTime, rng};
 pub use allocators::Allocators;
 pub use error::ApiError;
@@ -64,7 +63,7 @@ pub struct ApiServer {
     pods: usize,
     /// The pods bound to each node, as upstream's watch cache indexes them by
     /// `spec.nodeName` for a kubelet's list.
-    pods_by_node: BTreeMap<Str, BTreeSet<ObjKey>>,
+    pods_by_node: PodsByNode,
     /// The tolerations of the last pod created: a ReplicaSet's pods get equal ones
     /// (DefaultTolerationSeconds' two, at least), held once.
     recent_tolerations: LastShared<Vec<Toleration>>,
@@ -81,7 +80,7 @@ impl ApiServer {
             name_rng: rng::stream(seed, "apiserver/generate-name"),
             allocators: Allocators::new(seed),
             pods: 0,
-            pods_by_node: BTreeMap::new(),
+            pods_by_node: PodsByNode::default(),
             recent_tolerations: LastShared::default(),
         }
     }
@@ -101,6 +100,11 @@ impl ApiServer {
     /// Every stored object.
     pub fn all(&self) -> impl Iterator<Item = &Rc<Object>> {
         self.objects.values()
+    }
+
+    /// Every stored object in no meaningful order (see [`ObjectMap::values_unordered`]).
+    pub fn all_unordered(&self) -> impl Iterator<Item = &Rc<Object>> {
+        self.objects.values_unordered()
     }
 
     /// The current resourceVersion.
@@ -452,34 +456,14 @@ impl ApiServer {
     /// Puts an object into the store, keeping the index of pods by node.
     fn store(&mut self, key: ObjKey, obj: Rc<Object>) {
         let old = self.objects.insert(key.clone(), obj.clone());
-        self.index_node(&key, old.as_deref(), Some(&obj));
-    }
-
-    /// Moves `key` in the index of pods by node from `old`'s node to `new`'s.
-    fn index_node(&mut self, key: &ObjKey, old: Option<&Object>, new: Option<&Object>) {
-        let node = |o: Option<&Object>| o.and_then(Object::as_pod).and_then(|p| p.spec.node_name.clone());
-        let (was, now) = (node(old), node(new));
-        if was == now {
-            return;
-        }
-        if let Some(was) = was
-            && let Some(pods) = self.pods_by_node.get_mut(&was)
-        {
-            pods.remove(key);
-            if pods.is_empty() {
-                self.pods_by_node.remove(&was);
-            }
-        }
-        if let Some(now) = now {
-            self.pods_by_node.entry(now).or_default().insert(key.clone());
-        }
+        self.pods_by_node.update(&key, old.as_deref(), Some(&obj));
     }
 
     /// The pods bound to `node`, in key order (a kubelet's list).
     pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &Rc<Object>> {
-        self.pods_by_node.get(node).into_iter().flatten().filter_map(|key| {
-            let pod = self.objects.get(key);
-            debug_assert!(pod.is_some(), "the index of pods by node names {key:?}, which is not stored");
+        self.pods_by_node.on(node).filter_map(|(namespace, name)| {
+            let pod = self.objects.find(Kind::Pod, namespace, name);
+            debug_assert!(pod.is_some(), "the index of pods by node names {namespace}/{name}, which is not stored");
             pod
         })
     }
@@ -487,7 +471,7 @@ impl ApiServer {
     /// Takes an object out of the store for good.
     fn remove(&mut self, key: &ObjKey, old: &Object) -> Change {
         if let Some(gone) = self.objects.remove(key) {
-            self.index_node(key, Some(&gone), None);
+            self.pods_by_node.update(key, Some(&gone), None);
         }
         self.pods -= usize::from(key.kind == Kind::Pod);
         if let Object::Service(svc) = old {

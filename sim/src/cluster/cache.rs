@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use crate::api::{Kind, ObjKey, Object, ObjectMap, Str};
+use crate::api::{Kind, ObjKey, Object, ObjectMap, PodsByNode, Str};
 use crate::apiserver::{Change, ChangeType};
 
 /// Objects as last seen through a watch; the controllers' views are also indexed by
@@ -20,11 +20,8 @@ pub struct Cache {
     dependents: BTreeMap<Str, BTreeMap<ObjKey, Rc<Object>>>,
     /// Objects without a controller owner (candidates for adoption).
     uncontrolled: BTreeSet<ObjKey>,
-    /// Node name → the namespaces and names of the pods bound to it, sorted, as
-    /// upstream's controllers index their pod informer by `spec.nodeName`: a node's
-    /// change looks at its own pods, not at all 150,000. (A sorted list: a node holds
-    /// at most 110 pods, and a B-tree per node would cost twice the memory.)
-    on_node: BTreeMap<Str, Vec<(Str, Str)>>,
+    /// The pods by node, as upstream's controllers index their pod informer.
+    on_node: PodsByNode,
 }
 
 impl Cache {
@@ -45,28 +42,8 @@ impl Cache {
         if !self.indexed {
             return previous;
         }
-        let removed = change.type_ == ChangeType::Deleted;
-        let new_node = if removed { None } else { node_of(&change.object) };
-        let old_node = previous.as_deref().and_then(node_of);
-        if old_node != new_node {
-            let pod = (key.namespace.clone(), key.name.clone());
-            if let Some(node) = old_node
-                && let Some(pods) = self.on_node.get_mut(node)
-            {
-                if let Ok(at) = pods.binary_search(&pod) {
-                    pods.remove(at);
-                }
-                if pods.is_empty() {
-                    self.on_node.remove(node);
-                }
-            }
-            if let Some(node) = new_node {
-                let pods = self.on_node.entry(node.clone()).or_default();
-                if let Err(at) = pods.binary_search(&pod) {
-                    pods.insert(at, pod);
-                }
-            }
-        }
+        let now = (change.type_ != ChangeType::Deleted).then_some(&*change.object);
+        self.on_node.update(&key, previous.as_deref(), now);
         // Most updates (status) keep the owners: only the held versions change.
         let same_owners = change.type_ != ChangeType::Deleted
             && previous
@@ -153,8 +130,7 @@ impl Cache {
     /// The pods bound to `node`, in key order.
     pub fn pods_on(&self, node: &str) -> impl Iterator<Item = &Rc<Object>> {
         debug_assert!(self.indexed, "a view without the node index");
-        let pods = self.on_node.get(node).into_iter().flatten();
-        pods.filter_map(|(namespace, name)| self.objects.find(Kind::Pod, namespace, name))
+        self.on_node.on(node).filter_map(|(namespace, name)| self.objects.find(Kind::Pod, namespace, name))
     }
 
     /// Forgets everything (a restarted component starts empty and relists).
@@ -164,11 +140,6 @@ impl Cache {
         self.uncontrolled.clear();
         self.on_node.clear();
     }
-}
-
-/// The node a pod is bound to.
-fn node_of(object: &Object) -> Option<&Str> {
-    object.as_pod().and_then(|pod| pod.spec.node_name.as_ref())
 }
 
 #[cfg(test)]

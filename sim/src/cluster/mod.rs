@@ -164,7 +164,9 @@ pub struct Cluster {
     proxy: ProxyView,
     /// Orders the controllers' deliveries of one change, from the seed.
     controller_order: SimRng,
-    kubelets: LookupMap<String, Kubelet>,
+    /// Boxed: a hash table keeps room for more entries than it holds, and a kubelet is
+    /// large.
+    kubelets: LookupMap<String, Box<Kubelet>>,
     events_processed: u64,
     /// Crashed or partitioned nodes and the trace id of the fault, for causal links.
     silenced: BTreeMap<String, u64>,
@@ -219,7 +221,7 @@ impl Cluster {
             .map(|machine| {
                 let runtime = runtime(&machine);
                 let rng = rng::stream(seed, &format!("kubelet/{}", machine.name));
-                (machine.name.to_string(), Kubelet::new(machine, runtime, rng))
+                (machine.name.to_string(), Box::new(Kubelet::new(machine, runtime, rng)))
             })
             .collect();
         let mut cluster = Cluster {
@@ -354,7 +356,7 @@ impl Cluster {
 
     /// The kubelet of `node`.
     pub fn kubelet(&self, node: &str) -> Option<&Kubelet> {
-        self.kubelets.get(node)
+        self.kubelets.get(node).map(|k| &**k)
     }
 
     /// Runs `f` as `component` with a write context, then delivers its writes' watch

@@ -77,6 +77,13 @@ impl<K: Hash + Eq + Ord, V> LookupMap<K, V> {
         self.0.is_empty()
     }
 
+    /// Every value in no meaningful order (hash order, which depends on the platform):
+    /// only for what does not depend on order, such as a count, or a check whose
+    /// findings are sorted before they are shown.
+    pub fn values_unordered(&self) -> impl Iterator<Item = &V> {
+        self.0.values()
+    }
+
     /// Every entry, in key order (sorted on each call: for the rare walks).
     pub fn sorted(&self) -> impl Iterator<Item = (&K, &V)> {
         let mut entries: Vec<(&K, &V)> = self.0.iter().collect();
@@ -192,6 +199,7 @@ mod tests {
         assert_eq!(map.remove("web-123"), Some(-1));
         assert_eq!(map.len(), 499);
         assert!(map.contains_key("web-124") && !map.contains_key("web-123"));
+        assert_eq!(map.values_unordered().map(|v| i64::from(*v)).sum::<i64>(), (0..500).sum::<i64>() - 123);
         assert!(!map.is_empty());
         let small: LookupMap<&str, i32> = [("b", 2), ("a", 1)].into_iter().collect();
         assert_eq!(format!("{small:?}"), r#"{"a": 1, "b": 2}"#);
