@@ -6,14 +6,15 @@ use std::rc::Rc;
 
 use crate::api::{Kind, ObjKey, Object, ObjectMap, PodsByNode, Str};
 use crate::apiserver::{Change, ChangeType};
+use crate::controllers::controlled_pods::{ControlledPods, ControlledPodsIndex};
 
 /// Objects as last seen through a watch; the controllers' views are also indexed by
-/// owner and by node (the scheduler, the kubelets and kube-proxy never ask, and skip
-/// the upkeep).
+/// owner and by node, and tally the pods each owner controls (the scheduler, the
+/// kubelets and kube-proxy never ask, and skip the upkeep).
 #[derive(Debug, Default, Clone)]
 pub struct Cache {
     objects: ObjectMap,
-    /// Whether `dependents`, `uncontrolled` and `on_node` are kept.
+    /// Whether `dependents`, `uncontrolled`, `on_node` and `controlled` are kept.
     indexed: bool,
     /// Owner uid → the objects that name it in their ownerReferences (held here too, so
     /// a controller walking its 3,000 pods does not look each one up).
@@ -22,12 +23,14 @@ pub struct Cache {
     uncontrolled: BTreeSet<ObjKey>,
     /// The pods by node, as upstream's controllers index their pod informer.
     on_node: PodsByNode,
+    /// A tally of the pods each owner controls.
+    controlled: ControlledPodsIndex,
 }
 
 impl Cache {
     /// An empty view that also indexes its objects by owner and its pods by node, for
-    /// [`dependents_of`](Cache::dependents_of), [`uncontrolled_in`](Cache::uncontrolled_in)
-    /// and [`pods_on`](Cache::pods_on).
+    /// [`dependents_of`](Cache::dependents_of), [`uncontrolled_in`](Cache::uncontrolled_in),
+    /// [`pods_on`](Cache::pods_on) and [`controlled_pods`](Cache::controlled_pods).
     pub fn indexed() -> Cache {
         Cache { indexed: true, ..Cache::default() }
     }
@@ -44,6 +47,7 @@ impl Cache {
         }
         let now = (change.type_ != ChangeType::Deleted).then_some(&*change.object);
         self.on_node.update(&key, previous.as_deref(), now);
+        self.controlled.update(previous.as_deref(), now);
         // Most updates (status) keep the owners: only the held versions change.
         let same_owners = change.type_ != ChangeType::Deleted
             && previous
@@ -133,12 +137,19 @@ impl Cache {
         self.on_node.on(node).filter_map(|(namespace, name)| self.objects.find(Kind::Pod, namespace, name))
     }
 
+    /// The tally of the pods whose controller is the owner with `uid`, if it has any.
+    pub fn controlled_pods(&self, uid: &str) -> Option<&ControlledPods> {
+        debug_assert!(self.indexed, "a view without the owner index");
+        self.controlled.of(uid)
+    }
+
     /// Forgets everything (a restarted component starts empty and relists).
     pub fn clear(&mut self) {
         self.objects.clear();
         self.dependents.clear();
         self.uncontrolled.clear();
         self.on_node.clear();
+        self.controlled.clear();
     }
 }
 

@@ -1,6 +1,7 @@
 //! The controller manager's controllers: [`Reconciler`]s run by the
 //! [`ControllerManager`].
 
+pub mod controlled_pods;
 pub mod deployment;
 pub mod endpoints;
 pub mod garbage_collector;

@@ -6,16 +6,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use super::controlled_pods::{ControlledPods, LabelGroup};
 use super::pods::{controller_ref, deletion_order, is_active, is_available, ready_since, typed, until_available};
 use super::reconciler::{ApiRequest, Outcome, Reconcile, Reconciler};
 use crate::api::Str;
 use crate::api::apps::{ReplicaSet, ReplicaSetStatus};
 use crate::api::core::Pod;
-use crate::api::meta::{ObjectMeta, RareMeta};
+use crate::api::meta::{LabelSelector, ObjectMeta, RareMeta};
 use crate::api::{Kind, ObjKey, Object};
 use crate::apiserver::{Change, ChangeType};
 use crate::cluster::Cache;
 use crate::engine::SimTime;
+use crate::engine::time::secs_to_ms;
 
 /// Most pods created or deleted in one sync (`burstReplicas`).
 const BURST: usize = 500;
@@ -65,21 +67,102 @@ fn pod_from_template(rs: &Object, template: &crate::api::apps::PodTemplateSpec) 
     })
 }
 
-/// The status a ReplicaSet should show for `pods` (its active pods).
-fn status_for(rs: &ReplicaSet, pods: &[&Pod], now: SimTime) -> ReplicaSetStatus {
-    let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
-    let template_labels = &rs.spec.template.metadata.labels;
-    let count = |f: &dyn Fn(&Pod) -> bool| pods.iter().filter(|p| f(p)).count() as i32;
-    ReplicaSetStatus {
-        replicas: pods.len() as i32,
-        fully_labeled_replicas: Some(count(&|p| {
-            template_labels.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v))
-        })),
-        ready_replicas: Some(count(&|p| ready_since(p).is_some())),
-        available_replicas: Some(count(&|p| is_available(p, min_ready, now))),
-        observed_generation: rs.metadata.generation,
-        conditions: rs.status.conditions.clone(),
+/// What a ReplicaSet's status shows of its active pods, and when the next one becomes
+/// available.
+#[derive(Debug, Default, PartialEq)]
+struct Census {
+    replicas: usize,
+    fully_labeled: i32,
+    ready: i32,
+    available: i32,
+    requeue_after_ms: Option<u64>,
+}
+
+impl Census {
+    /// Counted pod by pod.
+    fn of(rs: &ReplicaSet, active: &[&Pod], now: SimTime) -> Census {
+        let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
+        let count = |f: &dyn Fn(&Pod) -> bool| active.iter().filter(|p| f(p)).count() as i32;
+        Census {
+            replicas: active.len(),
+            fully_labeled: count(&|p| fully_labeled(rs, &p.metadata.labels)),
+            ready: count(&|p| ready_since(p).is_some()),
+            available: count(&|p| is_available(p, min_ready, now)),
+            requeue_after_ms: active.iter().filter_map(|p| until_available(p, min_ready, now)).min(),
+        }
     }
+
+    /// From the view's tally of the pods `rs` controls, unless its selector no longer
+    /// matches some of them (they are to be released: the sync walks them).
+    fn tallied(
+        rs: &ReplicaSet,
+        selector: &LabelSelector,
+        tally: Option<&ControlledPods>,
+        now: SimTime,
+    ) -> Option<Census> {
+        let Some(tally) = tally else { return Some(Census::default()) };
+        let groups = tally.groups();
+        if groups.iter().any(|g| !selector.matches(&g.labels)) {
+            return None;
+        }
+        let min_ready_ms = secs_to_ms(i64::from(rs.spec.min_ready_seconds.unwrap_or(0)));
+        let sum = |f: &dyn Fn(&LabelGroup) -> u32| groups.iter().map(f).sum::<u32>();
+        Some(Census {
+            replicas: sum(&|g| g.active) as usize,
+            fully_labeled: sum(&|g| if fully_labeled(rs, &g.labels) { g.active } else { 0 }) as i32,
+            ready: sum(&|g| g.ready) as i32,
+            available: tally.available(min_ready_ms, now) as i32,
+            requeue_after_ms: tally.until_next_available(min_ready_ms, now),
+        })
+    }
+
+    /// The status a ReplicaSet should show.
+    fn status(&self, rs: &ReplicaSet) -> ReplicaSetStatus {
+        ReplicaSetStatus {
+            replicas: self.replicas as i32,
+            fully_labeled_replicas: Some(self.fully_labeled),
+            ready_replicas: Some(self.ready),
+            available_replicas: Some(self.available),
+            observed_generation: rs.metadata.generation,
+            conditions: rs.status.conditions.clone(),
+        }
+    }
+}
+
+/// Whether `labels` carry every label of the ReplicaSet's template.
+fn fully_labeled(rs: &ReplicaSet, labels: &BTreeMap<String, String>) -> bool {
+    rs.spec.template.metadata.labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The active pods `rs` controls or adopts. Adds the requests that release the pods
+/// its selector no longer matches and adopt the `orphans`.
+fn claim<'v>(
+    rs: &Rc<Object>,
+    selector: &LabelSelector,
+    orphans: &[&'v Rc<Object>],
+    view: &'v Cache,
+    requests: &mut Vec<ApiRequest>,
+) -> Vec<&'v Pod> {
+    let uid = &rs.meta().uid;
+    let mut owned: Vec<&Pod> = Vec::new();
+    for p in view.dependents_of(uid).filter_map(|o| o.as_pod()) {
+        let mine = p.metadata.controller_ref().is_some_and(|r| r.uid == *uid);
+        if mine && selector.matches(&p.metadata.labels) {
+            owned.push(p);
+        } else if mine {
+            let mut released = p.clone();
+            released.metadata.owner_references.retain(|r| r.uid != *uid);
+            requests.push(ApiRequest::Update(Object::from(released)));
+        }
+    }
+    for p in orphans.iter().filter_map(|o| o.as_pod()) {
+        let mut adopted = p.clone();
+        adopted.metadata.owner_references.push(controller_ref(rs));
+        requests.push(ApiRequest::Update(Object::from(adopted)));
+        owned.push(p);
+    }
+    owned.retain(|p| is_active(p));
+    owned
 }
 
 /// The pods of every ReplicaSet with the same controller as `rs` (its Deployment's
@@ -136,42 +219,47 @@ impl Reconciler for ReplicaSetController {
         }
         let selector = rs.spec.selector.clone().unwrap_or_default();
         let mut requests = Vec::new();
-        // Adopt orphans the selector matches; release owned pods it no longer matches.
-        let mut owned: Vec<&Rc<Object>> = Vec::new();
-        for pod in view.dependents_of(&rs.metadata.uid).filter(|o| o.kind() == Kind::Pod) {
-            let p = pod.as_pod().expect("pods");
-            let mine = p.metadata.controller_ref().is_some_and(|r| r.uid == rs.metadata.uid);
-            if mine && selector.matches(&p.metadata.labels) {
-                owned.push(pod);
-            } else if mine {
-                let mut released = p.clone();
-                released.metadata.owner_references.retain(|r| r.uid != rs.metadata.uid);
-                requests.push(ApiRequest::Update(Object::from(released)));
+        // Orphans the selector matches are adopted.
+        let orphans: Vec<&Rc<Object>> = view
+            .uncontrolled_in(Kind::Pod, &key.namespace)
+            .filter(|o| o.as_pod().is_some_and(|p| is_active(p) && selector.matches(&p.metadata.labels)))
+            .collect();
+        // The pods are counted from the view's tally unless some are to be adopted or
+        // released; they are walked then, and to choose which to delete.
+        let tally = view.controlled_pods(&rs.metadata.uid);
+        let tallied = if orphans.is_empty() { Census::tallied(rs, &selector, tally, now) } else { None };
+        let mut walked = None;
+        let census = match tallied {
+            Some(census) => {
+                debug_assert_eq!(
+                    census,
+                    Census::of(rs, &claim(&obj, &selector, &orphans, view, &mut Vec::new()), now),
+                    "the tally of {key}'s pods"
+                );
+                census
             }
-        }
-        for pod in view.uncontrolled_in(Kind::Pod, &key.namespace) {
-            let p = pod.as_pod().expect("pods");
-            if is_active(p) && selector.matches(&p.metadata.labels) {
-                let mut adopted = p.clone();
-                adopted.metadata.owner_references.push(controller_ref(&obj));
-                requests.push(ApiRequest::Update(Object::from(adopted)));
-                owned.push(pod);
+            None => {
+                let active = claim(&obj, &selector, &orphans, view, &mut requests);
+                let census = Census::of(rs, &active, now);
+                walked = Some(active);
+                census
             }
-        }
-        let active: Vec<&Pod> = owned.iter().filter_map(|o| o.as_pod()).filter(|p| is_active(p)).collect();
+        };
         let desired = rs.spec.replicas.unwrap_or(1).max(0) as usize;
         let exp = self.expectations.entry(key.clone()).or_default();
         if exp.satisfied(now) {
             *exp = Expectations { since: now, ..Default::default() };
-            if active.len() < desired {
-                let n = (desired - active.len()).min(BURST);
+            if census.replicas < desired {
+                let n = (desired - census.replicas).min(BURST);
                 exp.creates = n;
                 // One pod, copied: the copies share its generateName, labels, owner
                 // reference and spec until the apiserver writes to them.
                 let pod = pod_from_template(&obj, &rs.spec.template);
                 requests.extend((0..n).map(|_| ApiRequest::Create(pod.clone())));
-            } else if active.len() > desired {
-                let n = (active.len() - desired).min(BURST);
+            } else if census.replicas > desired {
+                let n = (census.replicas - desired).min(BURST);
+                // Counted, none was to be adopted or released: the walk asks for nothing.
+                let active = walked.unwrap_or_else(|| claim(&obj, &selector, &orphans, view, &mut requests));
                 let related = related_pods(rs, view);
                 for victim in deletion_order(&active, &typed(&related), now).into_iter().take(n) {
                     let victim_key = ObjKey::new(Kind::Pod, &victim.metadata.namespace, &victim.metadata.name);
@@ -180,14 +268,13 @@ impl Reconciler for ReplicaSetController {
                 }
             }
         }
-        let status = status_for(rs, &active, now);
+        let status = census.status(rs);
         if status != rs.status {
             let mut updated = rs.clone();
             updated.status = status;
             requests.push(ApiRequest::UpdateStatus(Object::ReplicaSet(updated)));
         }
-        let min_ready = rs.spec.min_ready_seconds.unwrap_or(0);
-        let requeue_after_ms = active.iter().filter_map(|p| until_available(p, min_ready, now)).min();
+        let requeue_after_ms = census.requeue_after_ms;
         Reconcile { requests, requeue_after_ms, why: None }
     }
 
@@ -244,6 +331,52 @@ fn matching_sets(pod: &Object, view: &Cache) -> Vec<ObjKey> {
 mod tests {
     use crate::api::{Kind, Object};
     use crate::shell::Shell;
+
+    /// The pods of the ReplicaSet `rs` (by controller) and those labelled `app=web`
+    /// without a controller, each sorted.
+    fn owned_and_orphans(shell: &Shell, rs: &str) -> (Vec<String>, Vec<String>) {
+        let pods: Vec<_> = shell.cluster().api().list(Kind::Pod, Some("default")).cloned().collect();
+        let owner = |p: &Object| p.meta().controller_ref().map(|r| r.name.to_string());
+        let owned = pods.iter().filter(|p| owner(p).as_deref() == Some(rs));
+        let orphans =
+            pods.iter().filter(|p| owner(p).is_none() && p.meta().labels.get("app").is_some_and(|a| a == "web"));
+        let names =
+            |it: &mut dyn Iterator<Item = &std::rc::Rc<Object>>| it.map(|p| p.meta().name.to_string()).collect();
+        (names(&mut owned.filter(|p| p.meta().deletion_timestamp.is_none())), names(&mut orphans.into_iter()))
+    }
+
+    #[test]
+    fn a_pod_relabelled_out_is_released_and_replaced_and_relabelled_back_is_adopted() {
+        let mut shell = Shell::for_tests();
+        shell.run_ok("kubectl create deployment web --image=nginx --replicas=3");
+        shell.run_ok("advance 1m");
+        let rs = shell
+            .cluster()
+            .api()
+            .list(Kind::ReplicaSet, Some("default"))
+            .next()
+            .expect("a ReplicaSet")
+            .meta()
+            .name
+            .to_string();
+        let (before, _) = owned_and_orphans(&shell, &rs);
+        assert_eq!(before.len(), 3, "{before:?}");
+        let victim = before[0].clone();
+        shell.run_ok(&format!("kubectl label pod {victim} app=debug --overwrite"));
+        shell.run_ok("advance 30s");
+        let (owned, _) = owned_and_orphans(&shell, &rs);
+        assert_eq!(owned.len(), 3, "a replacement: {owned:?}");
+        assert!(!owned.contains(&victim), "released: {owned:?}");
+        // Back under the selector: adopted, one too many, so one is deleted.
+        shell.run_ok(&format!("kubectl label pod {victim} app=web --overwrite"));
+        shell.run_ok("advance 1m");
+        let (owned, orphans) = owned_and_orphans(&shell, &rs);
+        assert_eq!((owned.len(), orphans), (3, vec![]), "{owned:?}");
+        let status = shell.run_ok(&format!("kubectl get rs {rs} --no-headers"));
+        assert!(status.split_whitespace().skip(1).take(3).all(|n| n == "3"), "{status}");
+        let events = shell.run_ok("kubectl get events --no-headers");
+        assert!(events.contains("SuccessfulDelete"), "{events}");
+    }
 
     #[test]
     fn creating_many_pods_combines_their_events_and_the_spam_filter_caps_them() {
