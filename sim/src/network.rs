@@ -135,8 +135,8 @@ impl ProxyView {
                     ready.push(Backend {
                         namespace: svc.metadata.namespace.to_string(),
                         pod: pod.to_string(),
-                        ip: ip.clone(),
-                        node: endpoint.node_name.clone().unwrap_or_default(),
+                        ip: ip.to_string(),
+                        node: endpoint.node_name.as_deref().unwrap_or_default().to_string(),
                         port: slice_port,
                     });
                 }

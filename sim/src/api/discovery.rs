@@ -52,10 +52,10 @@ pub struct EndpointSubset {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointAddress {
     /// The IP address.
-    pub ip: String,
+    pub ip: Str,
     /// The node the address is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<Str>,
     /// The object the address belongs to, usually a Pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_ref: Option<ObjectReference>,
@@ -112,13 +112,13 @@ pub struct EndpointSlice {
 pub struct Endpoint {
     /// The endpoint's addresses, all equivalent; usually the single IP of a pod.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub addresses: Vec<String>,
+    pub addresses: Vec<Str>,
     /// Whether the endpoint is ready, serving and terminating.
     #[serde(default, deserialize_with = "null_as_default")]
     pub conditions: EndpointConditions,
     /// The node the endpoint is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_name: Option<String>,
+    pub node_name: Option<Str>,
     /// The object behind the endpoint, usually a Pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_ref: Option<ObjectReference>,

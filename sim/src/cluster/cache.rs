@@ -137,10 +137,49 @@ impl Cache {
         self.on_node.on(node).filter_map(|(namespace, name)| self.objects.find(Kind::Pod, namespace, name))
     }
 
-    /// The tally of the pods whose controller is the owner with `uid`, if it has any.
-    pub fn controlled_pods(&self, uid: &str) -> Option<&ControlledPods> {
+    /// The tally of the pods in `namespace` whose controller is the owner with `uid`, if
+    /// it has any.
+    pub fn controlled_pods(&self, namespace: &str, uid: &str) -> Option<&ControlledPods> {
         debug_assert!(self.indexed, "a view without the owner index");
-        self.controlled.of(uid)
+        self.controlled.of(namespace, uid)
+    }
+
+    /// The pods in `namespace` whose labels `selects` accepts, in no particular order:
+    /// found among the pods of the controllers that have pods so labelled, and the pods
+    /// without a controller, rather than among all the namespace's.
+    pub fn pods_selected(
+        &self,
+        namespace: &str,
+        selects: impl Fn(&BTreeMap<String, String>) -> bool,
+    ) -> Vec<&Rc<Object>> {
+        debug_assert!(self.indexed, "a view without the owner index");
+        let mut pods: Vec<&Rc<Object>> = Vec::new();
+        for (owner, tally) in self.controlled.in_namespace(namespace) {
+            if !tally.groups().iter().any(|g| selects(&g.labels)) {
+                continue;
+            }
+            pods.extend(self.dependents_of(owner).filter(|o| {
+                let meta = o.meta();
+                o.kind() == Kind::Pod
+                    && *meta.namespace == *namespace
+                    && meta.controller_ref().is_some_and(|r| r.uid == *owner)
+                    && selects(&meta.labels)
+            }));
+        }
+        pods.extend(self.uncontrolled_in(Kind::Pod, namespace).filter(|o| selects(&o.meta().labels)));
+        debug_assert_eq!(
+            {
+                let mut found: Vec<ObjKey> = pods.iter().map(|o| o.key()).collect();
+                found.sort();
+                found
+            },
+            self.list_in(Kind::Pod, namespace)
+                .filter(|o| selects(&o.meta().labels))
+                .map(|o| o.key())
+                .collect::<Vec<_>>(),
+            "the pods selected in {namespace} through their controllers"
+        );
+        pods
     }
 
     /// Forgets everything (a restarted component starts empty and relists).

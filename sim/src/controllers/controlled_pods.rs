@@ -5,7 +5,8 @@
 //!
 //! The tally knows nothing of the owner's spec: pods are grouped by their labels (a
 //! template's pods share theirs), and the owner asks of each group whether its
-//! selector and template labels match.
+//! selector and template labels match. The groups also find a Service's pods: those of
+//! the few controllers with pods so labelled, rather than every pod of the namespace.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -16,9 +17,9 @@ use crate::engine::SimTime;
 
 type Labels = Shared<BTreeMap<String, String>>;
 
-/// Owner uid → the tally of the pods whose controller it is.
+/// Namespace → owner uid → the tally of the pods there whose controller it is.
 #[derive(Debug, Clone, Default)]
-pub struct ControlledPodsIndex(BTreeMap<Str, ControlledPods>);
+pub struct ControlledPodsIndex(BTreeMap<Str, BTreeMap<Str, ControlledPods>>);
 
 /// The pods one owner controls.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,6 +45,7 @@ pub struct LabelGroup {
 
 /// What the tally takes from one pod.
 struct Facts<'a> {
+    namespace: &'a Str,
     owner: &'a Str,
     labels: &'a Labels,
     active: bool,
@@ -56,7 +58,7 @@ fn facts(object: &Object) -> Option<Facts<'_>> {
     let owner = &pod.metadata.controller_ref()?.uid;
     let active = is_active(pod);
     let ready_since = if active { ready_since(pod) } else { None };
-    Some(Facts { owner, labels: &pod.metadata.labels, active, ready_since })
+    Some(Facts { namespace: &pod.metadata.namespace, owner, labels: &pod.metadata.labels, active, ready_since })
 }
 
 impl ControlledPodsIndex {
@@ -64,20 +66,30 @@ impl ControlledPodsIndex {
     /// there now; `None` once it is gone).
     pub fn update(&mut self, old: Option<&Object>, new: Option<&Object>) {
         if let Some(was) = old.and_then(facts) {
-            let tally = self.0.get_mut(was.owner).expect("a controlled pod was counted when it was seen");
+            let owners = self.0.get_mut(was.namespace).expect("a controlled pod was counted when it was seen");
+            let tally = owners.get_mut(was.owner).expect("a controlled pod was counted when it was seen");
             tally.count(&was, -1);
             if tally.groups.is_empty() {
-                self.0.remove(was.owner);
+                owners.remove(was.owner);
+                if owners.is_empty() {
+                    self.0.remove(was.namespace);
+                }
             }
         }
         if let Some(now) = new.and_then(facts) {
-            self.0.entry(now.owner.clone()).or_default().count(&now, 1);
+            let owners = self.0.entry(now.namespace.clone()).or_default();
+            owners.entry(now.owner.clone()).or_default().count(&now, 1);
         }
     }
 
-    /// The tally of the pods that the owner with `uid` controls.
-    pub fn of(&self, uid: &str) -> Option<&ControlledPods> {
-        self.0.get(uid)
+    /// The tally of the pods in `namespace` that the owner with `uid` controls.
+    pub fn of(&self, namespace: &str, uid: &str) -> Option<&ControlledPods> {
+        self.0.get(namespace)?.get(uid)
+    }
+
+    /// The owners of pods in `namespace`, each with its tally, by uid.
+    pub fn in_namespace(&self, namespace: &str) -> impl Iterator<Item = (&Str, &ControlledPods)> {
+        self.0.get(namespace).into_iter().flatten()
     }
 
     /// Forgets every pod.
@@ -177,7 +189,7 @@ mod tests {
     }
 
     fn counts(index: &ControlledPodsIndex, owner: &str) -> Vec<(String, u32, u32, u32)> {
-        let groups = index.of(owner).map_or(&[][..], |t| t.groups());
+        let groups = index.of("", owner).map_or(&[][..], |t| t.groups());
         groups.iter().map(|g| (g.labels["app"].clone(), g.pods, g.active, g.ready)).collect()
     }
 
@@ -200,12 +212,12 @@ mod tests {
         deleting.meta_mut().deletion_timestamp = Some(Time::at(SimTime(2_000)));
         index.update(Some(&relabelled), Some(&deleting));
         assert_eq!(counts(&index, "rs-1"), [("web".into(), 1, 1, 0), ("debug".into(), 1, 0, 0)]);
-        assert_eq!(index.of("rs-1").map(|t| t.available(0, SimTime(3_000))), Some(0));
+        assert_eq!(index.of("", "rs-1").map(|t| t.available(0, SimTime(3_000))), Some(0));
         index.update(Some(&deleting), None);
         // Released to another owner, then gone: nothing is left behind.
         let adopted = pod("rs-2", "web", None);
         index.update(Some(&b), Some(&adopted));
-        assert!(index.of("rs-1").is_none());
+        assert!(index.of("", "rs-1").is_none());
         assert_eq!(counts(&index, "rs-2"), [("web".into(), 1, 1, 0)]);
         index.update(Some(&adopted), None);
         assert!(index.0.is_empty());
@@ -222,7 +234,7 @@ mod tests {
         for ms in [1_000, 1_000, 4_000, 9_000] {
             index.update(None, Some(&pod("rs-1", "web", Some(ms))));
         }
-        let tally = index.of("rs-1").expect("counted");
+        let tally = index.of("", "rs-1").expect("counted");
         let now = SimTime(10_000);
         assert_eq!(tally.available(0, now), 4);
         assert_eq!(tally.until_next_available(0, now), None);

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::pods::{controller_ref, ready_since};
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
-use crate::api::core::{ObjectReference, Pod, Service};
+use crate::api::core::{ObjectReference, Pod, PodSpec, Service};
 use crate::api::discovery::{
     Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
 };
 use crate::api::meta::{IntOrString, ObjectMeta, RareMeta};
-use crate::api::{Kind, ObjKey, Object};
+use crate::api::{Kind, ObjKey, Object, Shared, Str};
 use crate::apiserver::Change;
 use crate::cluster::Cache;
 use crate::engine::SimTime;
@@ -22,6 +22,12 @@ use crate::engine::SimTime;
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
 const MANAGED_BY_LABEL: &str = "endpointslice.kubernetes.io/managed-by";
 const MANAGED_BY: &str = "endpointslice-controller.k8s.io";
+
+/// The most addresses an Endpoints object holds (`maxCapacity`): beyond, the controller
+/// keeps 1,000 and marks the object with [`OVER_CAPACITY`] (EndpointSlices hold them all).
+pub const MAX_CAPACITY: usize = 1_000;
+/// The annotation on a truncated Endpoints object.
+pub const OVER_CAPACITY: &str = "endpoints.kubernetes.io/over-capacity";
 
 /// How long a slice create may stay unobserved before the controller stops waiting for
 /// it (the create failed) and may create again; far beyond any watch latency.
@@ -36,7 +42,7 @@ pub struct EndpointsController {
     creating: BTreeMap<ObjKey, SimTime>,
     /// The pods each Service selected at its last reconcile, so that a pod that leaves a
     /// selector (relabelled, deleted) still queues the Service it was in.
-    members: BTreeMap<ObjKey, BTreeSet<String>>,
+    members: BTreeMap<ObjKey, BTreeSet<Str>>,
 }
 
 /// The port a Service port reaches on `pod` (`podutil.FindPort`): a number as is, a
@@ -66,16 +72,17 @@ fn pod_ref(pod: &Pod) -> ObjectReference {
 }
 
 /// The pods a Service sends traffic to (or would, once ready): selected, with an IP,
-/// not finished.
+/// not finished; in IP order (then by name, for pods sharing their node's).
 fn selected_pods<'a>(svc: &Service, view: &'a Cache) -> Vec<&'a Pod> {
+    let selects = |labels: &BTreeMap<String, String>| svc.spec.selector.iter().all(|(k, v)| labels.get(k) == Some(v));
     let mut pods: Vec<&Pod> = view
-        .list_in(Kind::Pod, &svc.metadata.namespace)
+        .pods_selected(&svc.metadata.namespace, selects)
+        .into_iter()
         .filter_map(|o| o.as_pod())
-        .filter(|p| svc.spec.selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)))
         .filter(|p| p.status.pod_ip.is_some())
         .filter(|p| !matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed")))
         .collect();
-    pods.sort_by(|a, b| a.status.pod_ip.cmp(&b.status.pod_ip));
+    pods.sort_by(|a, b| (&a.status.pod_ip, &a.metadata.name).cmp(&(&b.status.pod_ip, &b.metadata.name)));
     pods
 }
 
@@ -93,22 +100,34 @@ fn ports_for(svc: &Service, pod: Option<&Pod>) -> Vec<EndpointPort> {
         .collect()
 }
 
+/// The ports, by name and number, that a subset's addresses share.
+type SubsetKey = Vec<(Option<String>, i32)>;
+
 /// The Endpoints object for `svc` given the pods it selects.
 pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
     // Group pods by the ports their container ports resolve to.
-    let mut subsets: BTreeMap<Vec<(Option<String>, i32)>, EndpointSubset> = BTreeMap::new();
+    let mut subsets: BTreeMap<SubsetKey, EndpointSubset> = BTreeMap::new();
+    // The subset of the last pod's spec: the pods of a template share theirs.
+    let mut last: Option<(&Shared<PodSpec>, Option<SubsetKey>)> = None;
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
-        let ports = ports_for(svc, Some(pod));
-        // A pod none of whose ports resolve is left out; a headless Service without
-        // ports lists its pods' addresses alone.
-        if ports.is_empty() && !svc.spec.ports.is_empty() {
-            continue;
-        }
-        let key: Vec<(Option<String>, i32)> = ports.iter().map(|p| (p.name.clone(), p.port)).collect();
-        let subset = subsets.entry(key).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
+        let key = match &last {
+            Some((spec, key)) if Shared::ptr_eq(spec, &pod.spec) => key,
+            _ => {
+                let ports = ports_for(svc, Some(pod));
+                // A pod none of whose ports resolve is left out; a headless Service
+                // without ports lists its pods' addresses alone.
+                let key = (!ports.is_empty() || svc.spec.ports.is_empty()).then(|| {
+                    let key: SubsetKey = ports.iter().map(|p| (p.name.clone(), p.port)).collect();
+                    subsets.entry(key.clone()).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
+                    key
+                });
+                &last.insert((&pod.spec, key)).1
+            }
+        };
+        let Some(subset) = key.as_ref().and_then(|key| subsets.get_mut(key)) else { continue };
         let address = EndpointAddress {
-            ip: pod.status.pod_ip.as_deref().unwrap_or_default().to_string(),
-            node_name: pod.spec.node_name.as_ref().map(|n| n.to_string()),
+            ip: pod.status.pod_ip.clone().unwrap_or_default(),
+            node_name: pod.spec.node_name.clone(),
             target_ref: Some(pod_ref(pod)),
         };
         if ready_since(pod).is_some() {
@@ -122,16 +141,49 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
         subset.addresses.sort_by(|a, b| a.ip.cmp(&b.ip));
         subset.not_ready_addresses.sort_by(|a, b| a.ip.cmp(&b.ip));
     }
+    let mut subsets: Vec<EndpointSubset> = subsets.into_values().collect();
+    let truncated = truncate(&mut subsets);
     Endpoints {
         metadata: ObjectMeta {
             name: svc.metadata.name.clone(),
             namespace: svc.metadata.namespace.clone(),
             labels: svc.metadata.labels.clone(),
+            annotations: if truncated {
+                BTreeMap::from([(OVER_CAPACITY.to_string(), "truncated".to_string())]).into()
+            } else {
+                Default::default()
+            },
             ..Default::default()
         },
-        subsets: subsets.into_values().collect(),
+        subsets,
         ..Default::default()
     }
+}
+
+/// Keeps at most [`MAX_CAPACITY`] addresses, ready ones first, each subset keeping its
+/// share (rounded up, the last ones taking what is left), as `truncateEndpoints` does.
+/// Returns whether any address was dropped.
+fn truncate(subsets: &mut [EndpointSubset]) -> bool {
+    let ready: usize = subsets.iter().map(|s| s.addresses.len()).sum();
+    let not_ready: usize = subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
+    if ready + not_ready <= MAX_CAPACITY {
+        return false;
+    }
+    // Too many ready addresses: keep a share of them and none of the others; else keep
+    // them all and a share of the others.
+    let truncate_ready = ready > MAX_CAPACITY;
+    let (room, total) = if truncate_ready { (MAX_CAPACITY, ready) } else { (MAX_CAPACITY - ready, not_ready) };
+    let mut left = room;
+    for subset in subsets {
+        let addresses = if truncate_ready { &mut subset.addresses } else { &mut subset.not_ready_addresses };
+        let share = (addresses.len() * room).div_ceil(total).min(left);
+        addresses.truncate(share);
+        left -= addresses.len();
+        if truncate_ready {
+            subset.not_ready_addresses.clear();
+        }
+    }
+    true
 }
 
 fn slice_endpoints(pods: &[&Pod]) -> Vec<Endpoint> {
@@ -140,13 +192,13 @@ fn slice_endpoints(pods: &[&Pod]) -> Vec<Endpoint> {
             let terminating = pod.metadata.deletion_timestamp.is_some();
             let serving = ready_since(pod).is_some();
             Endpoint {
-                addresses: vec![pod.status.pod_ip.as_deref().unwrap_or_default().to_string()],
+                addresses: vec![pod.status.pod_ip.clone().unwrap_or_default()],
                 conditions: EndpointConditions {
                     ready: Some(serving && !terminating),
                     serving: Some(serving),
                     terminating: Some(terminating),
                 },
-                node_name: pod.spec.node_name.as_ref().map(|n| n.to_string()),
+                node_name: pod.spec.node_name.clone(),
                 target_ref: Some(pod_ref(pod)),
             }
         })
@@ -184,7 +236,7 @@ impl Reconciler for EndpointsController {
                     })
                     .filter(|svc| {
                         let was_member =
-                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&*pod.metadata.name));
+                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&pod.metadata.name));
                         svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v))
                             || was_member(&ObjKey::new(Kind::Service, ns, &svc.metadata.name))
                     })
@@ -210,14 +262,25 @@ impl Reconciler for EndpointsController {
             return Reconcile::done();
         }
         let pods = selected_pods(&svc, view);
-        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.to_string()).collect());
+        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.clone()).collect());
         let mut endpoints = endpoints_for(&svc, &pods);
         match view.get(&ep_key).map(|o| &**o) {
             Some(Object::Endpoints(current)) => {
-                if current.subsets != endpoints.subsets || current.metadata.labels != endpoints.metadata.labels {
+                // Upstream compares the addresses before truncation, and so rewrites an
+                // over-capacity object at every sync; kubesim writes it when it changes.
+                let marked = |e: &Endpoints| e.metadata.annotations.get(OVER_CAPACITY).cloned();
+                let mark = marked(&endpoints);
+                if current.subsets != endpoints.subsets
+                    || current.metadata.labels != endpoints.metadata.labels
+                    || marked(current) != mark
+                {
                     let mut updated = current.clone();
                     updated.subsets = std::mem::take(&mut endpoints.subsets);
                     updated.metadata.labels = endpoints.metadata.labels;
+                    match mark {
+                        Some(mark) => updated.metadata.annotations.insert(OVER_CAPACITY.to_string(), mark),
+                        None => updated.metadata.annotations.remove(OVER_CAPACITY),
+                    };
                     requests.push(ApiRequest::Update(Object::Endpoints(updated)));
                 }
             }
@@ -284,8 +347,111 @@ impl Reconciler for EndpointsController {
 
 #[cfg(test)]
 mod tests {
+    use std::rc::Rc;
+
     use super::*;
     use crate::api::meta::Condition;
+    use crate::apiserver::ChangeType;
+
+    /// Pod `db-<i>` with IP 10.244.<i/250>.<i%250>, labelled app=db, Ready or not.
+    fn pod(i: usize, ready: bool) -> Pod {
+        let mut pod = Pod::default();
+        pod.metadata.namespace = "default".into();
+        pod.metadata.name = format!("db-{i}").into();
+        pod.metadata.labels.insert("app".into(), "db".into());
+        pod.status.pod_ip = Some(format!("10.244.{}.{}", i / 250, i % 250).into());
+        if ready {
+            pod.status.conditions.push(Condition {
+                type_: "Ready".into(),
+                status: "True".into(),
+                ..Default::default()
+            });
+        }
+        pod
+    }
+
+    fn service() -> Service {
+        let mut svc = Service::default();
+        svc.metadata.namespace = "default".into();
+        svc.metadata.name = "db".into();
+        svc.spec.selector.insert("app".into(), "db".into());
+        svc
+    }
+
+    fn counts(endpoints: &Endpoints) -> (usize, usize, Option<&str>) {
+        let ready = endpoints.subsets.iter().map(|s| s.addresses.len()).sum();
+        let not_ready = endpoints.subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
+        (ready, not_ready, endpoints.metadata.annotations.get(OVER_CAPACITY).map(|v| v.as_str()))
+    }
+
+    #[test]
+    fn endpoints_hold_at_most_1000_addresses_ready_first() {
+        let svc = service();
+        let pods: Vec<Pod> = (0..1_300).map(|i| pod(i, i < 1_200)).collect();
+        let refs: Vec<&Pod> = pods.iter().collect();
+        assert_eq!(counts(&endpoints_for(&svc, &refs[..1_000])), (1_000, 0, None));
+        assert_eq!(counts(&endpoints_for(&svc, &refs)), (1_000, 0, Some("truncated")));
+        // Room for every ready address and some of the others.
+        let mixed: Vec<&Pod> = refs[250..].to_vec();
+        assert_eq!(counts(&endpoints_for(&svc, &mixed)), (950, 50, Some("truncated")));
+        // The first addresses in IP order (as strings, as `RepackSubsets` sorts) are kept.
+        let kept: Vec<String> =
+            endpoints_for(&svc, &refs).subsets[0].addresses.iter().map(|a| a.ip.to_string()).collect();
+        let mut ready: Vec<String> =
+            pods[..1_200].iter().filter_map(|p| p.status.pod_ip.as_deref()).map(String::from).collect();
+        ready.sort();
+        assert_eq!(kept, ready[..1_000]);
+    }
+
+    #[test]
+    fn truncation_keeps_each_subsets_share() {
+        let address =
+            |i: usize| EndpointAddress { ip: format!("10.0.{}.{}", i / 250, i % 250).into(), ..Default::default() };
+        let subset = |n: usize, ready: bool| {
+            let addresses: Vec<EndpointAddress> = (0..n).map(address).collect();
+            if ready {
+                EndpointSubset { addresses, ..Default::default() }
+            } else {
+                EndpointSubset { not_ready_addresses: addresses, ..Default::default() }
+            }
+        };
+        // 1,500 ready in two subsets of 600 and 900: 40% and 60% of the 1,000 kept.
+        let mut subsets = vec![subset(600, true), subset(900, true)];
+        assert!(truncate(&mut subsets));
+        assert_eq!(subsets.iter().map(|s| s.addresses.len()).collect::<Vec<_>>(), [400, 600]);
+        // Rounded up, the last one gets what is left.
+        let mut subsets = vec![subset(1, true), subset(1_000, true)];
+        assert!(truncate(&mut subsets));
+        assert_eq!(subsets.iter().map(|s| s.addresses.len()).collect::<Vec<_>>(), [1, 999]);
+        let mut small = vec![subset(500, true), subset(500, false)];
+        assert!(!truncate(&mut small));
+    }
+
+    #[test]
+    fn the_over_capacity_mark_goes_once_the_addresses_fit() {
+        let mut view = Cache::indexed();
+        let add = |view: &mut Cache, object: Object| {
+            view.apply(&Change { type_: ChangeType::Added, object: Rc::new(object) });
+        };
+        let svc = service();
+        add(&mut view, Object::from(svc.clone()));
+        let pods: Vec<Pod> = (0..1_001).map(|i| pod(i, true)).collect();
+        let mut truncated = endpoints_for(&svc, &pods.iter().collect::<Vec<_>>());
+        truncated.metadata.annotations.insert("note".into(), "kept".into());
+        add(&mut view, Object::from(truncated));
+        for pod in &pods[..999] {
+            add(&mut view, Object::from(pod.clone()));
+        }
+        let key = ObjKey::new(Kind::Service, "default", "db");
+        let done = EndpointsController::default().reconcile(&key, &view, SimTime::ZERO);
+        let updated = done.requests.iter().find_map(|r| match r {
+            ApiRequest::Update(Object::Endpoints(e)) => Some(e),
+            _ => None,
+        });
+        let updated = updated.expect("the Endpoints are rewritten");
+        assert_eq!(counts(updated), (999, 0, None));
+        assert_eq!(updated.metadata.annotations.get("note").map(|v| v.as_str()), Some("kept"));
+    }
 
     #[test]
     fn a_headless_service_without_ports_lists_addresses_alone() {

@@ -226,7 +226,7 @@ impl Reconciler for ReplicaSetController {
             .collect();
         // The pods are counted from the view's tally unless some are to be adopted or
         // released; they are walked then, and to choose which to delete.
-        let tally = view.controlled_pods(&rs.metadata.uid);
+        let tally = view.controlled_pods(&key.namespace, &rs.metadata.uid);
         let tallied = if orphans.is_empty() { Census::tallied(rs, &selector, tally, now) } else { None };
         let mut walked = None;
         let census = match tallied {

@@ -221,7 +221,7 @@ fn endpoints_cells(ep: &crate::api::discovery::Endpoints, now: SimTime) -> Vec<S
             items.extend(subset.addresses.iter().map(|a| format!("{}:{}", a.ip, port.port)));
         }
         if subset.ports.is_empty() {
-            items.extend(subset.addresses.iter().map(|a| a.ip.clone()));
+            items.extend(subset.addresses.iter().map(|a| a.ip.to_string()));
         }
     }
     vec![ep.metadata.name.to_string(), first_three(&items, "<none>"), created_age(&ep.metadata, now)]
@@ -229,7 +229,7 @@ fn endpoints_cells(ep: &crate::api::discovery::Endpoints, now: SimTime) -> Vec<S
 
 fn endpoint_slice_cells(slice: &crate::api::discovery::EndpointSlice, now: SimTime) -> Vec<String> {
     let ports: Vec<String> = slice.ports.iter().map(|p| p.port.to_string()).collect();
-    let addresses: Vec<String> = slice.endpoints.iter().flat_map(|e| e.addresses.clone()).collect();
+    let addresses: Vec<String> = slice.endpoints.iter().flat_map(|e| &e.addresses).map(|a| a.to_string()).collect();
     vec![
         slice.metadata.name.to_string(),
         slice.address_type.clone(),
