@@ -34,26 +34,43 @@ pub enum Then {
     NodeFailure,
 }
 
+/// What a benchmark runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// Nodes.
+    pub nodes: usize,
+    /// Pods, in Deployments of at most [`REPLICAS_PER_DEPLOYMENT`].
+    pub pods: usize,
+    /// What follows once they run.
+    pub then: Then,
+    /// Whether each Deployment has a Service in front of it (whose endpoints follow
+    /// every pod).
+    pub services: bool,
+}
+
+impl Workload {
+    /// `pods` pods on `nodes` nodes, then `then`, without Services.
+    pub const fn new(nodes: usize, pods: usize, then: Then) -> Workload {
+        Workload { nodes, pods, then, services: false }
+    }
+}
+
 /// A named benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
     /// Its name on the command line.
     pub name: &'static str,
-    /// Nodes.
-    pub nodes: usize,
-    /// Pods.
-    pub pods: usize,
-    /// What follows the start.
-    pub then: Then,
+    /// What it runs.
+    pub workload: Workload,
 }
 
 /// The named benchmarks.
 pub const PRESETS: [Preset; 5] = [
-    Preset { name: "small", nodes: 100, pods: 3_000, then: Then::Nothing },
-    Preset { name: "medium", nodes: 1_000, pods: 30_000, then: Then::Nothing },
-    Preset { name: "full", nodes: 5_000, pods: 150_000, then: Then::Nothing },
-    Preset { name: "full-rollout", nodes: 5_000, pods: 150_000, then: Then::Rollout },
-    Preset { name: "full-node-failure", nodes: 5_000, pods: 150_000, then: Then::NodeFailure },
+    Preset { name: "small", workload: Workload::new(100, 3_000, Then::Nothing) },
+    Preset { name: "medium", workload: Workload::new(1_000, 30_000, Then::Nothing) },
+    Preset { name: "full", workload: Workload::new(5_000, 150_000, Then::Nothing) },
+    Preset { name: "full-rollout", workload: Workload::new(5_000, 150_000, Then::Rollout) },
+    Preset { name: "full-node-failure", workload: Workload::new(5_000, 150_000, Then::NodeFailure) },
 ];
 
 /// The preset called `name`.
@@ -130,6 +147,8 @@ pub struct Report {
     pub nodes: usize,
     /// Pods asked for.
     pub pods: usize,
+    /// Whether each Deployment had a Service.
+    pub services: bool,
     /// The phases, in order.
     pub phases: Vec<Phase>,
     /// Pods Running at the end.
@@ -311,12 +330,12 @@ pub fn bare_event_loop(events: u64) -> f64 {
 /// edge of the simulation, and nowhere inside it. `progress(phase, done, total)` is
 /// called as simulated seconds go by.
 #[allow(clippy::disallowed_types, reason = "the benchmark measures the run from outside")]
-pub fn timed(nodes: usize, pods: usize, then: Then, seed: u64, progress: impl FnMut(&str, usize, usize)) -> Timed {
+pub fn timed(workload: Workload, seed: u64, progress: impl FnMut(&str, usize, usize)) -> Timed {
     let mut clock = || {
         let started = std::time::Instant::now();
         move || started.elapsed().as_secs_f64()
     };
-    let (report, cluster) = run_with(nodes, pods, then, seed, progress, &mut clock);
+    let (report, cluster) = run_with(workload, seed, progress, &mut clock);
     let peak_rss_kib = peak_rss_kib();
     // Tearing the cluster down is not part of any phase.
     drop(cluster);
@@ -326,18 +345,17 @@ pub fn timed(nodes: usize, pods: usize, then: Then, seed: u64, progress: impl Fn
 
 /// Runs the benchmark without a clock (for tests: everything it reports is a function of
 /// the seed).
-pub fn run(nodes: usize, pods: usize, then: Then, seed: u64) -> Report {
-    run_with(nodes, pods, then, seed, |_, _, _| {}, &mut || || 0.0).0
+pub fn run(workload: Workload, seed: u64) -> Report {
+    run_with(workload, seed, |_, _, _| {}, &mut || || 0.0).0
 }
 
 fn run_with<S: FnOnce() -> f64>(
-    nodes: usize,
-    pods: usize,
-    then: Then,
+    workload: Workload,
     seed: u64,
     mut progress: impl FnMut(&str, usize, usize),
     clock: &mut impl FnMut() -> S,
 ) -> (Report, Cluster) {
+    let Workload { nodes, pods, then, services } = workload;
     let max_pods = (pods / nodes.max(1) + 10).max(110) as u32;
     // The benchmark measures the simulator, not the debug build's invariant checks.
     let config = ClusterConfig { nodes, seed, max_pods, check_invariants: false, ..Default::default() };
@@ -347,10 +365,18 @@ fn run_with<S: FnOnce() -> f64>(
 
     let stop = clock();
     let (start_events, started_at) = (cluster.events_processed(), cluster.now());
-    let input = cluster.record_input("bench", "", &format!("{pods} pods in {} Deployments", deployments.len()));
+    let what = format!(
+        "{pods} pods in {} Deployments{}",
+        deployments.len(),
+        if services { ", each with a Service" } else { "" }
+    );
+    let input = cluster.record_input("bench", "", &what);
     cluster.with_ctx("bench", input, |ctx| {
         for d in &deployments {
             ctx.create(Object::from(d.clone()), "bench").expect("the benchmark's Deployments are valid");
+            if services {
+                ctx.create(service_for(d), "bench").expect("the benchmark's Services are valid");
+            }
         }
     });
     let done = settle(&mut cluster, "start", &mut progress, |c| rolled_out(c, &deployments, "kubesim/web:1"));
@@ -407,6 +433,7 @@ fn run_with<S: FnOnce() -> f64>(
     let report = Report {
         nodes,
         pods,
+        services,
         phases,
         running: running(&cluster),
         events: cluster.events_processed(),
@@ -434,6 +461,18 @@ fn phase(name: &str, done: bool, cluster: &Cluster, events: u64, at: SimTime, wa
         events: cluster.events_processed() - events,
         wall_s,
     }
+}
+
+/// A Service in front of the Deployment `d`'s pods, on port 80.
+fn service_for(d: &Deployment) -> Object {
+    let name = &d.metadata.name;
+    let json = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}
+    });
+    crate::api::decode::from_json(Kind::Service, json).expect("the benchmark's Service decodes")
 }
 
 /// `pods` replicas of `kubesim/web:1` (10m cpu, 10Mi memory each) in Deployments of
@@ -527,16 +566,28 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_report_and_another_seed_another_trace() {
-        let a = run(5, 60, Then::Nothing, 3);
-        assert_eq!(a, run(5, 60, Then::Nothing, 3));
+        let a = run(Workload::new(5, 60, Then::Nothing), 3);
+        assert_eq!(a, run(Workload::new(5, 60, Then::Nothing), 3));
         assert_eq!(a.running, 60);
         assert!(a.phases[0].done);
-        assert_ne!(run(5, 60, Then::Nothing, 4).trace_hash, a.trace_hash);
+        assert_ne!(run(Workload::new(5, 60, Then::Nothing), 4).trace_hash, a.trace_hash);
+    }
+
+    #[test]
+    fn services_put_each_deployment_behind_a_service() {
+        let workload = Workload { services: true, ..Workload::new(5, 60, Then::Nothing) };
+        let (report, cluster) = run_with(workload, 0, |_, _, _| {}, &mut || || 0.0);
+        assert!(report.services && report.phases[0].done && report.running == 60, "{report:?}");
+        let services: Vec<String> =
+            cluster.api().list(Kind::Service, Some("default")).map(|s| s.meta().name.to_string()).collect();
+        assert_eq!(services, ["bench-0", "kubernetes"]);
+        assert!(cluster.api().list(Kind::EndpointSlice, Some("default")).count() >= 1);
+        assert_ne!(report.trace_hash, run(Workload::new(5, 60, Then::Nothing), 0).trace_hash);
     }
 
     #[test]
     fn a_rollout_replaces_every_pod() {
-        let report = run(10, 200, Then::Rollout, 0);
+        let report = run(Workload::new(10, 200, Then::Rollout), 0);
         let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["start", "rollout"]);
         assert!(report.phases.iter().all(|p| p.done), "{report:?}");
@@ -547,7 +598,7 @@ mod tests {
 
     #[test]
     fn a_node_failure_is_healed_elsewhere_then_cleaned_up() {
-        let report = run(20, 200, Then::NodeFailure, 0);
+        let report = run(Workload::new(20, 200, Then::NodeFailure), 0);
         let names: Vec<&str> = report.phases.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["start", "node-failure", "recovery"]);
         assert!(report.phases.iter().all(|p| p.done), "{report:?}");
@@ -569,7 +620,7 @@ mod tests {
     #[test]
     fn runs_are_summarized_by_their_median_and_must_simulate_the_same() {
         let timed = |wall_s: f64, rss: u64| {
-            let mut report = run(3, 30, Then::Nothing, 0);
+            let mut report = run(Workload::new(3, 30, Then::Nothing), 0);
             report.phases[0].wall_s = wall_s;
             Timed { report, baseline_s: 0.1, peak_rss_kib: Some(rss) }
         };
@@ -589,8 +640,8 @@ mod tests {
 
     #[test]
     fn presets_and_sizes_are_checked_before_anything_runs() {
-        assert_eq!(preset("full").map(|p| (p.nodes, p.pods)), Some((5_000, 150_000)));
-        assert_eq!(preset("full-node-failure").map(|p| p.then), Some(Then::NodeFailure));
+        assert_eq!(preset("full").map(|p| (p.workload.nodes, p.workload.pods)), Some((5_000, 150_000)));
+        assert_eq!(preset("full-node-failure").map(|p| p.workload.then), Some(Then::NodeFailure));
         assert_eq!(preset("huge"), None);
         assert!(check_size(0, 10, None).unwrap_err().contains("--nodes must be at least 1"));
         assert!(check_size(10, 0, None).unwrap_err().contains("--pods"));

@@ -92,7 +92,7 @@ enum Command {
     Report(ReportArgs),
     /// Measure the simulator: Deployments of many pods on many nodes, until all run (and more, by preset).
     #[command(
-        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full --runs 5       # the median of five, each run a process of its own\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench --runtime docker --nodes 2 --pods 10\n\nExit status: 0 every pod ran (and, with --runs, every run simulated the same), 1 not, 2 bad arguments."
+        after_help = "Examples:\n  kubesim bench small\n  kubesim bench full --runs 5       # the median of five, each run a process of its own\n  kubesim bench full-rollout -o json\n  kubesim bench --nodes 500 --pods 15000 --then node-failure\n  kubesim bench medium --services   # a Service in front of each Deployment\n  kubesim bench --runtime docker --nodes 2 --pods 10\n\nExit status: 0 every pod ran (and, with --runs, every run simulated the same), 1 not, 2 bad arguments."
     )]
     Bench(BenchArgs),
 }
@@ -304,6 +304,10 @@ struct BenchArgs {
     /// recovery of every tenth node.
     #[arg(long, value_enum, default_value = "nothing", conflicts_with = "preset")]
     then: kubesim::bench::Then,
+    /// A Service in front of each Deployment: the endpoint controllers then follow
+    /// every pod.
+    #[arg(long)]
+    services: bool,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -867,13 +871,18 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
         if args.runs > 1 {
             return Err("--runs is for the virtual runtime: a Docker run measures pod start latency once".into());
         }
+        if args.services {
+            return Err("--services is for the virtual runtime: a Docker run measures pod start latency".into());
+        }
         return docker_bench(&args);
     }
     use kubesim::bench;
-    let (nodes, pods, then) = match args.preset.as_deref().and_then(bench::preset) {
-        Some(p) => (p.nodes, p.pods, p.then),
-        None => (args.nodes, args.pods, args.then),
+    let mut workload = match args.preset.as_deref().and_then(bench::preset) {
+        Some(p) => p.workload,
+        None => bench::Workload::new(args.nodes, args.pods, args.then),
     };
+    workload.services = args.services;
+    let bench::Workload { nodes, pods, .. } = workload;
     bench::check_size(nodes, pods, bench::available_memory())?;
     if args.runs > 1 {
         return bench_runs(&args);
@@ -881,11 +890,12 @@ fn bench(args: BenchArgs) -> Result<ExitCode, String> {
     let json = args.output == "json";
     if !json {
         let name = args.preset.as_deref().unwrap_or("custom");
-        println!("kubesim bench {name}: {pods} pods on {nodes} nodes (seed {})", args.seed);
+        let services = if args.services { ", each Deployment with a Service" } else { "" };
+        println!("kubesim bench {name}: {pods} pods on {nodes} nodes{services} (seed {})", args.seed);
     }
     let terminal = std::io::stderr().is_terminal();
     let mut last = String::new();
-    let timed = bench::timed(nodes, pods, then, args.seed, |phase, available, wanted| {
+    let timed = bench::timed(workload, args.seed, |phase, available, wanted| {
         // One line per phase when not at a terminal, so logs stay short.
         if terminal {
             eprint!("\r  {phase}: {available}/{wanted} replicas available   ");
@@ -919,6 +929,9 @@ fn bench_runs(args: &BenchArgs) -> Result<ExitCode, String> {
             child_args.extend(["--nodes".into(), args.nodes.to_string(), "--pods".into(), args.pods.to_string()]);
             child_args.extend(["--then".into(), then.get_name().to_string()]);
         }
+    }
+    if args.services {
+        child_args.push("--services".into());
     }
     child_args.extend(["--seed".into(), args.seed.to_string(), "-o".into(), "json".into()]);
     let json = args.output == "json";

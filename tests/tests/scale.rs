@@ -2,13 +2,13 @@
 //! fixed workload is counted (events, trace lines, nodes the scheduler examines), and
 //! the counts do not depend on the machine. Speed itself is measured by `kubesim bench`.
 
-use kubesim::bench::{self, Then};
+use kubesim::bench::{self, Then, Workload};
 use kubesim::scheduler::feasible_nodes_to_find;
 
 #[test]
 fn a_pod_costs_a_bounded_number_of_events_and_trace_lines() {
     let pods = 300;
-    let report = bench::run(10, pods, Then::Nothing, 0);
+    let report = bench::run(Workload::new(10, pods, Then::Nothing), 0);
     assert!(report.phases.iter().all(|p| p.done), "{report:?}");
     assert_eq!(report.running, pods);
     // Measured: 13.3 events and 11.3 trace lines per pod (create, bind, two status
@@ -30,7 +30,7 @@ fn the_scheduler_examines_a_bounded_share_of_a_large_cluster() {
     assert_eq!(feasible_nodes_to_find(5_000), 500);
     assert_eq!(feasible_nodes_to_find(10_000), 500);
 
-    let report = bench::run(5_000, 200, Then::Nothing, 0);
+    let report = bench::run(Workload::new(5_000, 200, Then::Nothing), 0);
     assert_eq!(report.running, 200);
     assert_eq!(report.pods_scheduled, 200);
     // Every node has room, so each pod stops after 500 feasible nodes of 5,000.
