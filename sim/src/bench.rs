@@ -576,12 +576,18 @@ mod tests {
     #[test]
     fn services_put_each_deployment_behind_a_service() {
         let workload = Workload { services: true, ..Workload::new(5, 60, Then::Nothing) };
-        let (report, cluster) = run_with(workload, 0, |_, _, _| {}, &mut || || 0.0);
+        let (report, mut cluster) = run_with(workload, 0, |_, _, _| {}, &mut || || 0.0);
         assert!(report.services && report.phases[0].done && report.running == 60, "{report:?}");
         let services: Vec<String> =
             cluster.api().list(Kind::Service, Some("default")).map(|s| s.meta().name.to_string()).collect();
         assert_eq!(services, ["bench-0", "kubernetes"]);
-        assert!(cluster.api().list(Kind::EndpointSlice, Some("default")).count() >= 1);
+        // Once the last watch events are in, every pod is a ready endpoint.
+        cluster.advance_ms(1_000);
+        let key = ObjKey::new(Kind::Endpoints, "default", "bench-0");
+        let Some(Object::Endpoints(endpoints)) = cluster.api().get(&key).map(|o| (**o).clone()) else {
+            panic!("no Endpoints for bench-0")
+        };
+        assert_eq!(endpoints.subsets.iter().map(|s| s.addresses.len()).sum::<usize>(), 60);
         assert_ne!(report.trace_hash, run(Workload::new(5, 60, Then::Nothing), 0).trace_hash);
     }
 

@@ -150,16 +150,18 @@ fn service_membership_violations(api: &ApiServer) -> Vec<Violation> {
             });
         }
         let ep_key = crate::api::ObjKey::new(Kind::Endpoints, ns, &svc.metadata.name);
-        let listed: std::collections::BTreeSet<&str> = match api.get(&ep_key).map(|o| &**o) {
-            Some(Object::Endpoints(ep)) => {
-                ep.subsets.iter().flat_map(|s| &s.addresses).map(|a| a.ip.as_str()).collect()
-            }
-            _ => Default::default(),
+        let endpoints = match api.get(&ep_key).map(|o| &**o) {
+            Some(Object::Endpoints(ep)) => Some(ep),
+            _ => None,
         };
-        // Full of ready addresses: the others are left out, as the object is marked.
-        if listed.len() >= crate::controllers::endpoints::MAX_CAPACITY {
+        // Truncated, as the object says: some ready pods are left out.
+        if endpoints
+            .is_some_and(|ep| ep.metadata.annotations.contains_key(crate::controllers::endpoints::OVER_CAPACITY))
+        {
             continue;
         }
+        let listed: std::collections::BTreeSet<&str> =
+            endpoints.iter().flat_map(|ep| &ep.subsets).flat_map(|s| &s.addresses).map(|a| a.ip.as_str()).collect();
         for pod in api.list(Kind::Pod, Some(ns)).filter_map(|o| o.as_pod()) {
             let selected = svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v));
             let reachable = svc.spec.ports.iter().all(|p| crate::controllers::endpoints::target_port(p, pod).is_some());

@@ -209,6 +209,67 @@ mod tests {
         view.pods_on(node).map(|p| p.meta().name.to_string()).collect()
     }
 
+    /// A pod in `namespace` labelled app=web, controlled by `controller` (if any) and
+    /// also naming `also` as a plain owner.
+    fn owned(namespace: &str, name: &str, controller: Option<&str>, also: Option<&str>) -> Rc<Object> {
+        use crate::api::meta::OwnerReference;
+        let reference = |uid: &str, controller: bool| OwnerReference {
+            api_version: Str::lit("apps/v1"),
+            kind: Str::lit("ReplicaSet"),
+            name: uid.into(),
+            uid: uid.into(),
+            controller: Some(controller),
+            block_owner_deletion: None,
+        };
+        let mut pod = Pod::default();
+        pod.metadata.namespace = namespace.into();
+        pod.metadata.name = name.into();
+        pod.metadata.labels.insert("app".into(), "web".into());
+        let refs = controller.map(|uid| reference(uid, true)).into_iter().chain(also.map(|uid| reference(uid, false)));
+        pod.metadata.owner_references = refs.collect::<Vec<_>>().into();
+        Rc::new(Object::from(pod))
+    }
+
+    fn tallied(view: &Cache, uid: &str) -> u32 {
+        view.controlled_pods("default", uid).map_or(0, |t| t.groups().iter().map(|g| g.pods).sum())
+    }
+
+    #[test]
+    fn the_tally_follows_each_pod_to_its_current_controller() {
+        let mut view = Cache::indexed();
+        view.apply(&Change { type_: ChangeType::Added, object: owned("default", "a", Some("rs-1"), None) });
+        assert_eq!((tallied(&view, "rs-1"), tallied(&view, "rs-2")), (1, 0));
+        // Adopted by another controller.
+        view.apply(&Change { type_: ChangeType::Modified, object: owned("default", "a", Some("rs-2"), None) });
+        assert_eq!((tallied(&view, "rs-1"), tallied(&view, "rs-2")), (0, 1));
+        let copy = view.clone();
+        // A deletion carrying an older version: the view's own version is taken back.
+        view.apply(&Change { type_: ChangeType::Deleted, object: owned("default", "a", Some("rs-1"), None) });
+        assert_eq!((tallied(&view, "rs-1"), tallied(&view, "rs-2")), (0, 0));
+        assert_eq!(tallied(&copy, "rs-2"), 1);
+        let mut copy = copy;
+        copy.clear();
+        assert_eq!(tallied(&copy, "rs-2"), 0);
+    }
+
+    #[test]
+    fn a_services_pods_are_found_in_their_namespace_with_or_without_a_controller() {
+        let mut view = Cache::indexed();
+        for pod in [
+            owned("default", "controlled", Some("rs-1"), None),
+            owned("default", "merely-owned", None, Some("rs-1")),
+            owned("other", "elsewhere", Some("rs-1"), None),
+        ] {
+            view.apply(&Change { type_: ChangeType::Added, object: pod });
+        }
+        let web = |labels: &std::collections::BTreeMap<String, String>| labels.get("app").is_some_and(|a| a == "web");
+        let mut found: Vec<String> =
+            view.pods_selected("default", web).iter().map(|p| p.meta().name.to_string()).collect();
+        found.sort();
+        assert_eq!(found, ["controlled", "merely-owned"]);
+        assert!(view.pods_selected("default", |labels| labels.contains_key("tier")).is_empty());
+    }
+
     #[test]
     fn the_node_index_follows_binding_and_deletion() {
         let mut view = Cache::indexed();

@@ -24,7 +24,8 @@ pub struct ControlledPodsIndex(BTreeMap<Str, BTreeMap<Str, ControlledPods>>);
 /// The pods one owner controls.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ControlledPods {
-    /// The pods by their labels, in the order the label sets first appeared.
+    /// The pods by their labels, in the order the label sets first appeared (a list: an
+    /// owner's pods carry one or two label sets, during a relabelling more).
     groups: Vec<LabelGroup>,
     /// When each active, Ready pod became Ready: how many at each moment.
     ready_since: BTreeMap<SimTime, u32>,
@@ -102,6 +103,10 @@ impl ControlledPods {
     fn count(&mut self, pod: &Facts<'_>, sign: i32) {
         let at = match self.groups.iter().position(|g| g.labels == *pod.labels) {
             Some(at) => at,
+            None if sign < 0 => {
+                debug_assert!(false, "a pod leaves a group it was never counted in");
+                return;
+            }
             None => {
                 self.groups.push(LabelGroup { labels: pod.labels.clone(), pods: 0, active: 0, ready: 0 });
                 self.groups.len() - 1

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::pods::{controller_ref, ready_since};
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
-use crate::api::core::{ObjectReference, Pod, PodSpec, Service};
+use crate::api::core::{Container, ObjectReference, Pod, Service};
 use crate::api::discovery::{
     Endpoint, EndpointAddress, EndpointConditions, EndpointPort, EndpointSlice, EndpointSubset, Endpoints,
 };
@@ -107,11 +107,12 @@ type SubsetKey = Vec<(Option<String>, i32)>;
 pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
     // Group pods by the ports their container ports resolve to.
     let mut subsets: BTreeMap<SubsetKey, EndpointSubset> = BTreeMap::new();
-    // The subset of the last pod's spec: the pods of a template share theirs.
-    let mut last: Option<(&Shared<PodSpec>, Option<SubsetKey>)> = None;
+    // The subset of the last pod's containers: the pods of a template share them (and
+    // their ports are all `target_port` reads).
+    let mut last: Option<(&Shared<Vec<Container>>, Option<SubsetKey>)> = None;
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
         let key = match &last {
-            Some((spec, key)) if Shared::ptr_eq(spec, &pod.spec) => key,
+            Some((containers, key)) if Shared::ptr_eq(containers, &pod.spec.containers) => key,
             _ => {
                 let ports = ports_for(svc, Some(pod));
                 // A pod none of whose ports resolve is left out; a headless Service
@@ -121,7 +122,7 @@ pub fn endpoints_for(svc: &Service, pods: &[&Pod]) -> Endpoints {
                     subsets.entry(key.clone()).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
                     key
                 });
-                &last.insert((&pod.spec, key)).1
+                &last.insert((&pod.spec.containers, key)).1
             }
         };
         let Some(subset) = key.as_ref().and_then(|key| subsets.get_mut(key)) else { continue };
@@ -176,7 +177,9 @@ fn truncate(subsets: &mut [EndpointSubset]) -> bool {
     let mut left = room;
     for subset in subsets {
         let addresses = if truncate_ready { &mut subset.addresses } else { &mut subset.not_ready_addresses };
-        let share = (addresses.len() * room).div_ceil(total).min(left);
+        // In floating point, as upstream: its rounding errors round some exact shares up.
+        let share = ((addresses.len() as f64 / total as f64) * room as f64).ceil() as usize;
+        let share = share.min(left);
         addresses.truncate(share);
         left -= addresses.len();
         if truncate_ready {
@@ -423,6 +426,13 @@ mod tests {
         let mut subsets = vec![subset(1, true), subset(1_000, true)];
         assert!(truncate(&mut subsets));
         assert_eq!(subsets.iter().map(|s| s.addresses.len()).collect::<Vec<_>>(), [1, 999]);
+        // Every ready address kept, the 50 places left shared among the not-ready ones as
+        // upstream computes it: 28/100 of 50 is 14.000000000000002 in floating point, so 15.
+        let mut subsets = vec![subset(500, true), subset(450, true), subset(28, false), subset(72, false)];
+        assert!(truncate(&mut subsets));
+        let kept: Vec<(usize, usize)> =
+            subsets.iter().map(|s| (s.addresses.len(), s.not_ready_addresses.len())).collect();
+        assert_eq!(kept, [(500, 0), (450, 0), (0, 15), (0, 35)]);
         let mut small = vec![subset(500, true), subset(500, false)];
         assert!(!truncate(&mut small));
     }

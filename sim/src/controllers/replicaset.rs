@@ -143,9 +143,10 @@ fn claim<'v>(
     view: &'v Cache,
     requests: &mut Vec<ApiRequest>,
 ) -> Vec<&'v Pod> {
-    let uid = &rs.meta().uid;
+    let (uid, namespace) = (&rs.meta().uid, &rs.meta().namespace);
     let mut owned: Vec<&Pod> = Vec::new();
-    for p in view.dependents_of(uid).filter_map(|o| o.as_pod()) {
+    // Upstream lists the namespace's pods: a reference from another namespace is no claim.
+    for p in view.dependents_of(uid).filter_map(|o| o.as_pod()).filter(|p| p.metadata.namespace == *namespace) {
         let mine = p.metadata.controller_ref().is_some_and(|r| r.uid == *uid);
         if mine && selector.matches(&p.metadata.labels) {
             owned.push(p);
@@ -343,6 +344,44 @@ mod tests {
         let names =
             |it: &mut dyn Iterator<Item = &std::rc::Rc<Object>>| it.map(|p| p.meta().name.to_string()).collect();
         (names(&mut owned.filter(|p| p.meta().deletion_timestamp.is_none())), names(&mut orphans.into_iter()))
+    }
+
+    #[test]
+    fn a_pod_of_another_namespace_naming_the_replicaset_is_not_its_own() {
+        use std::rc::Rc;
+
+        use crate::apiserver::{Change, ChangeType};
+        use crate::cluster::Cache;
+        use crate::controllers::Reconciler;
+        use crate::engine::SimTime;
+
+        let rs = serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "web", "namespace": "a", "uid": "rs-uid"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "nginx"}]}}
+            }
+        });
+        let pod = serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "stray", "namespace": "b", "labels": {"app": "web"}, "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "rs-uid", "controller": true}
+            ]},
+            "spec": {"containers": [{"name": "app", "image": "nginx"}]},
+            "status": {"phase": "Running"}
+        });
+        let mut view = Cache::indexed();
+        for (kind, json) in [(Kind::ReplicaSet, rs), (Kind::Pod, pod)] {
+            let object = crate::api::decode::from_json(kind, json).expect("valid");
+            view.apply(&Change { type_: ChangeType::Added, object: Rc::new(object) });
+        }
+        let key = crate::api::ObjKey::new(Kind::ReplicaSet, "a", "web");
+        let done = super::ReplicaSetController::default().reconcile(&key, &view, SimTime::ZERO);
+        let creates = done.requests.iter().filter(|r| matches!(r, super::ApiRequest::Create(_))).count();
+        assert_eq!(creates, 1, "{:?}", done.requests);
+        assert!(!done.requests.iter().any(|r| matches!(r, super::ApiRequest::Update(_))), "{:?}", done.requests);
     }
 
     #[test]
