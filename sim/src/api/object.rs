@@ -185,6 +185,11 @@ impl Object {
     pub fn as_deployment(&self) -> Option<&Deployment> {
         if let Object::Deployment(d) = self { Some(d) } else { None }
     }
+
+    /// The EndpointSlice, if this is one.
+    pub fn as_endpoint_slice(&self) -> Option<&EndpointSlice> {
+        if let Object::EndpointSlice(s) = self { Some(s) } else { None }
+    }
 }
 
 impl Serialize for Object {

@@ -4,7 +4,7 @@
 //! both as one reconciler and keeps one slice per Service (upstream splits at 100
 //! endpoints and by port resolution).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::pods::{controller_ref, ready_since};
 use super::reconciler::{ApiRequest, Reconcile, Reconciler};
@@ -40,9 +40,9 @@ pub struct EndpointsController {
     /// (upstream's `endpointSliceTracker`): a second reconcile in that window must not
     /// create a duplicate.
     creating: BTreeMap<ObjKey, SimTime>,
-    /// The pods each Service selected at its last reconcile, so that a pod that leaves a
+    /// The pods each Service selected at its last reconcile (by name, sorted), so that a pod that leaves a
     /// selector (relabelled, deleted) still queues the Service it was in.
-    members: BTreeMap<ObjKey, BTreeSet<Str>>,
+    members: BTreeMap<ObjKey, Vec<Str>>,
 }
 
 /// The port a Service port reaches on `pod` (`podutil.FindPort`): a number as is, a
@@ -72,18 +72,15 @@ fn pod_ref(pod: &Pod) -> ObjectReference {
 }
 
 /// The pods a Service sends traffic to (or would, once ready): selected, with an IP,
-/// not finished; in IP order (then by name, for pods sharing their node's).
+/// not finished; in no particular order.
 fn selected_pods<'a>(svc: &Service, view: &'a Cache) -> Vec<&'a Pod> {
     let selects = |labels: &BTreeMap<String, String>| svc.spec.selector.iter().all(|(k, v)| labels.get(k) == Some(v));
-    let mut pods: Vec<&Pod> = view
-        .pods_selected(&svc.metadata.namespace, selects)
+    view.pods_selected(&svc.metadata.namespace, selects)
         .into_iter()
         .filter_map(|o| o.as_pod())
         .filter(|p| p.status.pod_ip.is_some())
         .filter(|p| !matches!(p.status.phase.as_deref(), Some("Succeeded" | "Failed")))
-        .collect();
-    pods.sort_by(|a, b| (&a.status.pod_ip, &a.metadata.name).cmp(&(&b.status.pod_ip, &b.metadata.name)));
-    pods
+        .collect()
 }
 
 fn ports_for(svc: &Service, pod: Option<&Pod>) -> Vec<EndpointPort> {
@@ -238,8 +235,9 @@ impl Reconciler for EndpointsController {
                         _ => None,
                     })
                     .filter(|svc| {
-                        let was_member =
-                            |key: &ObjKey| self.members.get(key).is_some_and(|m| m.contains(&pod.metadata.name));
+                        let was_member = |key: &ObjKey| {
+                            self.members.get(key).is_some_and(|m| m.binary_search(&pod.metadata.name).is_ok())
+                        };
                         svc.spec.selector.iter().all(|(k, v)| pod.metadata.labels.get(k) == Some(v))
                             || was_member(&ObjKey::new(Kind::Service, ns, &svc.metadata.name))
                     })
@@ -264,9 +262,15 @@ impl Reconciler for EndpointsController {
         if svc.spec.selector.is_empty() {
             return Reconcile::done();
         }
-        let pods = selected_pods(&svc, view);
-        self.members.insert(key.clone(), pods.iter().map(|p| p.metadata.name.clone()).collect());
-        let mut endpoints = endpoints_for(&svc, &pods);
+        let mut pods = selected_pods(&svc, view);
+        // Sorted by name: found owner by owner, they come in a few sorted runs.
+        let mut members: Vec<Str> = pods.iter().map(|p| p.metadata.name.clone()).collect();
+        members.sort();
+        self.members.insert(key.clone(), members);
+        // In IP order (then by name, for pods sharing their node's), as `RepackSubsets`
+        // sorts addresses.
+        pods.sort_unstable_by(|a, b| (&a.status.pod_ip, &a.metadata.name).cmp(&(&b.status.pod_ip, &b.metadata.name)));
+        let endpoints = endpoints_for(&svc, &pods);
         match view.get(&ep_key).map(|o| &**o) {
             Some(Object::Endpoints(current)) => {
                 // Upstream compares the addresses before truncation, and so rewrites an
@@ -277,27 +281,29 @@ impl Reconciler for EndpointsController {
                     || current.metadata.labels != endpoints.metadata.labels
                     || marked(current) != mark
                 {
-                    let mut updated = current.clone();
-                    updated.subsets = std::mem::take(&mut endpoints.subsets);
-                    updated.metadata.labels = endpoints.metadata.labels;
+                    let mut metadata = current.metadata.clone();
+                    metadata.labels = endpoints.metadata.labels;
                     match mark {
-                        Some(mark) => updated.metadata.annotations.insert(OVER_CAPACITY.to_string(), mark),
-                        None => updated.metadata.annotations.remove(OVER_CAPACITY),
+                        Some(mark) => metadata.annotations.insert(OVER_CAPACITY.to_string(), mark),
+                        None => metadata.annotations.remove(OVER_CAPACITY),
                     };
-                    requests.push(ApiRequest::Update(Object::Endpoints(updated)));
+                    let updated = Endpoints {
+                        api_version: current.api_version.clone(),
+                        kind: current.kind.clone(),
+                        metadata,
+                        subsets: endpoints.subsets,
+                    };
+                    requests.push(ApiRequest::Update(Object::from(updated)));
                 }
             }
             _ => requests.push(ApiRequest::Create(Object::from(endpoints))),
         }
         let owner = Object::Service(svc.clone());
-        let mut slices = view.dependents_of(&svc.metadata.uid).filter_map(|o| match &**o {
-            Object::EndpointSlice(s) => Some(s.clone()),
-            _ => None,
-        });
-        let existing = slices.next();
+        let mut slices = view.dependents_of(&svc.metadata.uid).filter(|o| o.kind() == Kind::EndpointSlice);
+        let existing = slices.next().and_then(|o| o.as_endpoint_slice());
         // kubesim keeps one slice per Service: any other (a create raced) goes.
         for extra in slices {
-            requests.push(ApiRequest::delete(Object::EndpointSlice(extra).key()));
+            requests.push(ApiRequest::delete(extra.key()));
         }
         let wanted_endpoints = slice_endpoints(&pods);
         // A slice's port names are always set, empty for an unnamed port, as the
@@ -313,10 +319,16 @@ impl Reconciler for EndpointsController {
             }
             Some(current) => {
                 if current.endpoints != wanted_endpoints || current.ports != wanted_ports {
-                    let mut updated = current;
-                    updated.endpoints = wanted_endpoints;
-                    updated.ports = wanted_ports;
-                    requests.push(ApiRequest::Update(Object::EndpointSlice(updated)));
+                    // Not a clone of its endpoints, only to drop them.
+                    let updated = EndpointSlice {
+                        api_version: current.api_version.clone(),
+                        kind: current.kind.clone(),
+                        metadata: current.metadata.clone(),
+                        address_type: current.address_type.clone(),
+                        endpoints: wanted_endpoints,
+                        ports: wanted_ports,
+                    };
+                    requests.push(ApiRequest::Update(Object::from(updated)));
                 }
             }
             None => {
