@@ -252,6 +252,7 @@ fn bench_refuses_bad_sizes_before_running_and_prints_figures_for_good_ones() {
         (&["bench", "--then", "explode"][..], "[possible values: nothing, rollout, node-failure]"),
         (&["bench", "--runs", "0"][..], "0 is not in 1..=20"),
         (&["bench", "--runtime", "docker", "--runs", "2"][..], "--runs is for the virtual runtime"),
+        (&["bench", "--runtime", "docker", "--services"][..], "--services is for the virtual runtime"),
     ];
     for (args, message) in refused {
         let (_, err, code) = run_stderr(args);
@@ -277,10 +278,13 @@ fn bench_runs_each_run_in_a_process_of_its_own_and_summarizes_them() {
     for expected in ["run 1: start ", "run 3: start ", "rollout:      median ", "over 3 runs", "in all 3 runs"] {
         assert!(out.contains(expected), "{expected}: {out}");
     }
-    let (out, err, code) = run_stderr(&["bench", "--nodes", "3", "--pods", "30", "--runs", "2", "-o", "json"]);
+    // Each run is given the same workload: here, with Services.
+    let (out, err, code) =
+        run_stderr(&["bench", "--nodes", "3", "--pods", "30", "--services", "--runs", "2", "-o", "json"]);
     assert_eq!(code, 0, "{err}");
     let runs: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(runs["runs"].as_array().map(Vec::len), Some(2), "{out}");
+    assert!(runs["runs"].as_array().into_iter().flatten().all(|r| r["report"]["services"] == true), "{out}");
     assert_eq!(runs["runs"][0]["report"]["traceHash"], runs["traceHash"], "{out}");
     assert!(runs["phases"][0]["minS"].as_f64() <= runs["phases"][0]["maxS"].as_f64(), "{out}");
 }
