@@ -67,13 +67,18 @@ impl ControlledPodsIndex {
     /// there now; `None` once it is gone).
     pub fn update(&mut self, old: Option<&Object>, new: Option<&Object>) {
         if let Some(was) = old.and_then(facts) {
-            let owners = self.0.get_mut(was.namespace).expect("a controlled pod was counted when it was seen");
-            let tally = owners.get_mut(was.owner).expect("a controlled pod was counted when it was seen");
-            tally.count(&was, -1);
-            if tally.groups.is_empty() {
-                owners.remove(was.owner);
-                if owners.is_empty() {
-                    self.0.remove(was.namespace);
+            // Every version the view held was counted when it was applied.
+            let owners = self.0.get_mut(was.namespace);
+            debug_assert!(owners.as_ref().is_some_and(|o| o.contains_key(was.owner)), "an uncounted pod leaves");
+            if let Some(owners) = owners
+                && let Some(tally) = owners.get_mut(was.owner)
+            {
+                tally.count(&was, -1);
+                if tally.groups.is_empty() {
+                    owners.remove(was.owner);
+                    if owners.is_empty() {
+                        self.0.remove(was.namespace);
+                    }
                 }
             }
         }

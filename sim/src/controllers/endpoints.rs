@@ -40,8 +40,8 @@ pub struct EndpointsController {
     /// (upstream's `endpointSliceTracker`): a second reconcile in that window must not
     /// create a duplicate.
     creating: BTreeMap<ObjKey, SimTime>,
-    /// The pods each Service selected at its last reconcile (by name, sorted), so that a pod that leaves a
-    /// selector (relabelled, deleted) still queues the Service it was in.
+    /// The names of the pods each Service selected at its last reconcile, sorted, so that
+    /// a pod that leaves a selector (relabelled, deleted) still queues the Service it was in.
     members: BTreeMap<ObjKey, Vec<Str>>,
 }
 
